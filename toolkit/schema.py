@@ -134,6 +134,9 @@ class Reason(StrEnum):
     INVALID_STATUS = "INVALID_STATUS"
     DUPLICATE_ID = "DUPLICATE_ID"
     FORMULA_WITHOUT_VALUE = "FORMULA_WITHOUT_VALUE"
+    DELETED_RECORD = "DELETED_RECORD"
+    SUPERSEDED = "SUPERSEDED"
+    UNKNOWN_DEAL = "UNKNOWN_DEAL"
 
 
 def names(columns: tuple[Column, ...]) -> list[str]:

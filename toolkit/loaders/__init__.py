@@ -1,0 +1,167 @@
+"""Loaders: CRM export files in, canonical tables and a complete ledger out.
+
+:func:`load` takes a file or a folder, recognises the source from file names and headers (or takes
+``source=`` / ``mapping=``), and says which it chose.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from toolkit.errors import FormatDetectionError, InputFileError
+from toolkit.loaders.common import Dataset, Roster, read_roster, snake
+from toolkit.process import Process, load_process
+
+log = logging.getLogger("toolkit.load")
+
+SOURCES = ("salesforce", "salesforce_report", "hubspot", "hubspot_sync", "pipedrive", "generic")
+DATE_STYLES = ("iso", "dmy", "mdy")
+MAPPING_NAMES = ("mapping.yaml", "mapping.yml")
+ROSTER_NAMES = ("roster.csv", "roster.xlsx")
+
+
+@dataclass(frozen=True)
+class Detection:
+    """Which source a path is, and why."""
+
+    source: str
+    reason: str
+
+
+def _peek_header_names(path: Path, lines: int = 30) -> set[str]:
+    """snake_case names of every field in the first lines of a file (header may follow a preamble)."""
+    from toolkit.loaders.reading import decide_encoding, detect_delimiter, normalise_newlines
+
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        import openpyxl
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception:  # an unreadable workbook is reported by the loader, not here
+            return set()
+        ws = wb.worksheets[0]
+        names = {snake(str(v)) for row in ws.iter_rows(max_row=lines, values_only=True) for v in row if v is not None}
+        wb.close()
+        return names
+    head = path.open("rb").read(65536)
+    if not head.strip():
+        return set()
+    enc, data, _bad, _note = decide_encoding(head, None)
+    text = normalise_newlines(data).decode("utf-8" if enc in ("utf-16", "utf-8-sig") else enc, "replace")
+    sample = "\n".join(text.split("\n")[:lines])
+    reader = csv.reader(sample.split("\n"), delimiter=detect_delimiter(sample))
+    return {snake(f) for row in reader for f in row if f.strip()}
+
+
+def detect_source(path: Path) -> Detection:
+    """The source of an export file or folder, from file names and header names."""
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return Detection("generic", f"{path.name} is a mapping file")
+    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    if path.is_dir():
+        for name in MAPPING_NAMES:
+            if (path / name).is_file():
+                return Detection("generic", f"{name} in the folder")
+    data_files = [p for p in files if p.suffix.lower() in (".csv", ".xlsx", ".xlsm", ".txt", ".tsv")
+                  and p.name.lower() not in ROSTER_NAMES]
+    if not data_files:
+        raise InputFileError("CSV or Excel export files", f"none in {path}", "pass the folder the CRM export was saved to")
+    peeks = {p: _peek_header_names(p) for p in data_files}
+    for p, names in peeks.items():
+        if {"deal_title", "deal_stage"} & names and any(n.startswith("deal_") for n in names) and "deal_title" in names:
+            return Detection("pipedrive", f"{p.name} has Pipedrive's 'Deal - Title' column")
+        if {"record_id", "deal_stage"} <= names or {"deal_name", "deal_stage", "deal_owner"} <= names:
+            return Detection("hubspot", f"{p.name} has HubSpot's 'Record ID'/'Deal Stage' columns")
+        if "deal_pipeline_stage_id" in names:
+            return Detection("hubspot_sync", f"{p.name} has the sync's deal_pipeline_stage_id column")
+    for p, names in peeks.items():
+        if {"stage_name", "id"} <= names and {"close_date", "is_closed", "is_won"} & names:
+            return Detection("salesforce", f"{p.name} has Salesforce's Id/StageName/CloseDate fields")
+    for p, names in peeks.items():
+        if {"opportunity_name", "stage"} <= names:
+            return Detection("salesforce_report", f"{p.name} has a Salesforce report's 'Opportunity Name'/'Stage'")
+    raise FormatDetectionError("a Salesforce, HubSpot or Pipedrive export, or a mapping file",
+                               f"files {[p.name for p in data_files]} whose headers match none of them",
+                               f"pass --source (source=) one of {SOURCES}, or --mapping (mapping=) PATH for other CRMs")
+
+
+def load(path: str | Path, *, source: str | None = None, mapping: str | Path | None = None,
+         roster: str | Path | None = None, process: Process | str | Path | None = None,
+         date_style: str | None = None, include_deleted: bool = False) -> Dataset:
+    """Load a CRM export (file or folder) into the canonical tables.
+
+    ``source`` is one of :data:`SOURCES` (detected when omitted); ``mapping`` a mapping YAML for
+    the generic loader; ``roster`` a CSV/XLSX of owner, team, manager that overrides or completes
+    teams (a ``roster.csv`` in the export folder is used when none is given); ``process`` the
+    sales process (the default one when omitted), used to map stage labels; ``date_style``
+    (iso, dmy, mdy) settles files whose dates read either way.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputFileError("an export file or folder", f"nothing at {p}", "check the path")
+    if source is not None and source not in SOURCES:
+        raise FormatDetectionError(f"source to be one of {SOURCES}", repr(source), "or leave it out to detect")
+    if date_style is not None and date_style not in DATE_STYLES:
+        raise FormatDetectionError(f"date_style to be one of {DATE_STYLES}", repr(date_style), "")
+    proc = process if isinstance(process, Process) else load_process(process)
+    if mapping is None and p.is_dir() and source in (None, "generic"):
+        mapping = next((p / n for n in MAPPING_NAMES if (p / n).is_file()), None)
+    if mapping is None and p.suffix.lower() in (".yaml", ".yml"):
+        mapping, p = p, p.parent
+    if mapping is not None:
+        detection = Detection("generic", f"mapping {Path(mapping).name}")
+    elif source is not None:
+        detection = Detection(source, "source given")
+    else:
+        detection = detect_source(p)
+    log.info("source %s (%s)", detection.source, detection.reason)
+    folder = p if p.is_dir() else p.parent
+    roster_path = Path(roster) if roster is not None else next(
+        (folder / n for n in ROSTER_NAMES if (folder / n).is_file()), None)
+    rost, roster_file = (read_roster(roster_path, folder) if roster_path is not None else (Roster.empty(), None))
+    ds = _dispatch(detection.source, p, mapping, proc, rost, date_style, include_deleted)
+    ds.notes.insert(0, f"source: {detection.source} ({detection.reason})")
+    if roster_file is not None:
+        _add_file(ds, roster_file)
+    return ds
+
+
+def _dispatch(source: str, p: Path, mapping: str | Path | None, proc: Process, rost: Roster,
+              date_style: str | None, include_deleted: bool) -> Dataset:
+    if source == "generic":
+        from toolkit.loaders.generic import load_generic, load_mapping
+        if mapping is None:
+            raise FormatDetectionError("a mapping file for a generic CSV/Excel export", "none given",
+                                       "write one (see examples/mappings) and pass mapping=PATH / --mapping")
+        return load_generic(p, load_mapping(mapping), process=proc, roster=rost)
+    if source == "salesforce":
+        from toolkit.loaders.salesforce import load_salesforce
+        return load_salesforce(p, process=proc, roster=rost, date_style=date_style, include_deleted=include_deleted)
+    if source == "salesforce_report":
+        from toolkit.loaders.salesforce import load_salesforce_report
+        return load_salesforce_report(p, process=proc, roster=rost, date_style=date_style)
+    if source == "hubspot":
+        from toolkit.loaders.hubspot import load_hubspot
+        return load_hubspot(p, process=proc, roster=rost, date_style=date_style)
+    if source == "hubspot_sync":
+        from toolkit.loaders.hubspot import load_hubspot_sync
+        return load_hubspot_sync(p if p.is_dir() else p.parent, process=proc, roster=rost)
+    from toolkit.loaders.pipedrive import load_pipedrive
+    return load_pipedrive(p, process=proc, roster=rost, date_style=date_style)
+
+
+def _add_file(ds: Dataset, rf: object) -> None:
+    """Account for the roster file in the dataset's ledger."""
+    import polars as pl
+
+    from toolkit.loaders.common import files_frame, rejects_frame
+    table = rf.table  # type: ignore[attr-defined]
+    row = files_frame([table], ["roster"], [rf.fmt])  # type: ignore[attr-defined]
+    ds.files = pl.concat([ds.files, row])
+    if table.rejects:
+        ds.rejects = pl.concat([ds.rejects, rejects_frame([table])])
+
+
+__all__ = ["SOURCES", "Dataset", "Detection", "detect_source", "load"]

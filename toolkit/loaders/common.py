@@ -1,0 +1,477 @@
+"""What every source loader shares: picking and renaming columns, the canonical tables, teams and
+their ids, the roster, de-duplication, and the ledger that accounts for every input line."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from toolkit import schema as S
+from toolkit.errors import LedgerError, SchemaError
+from toolkit.loaders.reading import ROW_END_LINE, ROW_LINE, RawTable, escape_raw, ledger_counts
+from toolkit.process import Process
+
+# --- names -------------------------------------------------------------------------------------
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def snake(name: str) -> str:
+    """A column name as snake_case: ``StageName`` -> ``stage_name``, ``Decision_Maker__c`` ->
+    ``decision_maker``, ``Next Step`` -> ``next_step``. Letters outside ASCII are kept."""
+    n = name.strip().replace("\ufeff", "")
+    n = re.sub(r"__c$", "", n)
+    n = _CAMEL.sub("_", n)
+    n = re.sub(r"[^\w]+", "_", n.casefold())
+    return re.sub(r"_+", "_", n).strip("_")
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """How a source names one canonical field: accepted header names (compared as snake_case)."""
+
+    field: str
+    names: tuple[str, ...]
+    kind: str = "text"
+    required: bool = False
+
+
+def pick_columns(table: RawTable, specs: Sequence[ColumnSpec], *, what: str) -> dict[str, str]:
+    """Rename ``table.frame``'s columns: the first header matching each spec gets the canonical
+    name, the others their snake_case names (``extra`` columns). Returns canonical -> header."""
+    by_snake: dict[str, str] = {}
+    for h in table.header:
+        if h in table.frame.columns:
+            by_snake.setdefault(snake(h), h)
+    chosen: dict[str, str] = {}
+    for spec in specs:
+        for candidate in spec.names:
+            header = by_snake.get(snake(candidate))
+            if header is not None and header not in chosen.values():
+                chosen[spec.field] = header
+                break
+        else:
+            if spec.required:
+                raise SchemaError(
+                    f"a column for {spec.field} ({' or '.join(repr(n) for n in spec.names[:4])}) in the {what}",
+                    f"the header {table.header[:12]} in {table.file} (line {table.header_line})",
+                    "check that the export includes this column, or pass a mapping file")
+    rename: dict[str, str] = {h: f for f, h in chosen.items()}
+    taken = set(rename.values()) | {ROW_LINE, ROW_END_LINE}
+    for h in table.frame.columns:
+        if h in rename or h in (ROW_LINE, ROW_END_LINE):
+            continue
+        new = snake(h) or "column"
+        while new in taken:
+            new += "_x"
+        rename[h] = new
+        taken.add(new)
+    table.frame = table.frame.rename(rename)
+    return chosen
+
+
+# --- teams -------------------------------------------------------------------------------------
+
+def team_key(name: str) -> str:
+    """Team names that differ only in case, spacing or Unicode form are one team."""
+    return " ".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+
+def team_id(name: str | None) -> str:
+    """A stable, file-name-safe id: ASCII slug + 6 hex of the name's hash (``Sales/EMEA`` and
+    ``Sales EMEA`` share a slug, not a hash). Empty names are the ``unassigned`` team."""
+    if name is None or team_key(name) in ("", team_key(S.UNASSIGNED_TEAM_NAME)):
+        return S.UNASSIGNED_TEAM_ID
+    key = team_key(name)
+    ascii_name = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:40] or "team"
+    return f"{slug}-{hashlib.sha256(key.encode()).hexdigest()[:6]}"
+
+
+def with_team_ids(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add team_id, and give each team one display name: its most frequent spelling."""
+    if frame.is_empty():
+        return frame.with_columns(pl.lit(None, pl.String).alias(S.TEAM_ID))
+    names = frame[S.TEAM_NAME].unique().to_list()
+    ids = {n: team_id(n) for n in names}
+    out = frame.with_columns(pl.col(S.TEAM_NAME).replace_strict(ids, default=S.UNASSIGNED_TEAM_ID,
+                                                                return_dtype=pl.String).alias(S.TEAM_ID))
+    display = (out.filter(pl.col(S.TEAM_ID) != S.UNASSIGNED_TEAM_ID)
+               .with_columns(pl.col(S.TEAM_NAME).str.strip_chars())
+               .group_by(S.TEAM_ID, S.TEAM_NAME).len()
+               .sort([S.TEAM_ID, "len", S.TEAM_NAME], descending=[False, True, False])
+               .unique(S.TEAM_ID, keep="first").select(S.TEAM_ID, pl.col(S.TEAM_NAME).alias("_display")))
+    out = out.join(display, on=S.TEAM_ID, how="left").with_columns(
+        pl.when(pl.col(S.TEAM_ID) == S.UNASSIGNED_TEAM_ID).then(pl.lit(S.UNASSIGNED_TEAM_NAME))
+        .otherwise(pl.col("_display")).alias(S.TEAM_NAME)).drop("_display")
+    return out
+
+
+# --- roster ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Roster:
+    """Who is in which team under which manager; overrides or completes a source's teams."""
+
+    frame: pl.DataFrame  # owner_key, owner_name, team_name, manager_name, active, owner_id
+    file: str | None = None
+
+    @staticmethod
+    def empty() -> Roster:
+        return Roster(pl.DataFrame(schema={"owner_key": pl.String, S.OWNER_NAME: pl.String,
+                                           S.OWNER_ID: pl.String, S.TEAM_NAME: pl.String,
+                                           S.MANAGER_NAME: pl.String, S.ACTIVE: pl.Boolean}))
+
+
+def owner_key(col: pl.Expr) -> pl.Expr:
+    return col.str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", " ")
+
+
+def apply_roster(deals: pl.DataFrame, roster: Roster) -> pl.DataFrame:
+    """Owners in the roster get its team and manager; others keep what the source said."""
+    if roster.frame.is_empty():
+        return deals
+    r = roster.frame.select("owner_key", pl.col(S.TEAM_NAME).alias("_rt"), pl.col(S.MANAGER_NAME).alias("_rm"),
+                            pl.col(S.OWNER_ID).alias("_rid"))
+    by_id = r.filter(pl.col("_rid").is_not_null()).select(pl.col("_rid").alias(S.OWNER_ID),
+                                                         pl.col("_rt").alias("_it"), pl.col("_rm").alias("_im"))
+    out = deals.with_columns(owner_key(pl.coalesce(S.OWNER_NAME, S.OWNER_ID)).alias("owner_key"))
+    out = out.join(r.drop("_rid").unique("owner_key", keep="first"), on="owner_key", how="left")
+    out = out.join(by_id.unique(S.OWNER_ID, keep="first"), on=S.OWNER_ID, how="left")
+    return out.with_columns(
+        pl.coalesce("_it", "_rt", S.TEAM_NAME).alias(S.TEAM_NAME),
+        pl.when(pl.col("_it").is_not_null()).then(pl.col("_im"))
+        .when(pl.col("_rt").is_not_null()).then(pl.col("_rm"))
+        .otherwise(pl.col(S.MANAGER_NAME)).alias(S.MANAGER_NAME),
+    ).drop("owner_key", "_rt", "_rm", "_it", "_im")
+
+
+# --- the dataset -------------------------------------------------------------------------------
+
+@dataclass
+class Dataset:
+    """The canonical tables of one load, with the ledger of every input file.
+
+    ``deals``, ``stage_events``, ``reps`` are polars frames (``.to_pandas()`` for pandas users);
+    ``rejects`` lists every input record that was not loaded, ``repairs`` the loaded records that
+    were changed (e.g. NUL bytes removed), ``files`` one row per input file with its ledger.
+    """
+
+    source: str
+    deals: pl.DataFrame
+    stage_events: pl.DataFrame
+    reps: pl.DataFrame
+    rejects: pl.DataFrame
+    repairs: pl.DataFrame
+    files: pl.DataFrame
+    notes: list[str] = field(default_factory=list)
+    has_history: bool = True
+
+    @property
+    def teams(self) -> pl.DataFrame:
+        """One row per team: id, name, manager, reps and deals."""
+        reps = self.reps.group_by(S.TEAM_ID).agg(pl.len().alias("reps"))
+        deals = self.deals.group_by(S.TEAM_ID).agg(pl.len().alias("deals"))
+        base = (self.reps.select(S.TEAM_ID, S.TEAM_NAME, S.MANAGER_NAME)
+                .vstack(self.deals.select(S.TEAM_ID, S.TEAM_NAME, S.MANAGER_NAME))
+                .group_by(S.TEAM_ID).agg(pl.col(S.TEAM_NAME).drop_nulls().first(),
+                                         pl.col(S.MANAGER_NAME).drop_nulls().mode().sort().first()))
+        return (base.join(reps, on=S.TEAM_ID, how="left").join(deals, on=S.TEAM_ID, how="left")
+                .with_columns(pl.col("reps", "deals").fill_null(0)).sort(S.TEAM_ID))
+
+    def summary(self) -> dict[str, Any]:
+        """The load in numbers: rows per table, teams, and the ledger (JSON-ready)."""
+        by_reason = (self.rejects.group_by(S.REASON).len().sort(S.REASON).rows()
+                     if not self.rejects.is_empty() else [])
+        return {
+            "source": self.source,
+            "deals": self.deals.height,
+            "stage_events": self.stage_events.height,
+            "reps": self.reps.height,
+            "teams": self.teams.height,
+            "lines_in": int(self.files["lines_in"].sum()) if self.files.height else 0,
+            "rows": int(self.files["rows"].sum()) if self.files.height else 0,
+            "rejected": int(self.files["rejected"].sum()) if self.files.height else 0,
+            "skipped": int(self.files["skipped"].sum()) if self.files.height else 0,
+            "repaired": self.repairs.height,
+            "rejects_by_reason": dict(by_reason),
+            "has_history": self.has_history,
+            "files": self.files.to_dicts(),
+            "notes": list(self.notes),
+        }
+
+
+def rejects_frame(tables: Iterable[RawTable], extra: Iterable[dict[str, object]] = ()) -> pl.DataFrame:
+    rows = [r for t in tables for r in t.rejects] + list(extra)
+    return pl.DataFrame(rows, schema=S.polars_schema(S.REJECTS)) if rows else S.empty(S.REJECTS)
+
+
+def repairs_frame(tables: Iterable[RawTable]) -> pl.DataFrame:
+    rows = [r for t in tables for r in t.repairs]
+    return pl.DataFrame(rows, schema=S.polars_schema(S.REJECTS)) if rows else S.empty(S.REJECTS)
+
+
+def files_frame(tables: Sequence[RawTable], roles: Sequence[str], formats: Sequence[dict[str, str]]) -> pl.DataFrame:
+    """One row per input file with its ledger; raises LedgerError if any line is unaccounted."""
+    rows = []
+    for t, role, fmt in zip(tables, roles, formats, strict=True):
+        row_lines, rej_lines, skipped = ledger_counts(t)
+        if row_lines + rej_lines + skipped != t.lines_in:
+            raise LedgerError(f"lines_in == rows + rejected + skipped for {t.file}",
+                              f"{t.lines_in} != {row_lines} + {rej_lines} + {skipped}",
+                              "this is a bug in the toolkit; please report it with the file")
+        rows.append({"file": t.file, "role": role, "sha256": t.sha256, "encoding": t.encoding,
+                     "delimiter": t.delimiter, "date_style": fmt.get("date_style", ""),
+                     "decimal": fmt.get("decimal", ""), "header_line": t.header_line,
+                     "lines_in": t.lines_in, "rows": t.frame.height, "row_lines": row_lines,
+                     "rejected": rej_lines, "skipped": skipped,
+                     "skipped_by_kind": ", ".join(f"{k}={v}" for k, v in sorted(t.skipped.items()) if v),
+                     "notes": "; ".join(t.notes)})
+    return pl.DataFrame(rows, schema={
+        "file": pl.String, "role": pl.String, "sha256": pl.String, "encoding": pl.String,
+        "delimiter": pl.String, "date_style": pl.String, "decimal": pl.String, "header_line": pl.Int64,
+        "lines_in": pl.Int64, "rows": pl.Int64, "row_lines": pl.Int64, "rejected": pl.Int64,
+        "skipped": pl.Int64, "skipped_by_kind": pl.String, "notes": pl.String})
+
+
+def drop_rows(table: RawTable, mask: pl.Series, column: str | None, reason: S.Reason, message: str,
+              raw_column: str | None = None) -> None:
+    """Move the rows of ``table.frame`` where ``mask`` is true to the table's rejects."""
+    if not mask.any():
+        return
+    hit = table.frame.filter(mask)
+    raw_col = raw_column or column
+    for row in hit.iter_rows(named=True):
+        raw = "" if raw_col is None else escape_raw(str(row.get(raw_col)))
+        table.reject(row[ROW_LINE], row[ROW_END_LINE], column, raw, reason, message)
+    table.frame = table.frame.filter(~mask)
+
+
+def drop_duplicate_ids(table: RawTable, order_by: Sequence[str] = ()) -> int:
+    """Keep one row per deal_id: the latest by ``order_by`` (e.g. last modified), else the last
+    in the file, which is how CRMs append updates. The others become DUPLICATE_ID rejects."""
+    f = table.frame.with_row_index("_pos")
+    keys = [c for c in order_by if c in f.columns] + ["_pos"]
+    keep = f.sort(keys, nulls_last=False).unique(S.DEAL_ID, keep="last")["_pos"]
+    mask = ~f["_pos"].is_in(keep.implode())
+    n = int(mask.sum())
+    drop_rows(table, mask, S.DEAL_ID, S.Reason.DUPLICATE_ID,
+              "one row per deal id; a later row of the same deal was kept")
+    return n
+
+
+def finish_deals(frame: pl.DataFrame, *, source: str, file_of: str | pl.Expr, process: Process,
+                 roster: Roster, extra_keep: Sequence[str] = ()) -> pl.DataFrame:
+    """Canonical deals from a frame that has canonical field names (missing ones become null)."""
+    f = frame
+    for col in S.DEALS:
+        if col.name not in f.columns:
+            f = f.with_columns(pl.lit(None, col.dtype).alias(col.name))
+    f = f.with_columns(
+        pl.coalesce(S.OWNER_NAME, S.OWNER_ID).alias(S.OWNER_NAME),
+        pl.coalesce(S.OWNER_ID, S.OWNER_NAME).alias(S.OWNER_ID),
+    )
+    f = apply_roster(f, roster)
+    mapped = process.stage_expr(pl.col(S.STAGE_RAW))
+    f = f.with_columns(
+        pl.coalesce(pl.col(S.STATUS), process.status_of_stage(mapped)).alias(S.STATUS),
+    ).with_columns(
+        pl.when(pl.col(S.STATUS) == "won").then(pl.lit(process.won.name))
+        .when(pl.col(S.STATUS) == "lost").then(pl.lit(process.lost.name))
+        .otherwise(mapped).alias(S.STAGE),
+        pl.col(S.SOURCE_LINE).cast(pl.Int64),
+        pl.lit(source).alias(S.SOURCE),
+        (file_of if isinstance(file_of, pl.Expr) else pl.lit(file_of)).alias(S.SOURCE_FILE),
+    )
+    f = with_team_ids(f)
+    canon = S.names(S.DEALS)
+    extras = [c for c in f.columns if c not in canon and not c.startswith("_") and not c.endswith("__currency")]
+    out = f.select([pl.col(c.name).cast(c.dtype) for c in S.DEALS] + [pl.col(c) for c in extras + list(extra_keep)
+                                                                      if c not in canon])
+    return out.sort(S.DEAL_ID)
+
+
+def finish_events(frame: pl.DataFrame, process: Process) -> pl.DataFrame:
+    """Canonical stage_events: mapped stages, consecutive repeats of a stage collapsed."""
+    if frame.is_empty():
+        return S.empty(S.STAGE_EVENTS)
+    f = frame
+    for col in S.STAGE_EVENTS:
+        if col.name not in f.columns:
+            f = f.with_columns(pl.lit(None, col.dtype).alias(col.name))
+    f = f.with_columns(pl.coalesce(pl.col(S.STAGE), process.stage_expr(pl.col(S.STAGE_RAW))).alias(S.STAGE))
+    f = f.sort([S.DEAL_ID, S.ENTERED_AT, S.SOURCE_LINE], nulls_last=True)
+    # A history row is written on any change (amount, close date): only a change of stage is a
+    # stage entry, so consecutive rows of one stage collapse into the first.
+    label = pl.coalesce(S.STAGE, pl.col(S.STAGE_RAW).str.to_lowercase())
+    same = (label == label.shift(1)) & (pl.col(S.DEAL_ID) == pl.col(S.DEAL_ID).shift(1))
+    f = f.filter(~same.fill_null(False))
+    return f.select([pl.col(c.name).cast(c.dtype) for c in S.STAGE_EVENTS])
+
+
+def build_reps(deals: pl.DataFrame, roster: Roster, users: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per rep: every deal owner, every roster entry and every user the source lists as
+    owning deals; team and manager as on their deals (roster first)."""
+    from_deals = (deals.filter(pl.col(S.OWNER_ID).is_not_null())
+                  .group_by(S.OWNER_ID).agg(pl.col(S.OWNER_NAME).drop_nulls().first(),
+                                            pl.col(S.TEAM_NAME).drop_nulls().mode().sort().first(),
+                                            pl.col(S.MANAGER_NAME).drop_nulls().mode().sort().first())
+                  .with_columns(pl.lit(True).alias(S.ACTIVE)))
+    parts = [from_deals]
+    if not roster.frame.is_empty():
+        r = roster.frame.with_columns(pl.coalesce(S.OWNER_ID, S.OWNER_NAME).alias(S.OWNER_ID))
+        known = set(from_deals[S.OWNER_NAME].drop_nulls().str.strip_chars().str.to_lowercase().to_list()) | set(
+            from_deals[S.OWNER_ID].drop_nulls().to_list())
+        extra = r.filter(~pl.col("owner_key").is_in(list(known)) & ~pl.col(S.OWNER_ID).is_in(list(known)))
+        parts.append(extra.select(S.OWNER_ID, S.OWNER_NAME, S.TEAM_NAME, S.MANAGER_NAME,
+                                  pl.col(S.ACTIVE).fill_null(True)))
+    if users is not None and not users.is_empty():
+        known_ids = set(pl.concat([p[S.OWNER_ID] for p in parts]).to_list())
+        parts.append(users.filter(~pl.col(S.OWNER_ID).is_in(list(known_ids)))
+                     .select(S.OWNER_ID, S.OWNER_NAME, S.TEAM_NAME, S.MANAGER_NAME, S.ACTIVE))
+    reps = pl.concat([p.select(S.OWNER_ID, S.OWNER_NAME, S.TEAM_NAME, S.MANAGER_NAME,
+                               pl.col(S.ACTIVE).cast(pl.Boolean)) for p in parts], how="vertical")
+    reps = with_team_ids(reps)
+    return reps.select(S.names(S.REPS)).sort(S.OWNER_ID)
+
+
+def empty_events() -> pl.DataFrame:
+    return S.empty(S.STAGE_EVENTS)
+
+
+def as_paths(items: Mapping[str, Path | None]) -> dict[str, Path]:
+    return {k: v for k, v in items.items() if v is not None}
+
+
+@dataclass
+class ReadFile:
+    """A file read, its columns picked and typed: what a source loader works from."""
+
+    table: RawTable
+    role: str
+    columns: dict[str, str]
+    fmt: dict[str, str]
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        return self.table.frame
+
+
+def read_file(path: Path, role: str, specs: Sequence[ColumnSpec], *, what: str, base: Path | None = None,
+              date_default: str | None = None, decimal: str | None = None, encoding: str | None = None,
+              delimiter: str | None = None, date_formats: Sequence[str] = (),
+              null_tokens: Mapping[str, Sequence[str]] | None = None, sheet: str | None = None,
+              required_any: int = 2,
+              dynamic: Callable[[list[str]], Sequence[ColumnSpec]] | None = None) -> ReadFile:
+    """Read, pick and type one input file of a source."""
+    from toolkit.loaders.reading import read_delimited
+    from toolkit.loaders.values import cast_columns
+
+    display = str(path.relative_to(base)) if base and path.is_relative_to(base) else str(path)
+    expected = [n for s in specs for n in s.names]
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from toolkit.loaders.excel import read_xlsx
+        date_cols = [n for s in specs if s.kind in ("date", "datetime") for n in s.names]
+        table = read_xlsx(path, display_name=display, sheet=sheet, expected=expected,
+                          date_columns=date_cols, required_any=required_any)
+    else:
+        table = read_delimited(path, display_name=display, encoding=encoding, delimiter=delimiter,
+                               expected=expected, required_any=required_any)
+    if dynamic is not None:
+        specs = [*specs, *dynamic(table.header)]
+    columns = pick_columns(table, specs, what=what)
+    kinds = {s.field: s.kind for s in specs if s.field in columns}
+    nulls = {k: v for k, v in (null_tokens or {}).items()}
+    typed, fmt = cast_columns(table, kinds, date_default=date_default, decimal=decimal,  # type: ignore[arg-type]
+                              date_formats=date_formats, null_tokens=nulls)
+    table.frame = typed
+    return ReadFile(table, role, columns, {"date_style": fmt.date_style, "decimal": fmt.decimal or ""})
+
+
+def require_ids(rf: ReadFile, column: str = S.DEAL_ID) -> None:
+    """Rows without an id cannot be a deal: reject them."""
+    if column in rf.frame.columns:
+        drop_rows(rf.table, rf.frame[column].is_null(), column, S.Reason.MISSING_ID,
+                  f"a value in {column}; found an empty cell")
+
+
+def read_roster(path: Path, base: Path | None = None) -> tuple[Roster, ReadFile]:
+    """A roster file: owner, team, manager (and optionally owner_id, active)."""
+    specs = [ColumnSpec(S.OWNER_NAME, ("owner", "owner_name", "rep", "sales_agent", "user", "name"), required=True),
+             ColumnSpec(S.TEAM_NAME, ("team", "team_name"), required=True),
+             ColumnSpec(S.MANAGER_NAME, ("manager", "manager_name")),
+             ColumnSpec(S.OWNER_ID, ("owner_id", "user_id", "id")),
+             ColumnSpec(S.ACTIVE, ("active", "is_active"), kind="bool")]
+    rf = read_file(path, "roster", specs, what="roster (owner, team, manager)", base=base)
+    return roster_from_frame(rf.frame, str(rf.table.file)), rf
+
+
+def roster_from_frame(frame: pl.DataFrame, file: str | None) -> Roster:
+    f = frame
+    for c, t in ((S.MANAGER_NAME, pl.String), (S.OWNER_ID, pl.String), (S.ACTIVE, pl.Boolean)):
+        if c not in f.columns:
+            f = f.with_columns(pl.lit(None, t).alias(c))
+    f = f.filter(pl.col(S.OWNER_NAME).is_not_null()).select(
+        owner_key(pl.col(S.OWNER_NAME)).alias("owner_key"), S.OWNER_NAME, S.OWNER_ID, S.TEAM_NAME,
+        S.MANAGER_NAME, S.ACTIVE)
+    return Roster(f, file)
+
+
+def assemble(source: str, deal_files: Sequence[ReadFile], deals: pl.DataFrame, events: pl.DataFrame,
+             other_files: Sequence[ReadFile], process: Process, roster: Roster, *,
+             users: pl.DataFrame | None = None, has_history: bool, notes: Sequence[str] = ()) -> Dataset:
+    """The Dataset of a load, with its ledger checked."""
+    files = list(deal_files) + list(other_files)
+    tables = [f.table for f in files]
+    unknown = deals.filter(pl.col(S.STAGE).is_null() & pl.col(S.STAGE_RAW).is_not_null())[S.STAGE_RAW].unique().sort()
+    all_notes = list(notes)
+    if unknown.len():
+        all_notes.append(f"{unknown.len()} stage label(s) not in the process {process.name!r}: "
+                         f"{unknown.head(8).to_list()}; known: {process.stage_names}")
+    for t in tables:
+        all_notes += [f"{t.file}: {n}" for n in t.notes]
+    return Dataset(
+        source=source, deals=deals, stage_events=events,
+        reps=build_reps(deals, roster, users), rejects=rejects_frame(tables), repairs=repairs_frame(tables),
+        files=files_frame(tables, [f.role for f in files], [f.fmt for f in files]),
+        notes=all_notes, has_history=has_history)
+
+
+def fill_closed_at(deals: pl.DataFrame, events: pl.DataFrame, process: Process) -> pl.DataFrame:
+    """closed_at for closed deals whose source has no close timestamp: the entry into the won or
+    lost stage where the history has it, else the close date at midnight. Open deals: null."""
+    closing = (events.filter(pl.col(S.STAGE).is_in([process.won.name, process.lost.name]))
+               .group_by(S.DEAL_ID).agg(pl.col(S.ENTERED_AT).max().alias("_closing")))
+    out = deals.join(closing, on=S.DEAL_ID, how="left") if not closing.is_empty() else deals.with_columns(
+        pl.lit(None, S.DATETIME).alias("_closing"))
+    return out.with_columns(
+        pl.when(pl.col(S.STATUS).is_in(["won", "lost"]))
+        .then(pl.coalesce(S.CLOSED_AT, "_closing", pl.col(S.CLOSE_DATE).cast(S.DATETIME)))
+        .otherwise(None).alias(S.CLOSED_AT)).drop("_closing")
+
+
+def find_files(folder: Path, patterns: Mapping[str, Sequence[str]]) -> dict[str, Path]:
+    """Files of a folder by role: the first file whose snake_case stem is one of the role's names."""
+    found: dict[str, Path] = {}
+    files = sorted(p for p in folder.iterdir() if p.is_file())
+    for role, stems in patterns.items():
+        for p in files:
+            if snake(p.stem) in stems and p not in found.values():
+                found[role] = p
+                break
+    return found
+
+
+def drop_flagged(rf: ReadFile, column: str, reason: S.Reason, message: str, *, when: bool = True) -> None:
+    """Reject rows whose boolean ``column`` equals ``when`` (deleted, superseded records)."""
+    if column in rf.frame.columns:
+        header = rf.columns.get(column, column)
+        drop_rows(rf.table, (rf.frame[column] == when).fill_null(False), header, reason, message,
+                  raw_column=column)

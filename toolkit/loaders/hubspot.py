@@ -1,0 +1,214 @@
+"""HubSpot: the deals export from the CRM (CRM > Deals > Export) and the deal tables of a
+Fivetran-style sync.
+
+The export names properties by their labels (``Record ID``, ``Deal Name``, ``Deal Stage``, ``Deal
+owner``, ...) and carries the stage history as ``Date entered "<stage> (<pipeline>)"`` columns
+(single quotes in older portals). HubSpot keeps only the latest entry per stage, so a deal that
+went back to a stage it had left shows its last entry only: the history is complete for deals that
+only move forward. The sync has ``deal``, ``deal_stage`` (every entry), ``deal_pipeline_stage``
+(labels, won/closed flags), ``owner`` and ``owner_team``/``team`` tables.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+
+from toolkit import schema as S
+from toolkit.errors import InputFileError
+from toolkit.loaders.common import (
+    ColumnSpec,
+    Dataset,
+    ReadFile,
+    Roster,
+    assemble,
+    drop_duplicate_ids,
+    drop_flagged,
+    drop_rows,
+    fill_closed_at,
+    find_files,
+    finish_deals,
+    finish_events,
+    read_file,
+    require_ids,
+)
+from toolkit.process import Process
+
+SOURCE = "hubspot"
+SOURCE_SYNC = "hubspot_sync"
+
+DEALS = (
+    ColumnSpec(S.DEAL_ID, ("Record ID", "Deal ID", "hs_object_id"), "id", required=True),
+    ColumnSpec(S.DEAL_NAME, ("Deal Name",)),
+    ColumnSpec(S.STAGE_RAW, ("Deal Stage",), required=True),
+    ColumnSpec("_pipeline", ("Pipeline",)),
+    ColumnSpec(S.AMOUNT, ("Amount",), "amount"),
+    ColumnSpec(S.CURRENCY, ("Currency", "Deal currency code")),
+    ColumnSpec(S.CLOSE_DATE, ("Close Date",), "datetime"),
+    ColumnSpec(S.CREATED_AT, ("Create Date", "HubSpot Create Date"), "datetime"),
+    ColumnSpec(S.OWNER_NAME, ("Deal owner", "Deal Owner", "HubSpot Owner"), required=True),
+    ColumnSpec(S.TEAM_NAME, ("HubSpot Team", "Team")),
+    ColumnSpec(S.LAST_ACTIVITY_AT, ("Last Activity Date",), "datetime"),
+    ColumnSpec("_modified", ("Last Modified Date",), "datetime"),
+    ColumnSpec("_is_won", ("Is Closed Won",), "bool"),
+    ColumnSpec("_is_closed", ("Is Deal Closed?", "Is Closed"), "bool"),
+)
+_STAGE_COLUMN = re.compile(r"""^Date entered\s+["'](?P<stage>.+?)(?:\s+\((?P<pipeline>[^()]*)\))?["']$""", re.I)
+_HISTORY_EXTRAS = re.compile(r"^(date_entered|date_exited|latest_time_in|cumulative_time_in|time_in)_")
+
+
+def _stage_columns(header: list[str]) -> list[ColumnSpec]:
+    specs = []
+    for i, h in enumerate(header):
+        m = _STAGE_COLUMN.match(h.strip())
+        if m:
+            specs.append(ColumnSpec(f"_entered_{i}::{m.group('stage')}", (h,), "datetime"))
+    return specs
+
+
+def load_hubspot(path: Path, *, process: Process, roster: Roster, date_style: str | None = None) -> Dataset:
+    """Load a HubSpot deals export (a CSV or XLSX file, or a folder holding one)."""
+    if path.is_dir():
+        candidates = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx")
+                            and p.name.lower() != "roster.csv")
+        if not candidates:
+            raise InputFileError("a HubSpot deals export (.csv or .xlsx)", f"no such file in {path}",
+                                 "export deals from CRM > Deals > Export")
+        path_file, folder = candidates[0], path
+    else:
+        path_file, folder = path, path.parent
+    rf = read_file(path_file, "deals", DEALS, what="HubSpot deals export", base=folder,
+                   date_default=date_style, dynamic=_stage_columns)
+    require_ids(rf)
+    drop_duplicate_ids(rf.table, ["_modified"])
+    f = rf.frame
+    stage_cols = [c for c in f.columns if c.startswith("_entered_")]
+    status = pl.lit(None, pl.String)
+    if "_is_won" in f.columns and "_is_closed" in f.columns:
+        status = (pl.when(pl.col("_is_closed") == False).then(pl.lit("open"))  # noqa: E712
+                  .when(pl.col("_is_won") == True).then(pl.lit("won"))  # noqa: E712
+                  .when(pl.col("_is_closed") == True).then(pl.lit("lost")))  # noqa: E712
+    frame = f.with_columns(status.alias(S.STATUS), pl.col("_line").alias(S.SOURCE_LINE),
+                           pl.col(S.CLOSE_DATE).cast(pl.Date) if S.CLOSE_DATE in f.columns else pl.lit(None))
+    frame = frame.drop([c for c in frame.columns if _HISTORY_EXTRAS.match(c)] + stage_cols)
+    deals = finish_deals(frame, source=SOURCE, file_of=rf.table.file, process=process, roster=roster)
+    if stage_cols:
+        long = (f.select(S.DEAL_ID, "_line", *stage_cols)
+                .unpivot(index=[S.DEAL_ID, "_line"], on=stage_cols, variable_name="_col", value_name=S.ENTERED_AT)
+                .filter(pl.col(S.ENTERED_AT).is_not_null())
+                .with_columns(pl.col("_col").str.split("::").list.get(1).alias(S.STAGE_RAW),
+                              pl.col("_line").alias(S.SOURCE_LINE), pl.lit(rf.table.file).alias(S.SOURCE_FILE)))
+        events = finish_events(long, process)
+    else:
+        events = S.empty(S.STAGE_EVENTS)
+    deals = fill_closed_at(deals, events, process)
+    notes = [] if stage_cols else ['no "Date entered" columns: stage history is not in this export']
+    return assemble(SOURCE, [rf], deals, events, [], process, roster, has_history=bool(stage_cols), notes=notes)
+
+
+# --- the sync ----------------------------------------------------------------------------------
+
+SYNC_FILES = {
+    "deals": ("deal", "deal_data", "deals"),
+    "stages": ("deal_pipeline_stage", "deal_pipeline_stage_data"),
+    "history": ("deal_stage", "deal_stage_data"),
+    "owners": ("owner", "owner_data", "owners"),
+    "owner_teams": ("owner_team", "owner_team_data"),
+    "teams": ("team", "team_data", "teams"),
+}
+SYNC_DEALS = (
+    ColumnSpec(S.DEAL_ID, ("deal_id",), "id", required=True),
+    ColumnSpec(S.DEAL_NAME, ("property_dealname",)),
+    ColumnSpec("_stage_id", ("deal_pipeline_stage_id", "property_dealstage")),
+    ColumnSpec(S.OWNER_ID, ("owner_id", "property_hubspot_owner_id"), "id"),
+    ColumnSpec(S.AMOUNT, ("property_amount",), "amount"),
+    ColumnSpec(S.CURRENCY, ("property_deal_currency_code",)),
+    ColumnSpec(S.CLOSE_DATE, ("property_closedate",), "datetime"),
+    ColumnSpec(S.CREATED_AT, ("property_createdate",), "datetime"),
+    ColumnSpec("_is_deleted", ("is_deleted",), "bool"),
+)
+SYNC_STAGES = (
+    ColumnSpec("_stage_id", ("stage_id",), "id", required=True),
+    ColumnSpec("_label", ("label",), required=True),
+    ColumnSpec("_closed_won", ("closed_won",), "bool"),
+    ColumnSpec("_is_closed", ("is_closed",), "bool"),
+    ColumnSpec("_deleted", ("_fivetran_deleted",), "bool"),
+)
+SYNC_HISTORY = (
+    ColumnSpec(S.DEAL_ID, ("deal_id",), "id", required=True),
+    ColumnSpec(S.ENTERED_AT, ("date_entered",), "datetime", required=True),
+    ColumnSpec("_stage_id", ("value",), required=True),
+    ColumnSpec(S.CHANGED_BY, ("source_id",)),
+)
+SYNC_OWNERS = (
+    ColumnSpec(S.OWNER_ID, ("owner_id",), "id", required=True),
+    ColumnSpec("_first", ("first_name",)),
+    ColumnSpec("_last", ("last_name",)),
+    ColumnSpec("_email", ("email",)),
+)
+SYNC_OWNER_TEAMS = (
+    ColumnSpec(S.OWNER_ID, ("owner_id",), "id", required=True),
+    ColumnSpec("_team_id", ("team_id",), "id", required=True),
+    ColumnSpec("_primary", ("is_team_primary",), "bool"),
+)
+SYNC_TEAMS = (ColumnSpec("_team_id", ("id",), "id", required=True), ColumnSpec("_team", ("name",), required=True))
+
+
+def load_hubspot_sync(folder: Path, *, process: Process, roster: Roster) -> Dataset:
+    """Load the deal tables of a HubSpot sync (Fivetran schema)."""
+    found = find_files(folder, SYNC_FILES)
+    deals_rf = read_file(found["deals"], "deals", SYNC_DEALS, what="HubSpot deal table", base=folder)
+    require_ids(deals_rf)
+    drop_flagged(deals_rf, "_is_deleted", S.Reason.DELETED_RECORD, "a live deal; is_deleted is true")
+    others: list[ReadFile] = []
+
+    def side(role: str, specs: tuple[ColumnSpec, ...]) -> ReadFile | None:
+        if role not in found:
+            return None
+        rf = read_file(found[role], role, specs, what=f"HubSpot {role} table", base=folder)
+        others.append(rf)
+        return rf
+
+    stages, owners = side("stages", SYNC_STAGES), side("owners", SYNC_OWNERS)
+    owner_teams, teams = side("owner_teams", SYNC_OWNER_TEAMS), side("teams", SYNC_TEAMS)
+    f = deals_rf.frame.with_columns(pl.col("_line").alias(S.SOURCE_LINE), pl.col(S.CLOSE_DATE).cast(pl.Date))
+    catalogue = None
+    if stages is not None:
+        catalogue = stages.frame.filter(~pl.col("_deleted").fill_null(False)) if "_deleted" in stages.frame.columns else stages.frame
+        catalogue = catalogue.select("_stage_id", "_label", *(c for c in ("_closed_won", "_is_closed") if c in catalogue.columns)).unique("_stage_id")
+        f = f.join(catalogue, on="_stage_id", how="left")
+        if "_is_closed" in f.columns:
+            f = f.with_columns(pl.when(pl.col("_is_closed") == False).then(pl.lit("open"))  # noqa: E712
+                               .when(pl.col("_closed_won") == True).then(pl.lit("won"))  # noqa: E712
+                               .when(pl.col("_is_closed") == True).then(pl.lit("lost")).alias(S.STATUS))  # noqa: E712
+        f = f.with_columns(pl.coalesce("_label", "_stage_id").alias(S.STAGE_RAW))
+    elif "_stage_id" in f.columns:
+        f = f.with_columns(pl.col("_stage_id").alias(S.STAGE_RAW))
+    if owners is not None:
+        o = owners.frame.select(S.OWNER_ID, pl.concat_str("_first", "_last", separator=" ", ignore_nulls=True)
+                                .replace("", None).alias(S.OWNER_NAME))
+        f = f.join(o, on=S.OWNER_ID, how="left")
+    if owner_teams is not None and teams is not None:
+        ot = owner_teams.frame.sort("_primary", descending=True, nulls_last=True).unique(S.OWNER_ID, keep="first")
+        ot = ot.join(teams.frame.select("_team_id", "_team"), on="_team_id", how="left")
+        f = f.join(ot.select(S.OWNER_ID, pl.col("_team").alias(S.TEAM_NAME)), on=S.OWNER_ID, how="left")
+    deals = finish_deals(f.drop([c for c in ("_label", "_closed_won", "_is_closed") if c in f.columns]),
+                         source=SOURCE_SYNC, file_of=deals_rf.table.file, process=process, roster=roster)
+    events = S.empty(S.STAGE_EVENTS)
+    hist = side("history", SYNC_HISTORY)
+    if hist is not None:
+        require_ids(hist)
+        drop_rows(hist.table, ~hist.frame[S.DEAL_ID].is_in(deals[S.DEAL_ID].implode()), S.DEAL_ID,
+                  S.Reason.UNKNOWN_DEAL, "a stage entry of a loaded deal; no such deal was loaded")
+        h = hist.frame
+        if catalogue is not None:
+            h = h.join(catalogue.select("_stage_id", "_label"), on="_stage_id", how="left")
+        else:
+            h = h.with_columns(pl.lit(None, pl.String).alias("_label"))
+        h = h.with_columns(pl.coalesce("_label", "_stage_id").alias(S.STAGE_RAW), pl.col("_line").alias(S.SOURCE_LINE),
+                           pl.lit(hist.table.file).alias(S.SOURCE_FILE))
+        events = finish_events(h, process)
+    deals = fill_closed_at(deals, events, process)
+    return assemble(SOURCE_SYNC, [deals_rf], deals, events, others, process, roster, has_history=hist is not None)

@@ -1,0 +1,233 @@
+"""Salesforce: the Data Export / Data Loader files (API names), the same tables as a Fivetran-style
+sync lands them (snake_case), and report exports with label headers.
+
+Data Export: ``Opportunity.csv`` (deals), ``OpportunityHistory.csv`` (a row on any change of
+stage, amount or close date: consecutive rows of one stage collapse into one stage entry),
+``User.csv`` and ``UserRole.csv`` (a rep's team is the name of their role; the team's manager is
+the user holding the parent role, else the user's ManagerId).
+Report export: ``Opportunity Name``, ``Stage``, ``Opportunity Owner``, ``Close Date``, ... with a
+report footer, in the exporting user's date style (detected per file), plus optionally an
+Opportunity History report (``To Stage``/``Stage``, ``Edit Date``/``Last Modified``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from toolkit import schema as S
+from toolkit.loaders.common import (
+    ColumnSpec,
+    Dataset,
+    ReadFile,
+    Roster,
+    assemble,
+    drop_duplicate_ids,
+    drop_flagged,
+    fill_closed_at,
+    find_files,
+    finish_deals,
+    finish_events,
+    read_file,
+    require_ids,
+)
+from toolkit.process import Process
+
+SOURCE_EXPORT = "salesforce"
+SOURCE_REPORT = "salesforce_report"
+
+FILES = {
+    "opportunities": ("opportunity", "opportunities", "sf_opportunity_data", "sf_opportunity"),
+    "history": ("opportunity_history", "sf_opportunity_history_data", "sf_opportunity_history"),
+    "users": ("user", "users", "sf_user_data", "sf_user"),
+    "roles": ("user_role", "user_roles", "sf_user_role_data", "sf_user_role"),
+}
+
+OPPORTUNITY = (
+    ColumnSpec(S.DEAL_ID, ("Id",), "id", required=True),
+    ColumnSpec(S.DEAL_NAME, ("Name",)),
+    ColumnSpec(S.STAGE_RAW, ("StageName",), required=True),
+    ColumnSpec(S.AMOUNT, ("Amount",), "amount"),
+    ColumnSpec(S.CURRENCY, ("CurrencyIsoCode",)),
+    ColumnSpec(S.CLOSE_DATE, ("CloseDate",), "date"),
+    ColumnSpec(S.CREATED_AT, ("CreatedDate",), "datetime"),
+    ColumnSpec(S.LAST_ACTIVITY_AT, ("LastActivityDate",), "datetime"),
+    ColumnSpec(S.OWNER_ID, ("OwnerId",), "id"),
+    ColumnSpec("_is_closed", ("IsClosed",), "bool"),
+    ColumnSpec("_is_won", ("IsWon",), "bool"),
+    ColumnSpec("_is_deleted", ("IsDeleted",), "bool"),
+    ColumnSpec("_active", ("_fivetran_active",), "bool"),
+    ColumnSpec("_modified", ("LastModifiedDate", "SystemModstamp"), "datetime"),
+)
+HISTORY = (
+    ColumnSpec(S.DEAL_ID, ("OpportunityId", "Id"), "id", required=True),
+    ColumnSpec(S.STAGE_RAW, ("StageName",), required=True),
+    ColumnSpec(S.ENTERED_AT, ("_fivetran_start", "CreatedDate"), "datetime", required=True),
+    ColumnSpec(S.CHANGED_BY, ("CreatedById", "LastModifiedById")),
+    ColumnSpec("_is_deleted", ("IsDeleted",), "bool"),
+)
+USERS = (
+    ColumnSpec(S.OWNER_ID, ("Id",), "id", required=True),
+    ColumnSpec(S.OWNER_NAME, ("Name",)),
+    ColumnSpec("_first", ("FirstName",)),
+    ColumnSpec("_last", ("LastName",)),
+    ColumnSpec("_role_id", ("UserRoleId",)),
+    ColumnSpec("_manager_id", ("ManagerId",)),
+    ColumnSpec(S.ACTIVE, ("IsActive",), "bool"),
+)
+ROLES = (
+    ColumnSpec("_role_id", ("Id",), "id", required=True),
+    ColumnSpec("_role_name", ("Name",), required=True),
+    ColumnSpec("_parent_role_id", ("ParentRoleId",)),
+)
+REPORT = (
+    ColumnSpec(S.DEAL_ID, ("Opportunity ID", "Opportunity Id", "Record ID"), "id"),
+    ColumnSpec(S.DEAL_NAME, ("Opportunity Name",), required=True),
+    ColumnSpec(S.STAGE_RAW, ("Stage",), required=True),
+    ColumnSpec(S.OWNER_NAME, ("Opportunity Owner", "Owner", "Owner Name", "Owner Full Name")),
+    ColumnSpec(S.TEAM_NAME, ("Owner Role", "Role", "Team")),
+    ColumnSpec(S.MANAGER_NAME, ("Owner Manager", "Manager")),
+    ColumnSpec(S.CURRENCY, ("Amount Currency", "Opportunity Currency", "Currency")),
+    ColumnSpec(S.AMOUNT, ("Amount",), "amount"),
+    ColumnSpec(S.CLOSE_DATE, ("Close Date",), "date"),
+    ColumnSpec(S.CREATED_AT, ("Created Date",), "datetime"),
+    ColumnSpec(S.CLOSED_AT, ("Closed Date",), "datetime"),
+    ColumnSpec(S.LAST_ACTIVITY_AT, ("Last Activity", "Last Activity Date"), "datetime"),
+    ColumnSpec("_is_closed", ("Closed",), "bool"),
+    ColumnSpec("_is_won", ("Won",), "bool"),
+)
+REPORT_HISTORY = (
+    ColumnSpec(S.DEAL_ID, ("Opportunity ID", "Opportunity Id"), "id", required=True),
+    ColumnSpec(S.STAGE_RAW, ("To Stage", "Stage"), required=True),
+    ColumnSpec(S.ENTERED_AT, ("Edit Date", "Last Modified", "Stage Change Date", "Last Modified Date"),
+               "datetime", required=True),
+    ColumnSpec(S.CHANGED_BY, ("Edited By", "Last Modified By")),
+)
+
+REPORT_FILES = {
+    "opportunities": ("opportunities", "opportunity_report", "opportunities_report", "report"),
+    "history": ("stage_history", "opportunity_history_report", "opportunity_history", "history"),
+}
+
+
+def _status(frame: pl.DataFrame) -> pl.Expr:
+    if "_is_closed" in frame.columns and "_is_won" in frame.columns:
+        return (pl.when(pl.col("_is_closed") == False).then(pl.lit("open"))  # noqa: E712
+                .when(pl.col("_is_won") == True).then(pl.lit("won"))  # noqa: E712
+                .when(pl.col("_is_closed") == True).then(pl.lit("lost"))  # noqa: E712
+                .otherwise(None))
+    return pl.lit(None, pl.String)
+
+
+def _teams_from_roles(users: ReadFile | None, roles: ReadFile | None) -> pl.DataFrame:
+    """owner_id -> owner_name, team_name, manager_name, active, from users and the role tree."""
+    if users is None:
+        return pl.DataFrame(schema={S.OWNER_ID: pl.String, S.OWNER_NAME: pl.String, S.TEAM_NAME: pl.String,
+                                    S.MANAGER_NAME: pl.String, S.ACTIVE: pl.Boolean})
+    u = users.frame
+    for c in ("_role_id", "_manager_id", S.OWNER_NAME, "_first", "_last"):
+        if c not in u.columns:
+            u = u.with_columns(pl.lit(None, pl.String).alias(c))
+    if S.ACTIVE not in u.columns:
+        u = u.with_columns(pl.lit(True).alias(S.ACTIVE))
+    u = u.with_columns(pl.coalesce(S.OWNER_NAME, pl.concat_str("_first", "_last", separator=" ")).alias(S.OWNER_NAME))
+    names = u.select(pl.col(S.OWNER_ID).alias("_manager_id"), pl.col(S.OWNER_NAME).alias("_by_manager_id"))
+    if roles is not None:
+        r = roles.frame
+        if "_parent_role_id" not in r.columns:
+            r = r.with_columns(pl.lit(None, pl.String).alias("_parent_role_id"))
+        holders = (u.filter(pl.col("_role_id").is_not_null()).sort(S.OWNER_NAME)
+                   .group_by("_role_id").agg(pl.col(S.OWNER_NAME).first().alias("_holder")))
+        u = (u.join(r.select("_role_id", "_role_name", "_parent_role_id"), on="_role_id", how="left")
+             .join(holders.rename({"_role_id": "_parent_role_id"}), on="_parent_role_id", how="left"))
+    else:
+        u = u.with_columns(pl.lit(None, pl.String).alias("_role_name"), pl.lit(None, pl.String).alias("_holder"))
+    u = u.join(names, on="_manager_id", how="left")
+    return u.select(S.OWNER_ID, S.OWNER_NAME, pl.col("_role_name").alias(S.TEAM_NAME),
+                    pl.coalesce("_holder", "_by_manager_id").alias(S.MANAGER_NAME), S.ACTIVE)
+
+
+def load_salesforce(path: Path, *, process: Process, roster: Roster, date_style: str | None = None,
+                    include_deleted: bool = False) -> Dataset:
+    """Load a Salesforce Data Export / Data Loader folder, or its Fivetran-synced tables."""
+    folder = path if path.is_dir() else path.parent
+    found = find_files(folder, FILES) if path.is_dir() else {"opportunities": path}
+    if "opportunities" not in found:
+        from toolkit.errors import InputFileError
+        raise InputFileError("Opportunity.csv (or sf_opportunity_data.csv) in the folder",
+                             f"files {sorted(p.name for p in folder.iterdir())}", "pass the export folder")
+    opp = read_file(found["opportunities"], "deals", OPPORTUNITY, what="Salesforce Opportunity file",
+                    base=folder, date_default=date_style)
+    require_ids(opp)
+    if not include_deleted:
+        drop_flagged(opp, "_is_deleted", S.Reason.DELETED_RECORD,
+                     "a live record; IsDeleted is true (the opportunity is in the recycle bin)")
+    drop_flagged(opp, "_active", S.Reason.SUPERSEDED,
+                 "the current version of the record; _fivetran_active is false (an older version)", when=False)
+    drop_duplicate_ids(opp.table, ["_modified"])
+    others: list[ReadFile] = []
+    users = read_file(found["users"], "users", USERS, what="Salesforce User file", base=folder,
+                      date_default=date_style) if "users" in found else None
+    roles = read_file(found["roles"], "roles", ROLES, what="Salesforce UserRole file", base=folder,
+                      date_default=date_style) if "roles" in found else None
+    others += [f for f in (users, roles) if f is not None]
+    people = _teams_from_roles(users, roles)
+    frame = opp.frame.with_columns(_status(opp.frame).alias(S.STATUS),
+                                   pl.col("_line").alias(S.SOURCE_LINE))
+    frame = frame.join(people.select(S.OWNER_ID, S.OWNER_NAME, S.TEAM_NAME, S.MANAGER_NAME),
+                       on=S.OWNER_ID, how="left") if S.OWNER_ID in frame.columns else frame
+    deals = finish_deals(frame, source=SOURCE_EXPORT, file_of=opp.table.file, process=process, roster=roster)
+    events, has_history = _history(found.get("history"), folder, process, deals, date_style, others,
+                                   HISTORY, include_deleted)
+    deals = fill_closed_at(deals, events, process)
+    notes = [] if has_history else ["no OpportunityHistory file: checks that need stage history report 'no history'"]
+    return assemble(SOURCE_EXPORT, [opp], deals, events, others, process, roster,
+                    users=people.filter(pl.col(S.OWNER_ID).is_in(deals[S.OWNER_ID].implode())) if users else None,
+                    has_history=has_history, notes=notes)
+
+
+def _history(path: Path | None, folder: Path, process: Process, deals: pl.DataFrame, date_style: str | None,
+             others: list[ReadFile], specs: tuple[ColumnSpec, ...], include_deleted: bool = False
+             ) -> tuple[pl.DataFrame, bool]:
+    if path is None:
+        return S.empty(S.STAGE_EVENTS), False
+    hist = read_file(path, "stage_events", specs, what="Salesforce history file", base=folder,
+                     date_default=date_style)
+    require_ids(hist)
+    if not include_deleted:
+        drop_flagged(hist, "_is_deleted", S.Reason.DELETED_RECORD, "a live history row; IsDeleted is true")
+    from toolkit.loaders.common import drop_rows
+    drop_rows(hist.table, hist.frame[S.ENTERED_AT].is_null(), S.ENTERED_AT, S.Reason.INVALID_DATE,
+              "the time of the change; found an empty cell")
+    drop_rows(hist.table, ~hist.frame[S.DEAL_ID].is_in(deals[S.DEAL_ID].implode()), S.DEAL_ID,
+              S.Reason.UNKNOWN_DEAL, "a history row of a loaded opportunity; no such opportunity was loaded")
+    others.append(hist)
+    events = finish_events(hist.frame.with_columns(pl.col("_line").alias(S.SOURCE_LINE),
+                                                   pl.lit(hist.table.file).alias(S.SOURCE_FILE)), process)
+    return events, True
+
+
+def load_salesforce_report(path: Path, *, process: Process, roster: Roster, date_style: str | None = None) -> Dataset:
+    """Load a Salesforce report export (label headers, report footer), with an optional
+    Opportunity History report beside it."""
+    folder = path if path.is_dir() else path.parent
+    found = find_files(folder, REPORT_FILES) if path.is_dir() else {"opportunities": path}
+    if "opportunities" not in found and path.is_dir():
+        csvs = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".csv", ".xlsx"))
+        found["opportunities"] = csvs[0]
+    rep = read_file(found["opportunities"], "deals", REPORT, what="Salesforce opportunity report",
+                    base=folder, date_default=date_style)
+    if S.DEAL_ID not in rep.frame.columns:
+        # Without an id column the name is the only key a report carries.
+        rep.table.frame = rep.frame.with_columns(pl.col(S.DEAL_NAME).alias(S.DEAL_ID))
+        rep.table.notes.append("no Opportunity ID column: deal names are used as ids")
+    require_ids(rep)
+    drop_duplicate_ids(rep.table)
+    frame = rep.frame.with_columns(_status(rep.frame).alias(S.STATUS), pl.col("_line").alias(S.SOURCE_LINE))
+    deals = finish_deals(frame, source=SOURCE_REPORT, file_of=rep.table.file, process=process, roster=roster)
+    others: list[ReadFile] = []
+    events, has_history = _history(found.get("history"), folder, process, deals, date_style, others, REPORT_HISTORY)
+    deals = fill_closed_at(deals, events, process)
+    notes = [] if has_history else ["no opportunity history report: checks that need stage history report 'no history'"]
+    return assemble(SOURCE_REPORT, [rep], deals, events, others, process, roster, has_history=has_history, notes=notes)

@@ -1,0 +1,1 @@
+"""Reporting: the only package that writes output files."""
