@@ -45,7 +45,8 @@ def _peek_header_names(path: Path, lines: int = 30) -> set[str]:
         names = {snake(str(v)) for row in ws.iter_rows(max_row=lines, values_only=True) for v in row if v is not None}
         wb.close()
         return names
-    head = path.open("rb").read(65536)
+    with path.open("rb") as fh:
+        head = fh.read(65536)
     if not head.strip():
         return set()
     enc, data, _bad, _note = decide_encoding(head, None)

@@ -291,7 +291,10 @@ def read_delimited(path: Path, *, display_name: str | None = None, encoding: str
     """
     name = display_name or str(path)
     original = path.read_bytes()
-    if not original.strip(b"\x00 \t\r\n\ufeff".replace(b"\ufeff", b"")):
+    bare = original
+    for bom, _enc in _BOMS:
+        bare = bare.removeprefix(bom)
+    if not bare.strip(b"\x00 \t\r\n"):
         raise InputFileError("a file with a header and rows", f"{name} is empty (0 data bytes)",
                              "re-run the CRM export; an empty file is never treated as 'no deals'")
     enc, data, bad, enc_note = decide_encoding(original, encoding)

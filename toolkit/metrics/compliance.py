@@ -1,0 +1,323 @@
+"""Process compliance: stage transitions, per-deal flags with their evidence, compliance rates,
+stage conversion, time in stage and suggested time limits.
+
+Pure functions: frames in, frames out; ``as_of`` is a parameter, never the clock. Each takes a
+pandas or a polars frame and returns the caller's type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import polars as pl
+
+from toolkit import schema as S
+from toolkit.frames import native_frames
+from toolkit.process import Process
+
+# --- transition kinds and flags ----------------------------------------------------------------
+
+FORWARD, SKIP, BACKWARD, WON, LOST, REOPEN, RECLASSIFY = (
+    "forward", "skip", "backward", "won", "lost", "reopen", "reclassify")
+TRANSITION_KINDS = (FORWARD, SKIP, BACKWARD, WON, LOST, REOPEN, RECLASSIFY)
+UNKNOWN = "unknown"  # a move from or to a stage label the process does not know
+
+SKIPPED_STAGE = "skipped_stage"
+BACKWARD_MOVE = "backward_move"
+OVER_TIME_LIMIT = "over_time_limit"
+MISSING_REQUIRED_FIELD = "missing_required_field"
+STARTED_LATE = "started_late"
+OVERDUE_CLOSE_DATE = "overdue_close_date"
+#: Flags, most severe first (the review plan picks in this order, then by amount).
+FLAGS = (SKIPPED_STAGE, BACKWARD_MOVE, OVER_TIME_LIMIT, MISSING_REQUIRED_FIELD, STARTED_LATE, OVERDUE_CLOSE_DATE)
+#: Flags that need stage history; without it they are "no history", never "passed".
+HISTORY_FLAGS = (SKIPPED_STAGE, BACKWARD_MOVE, OVER_TIME_LIMIT, STARTED_LATE)
+SEVERITY = {flag: len(FLAGS) - i for i, flag in enumerate(FLAGS)}
+
+FLAG_COLUMNS = {"deal_id": pl.String, "flag": pl.String, "stage": pl.String, "value": pl.Float64, "detail": pl.String}
+DAY = 86_400.0
+
+
+def violations(process: Process) -> tuple[str, ...]:
+    """The flags this process treats as violations (``allow:`` exempts skips and backward moves)."""
+    allowed = {SKIPPED_STAGE} if process.allow.skip else set()
+    if process.allow.backward:
+        allowed.add(BACKWARD_MOVE)
+    return tuple(f for f in FLAGS if f not in allowed)
+
+
+def _codes(process: Process) -> dict[str, int]:
+    """Open stages 0..n-1, won n, lost n+1."""
+    codes = {s.name: i for i, s in enumerate(process.stages)}
+    codes[process.won.name] = len(process.stages)
+    codes[process.lost.name] = len(process.stages) + 1
+    return codes
+
+
+def _ordered_events(events: pl.DataFrame, process: Process, as_of: dt.date | dt.datetime | None) -> pl.DataFrame:
+    e = events.select(S.DEAL_ID, S.STAGE, S.ENTERED_AT, *(c for c in (S.SOURCE_LINE,) if c in events.columns))
+    if as_of is not None:
+        e = e.filter(pl.col(S.ENTERED_AT) <= _end_of(as_of))
+    keys = [S.DEAL_ID, S.ENTERED_AT] + ([S.SOURCE_LINE] if S.SOURCE_LINE in e.columns else [])
+    return e.sort(keys).with_columns(
+        pl.col(S.STAGE).replace_strict(_codes(process), default=None, return_dtype=pl.Int32).alias("_idx"))
+
+
+def _end_of(as_of: dt.date | dt.datetime) -> dt.datetime:
+    """A date as_of means the end of that day: events of the day count, later ones don't."""
+    if isinstance(as_of, dt.datetime):
+        return as_of
+    return dt.datetime.combine(as_of, dt.time.max)
+
+
+def _transitions(events: pl.DataFrame, process: Process, as_of: dt.date | dt.datetime | None) -> pl.DataFrame:
+    n = len(process.stages)
+    e = _ordered_events(events, process, as_of)
+    same = pl.col(S.DEAL_ID) == pl.col(S.DEAL_ID).shift(1)
+    t = e.with_columns(
+        pl.when(same).then(pl.col(S.STAGE).shift(1)).alias("from_stage"),
+        pl.when(same).then(pl.col("_idx").shift(1)).alias("_from"),
+        pl.when(same).then(pl.col(S.ENTERED_AT).shift(1)).alias("_from_at"),
+        same.fill_null(False).alias("_has_from"),
+    ).filter(pl.col("_has_from"))
+    f, to = pl.col("_from"), pl.col("_idx")
+    kind = (pl.when(f.is_null() | to.is_null()).then(pl.lit(UNKNOWN))
+            .when((f < n) & (to < n) & (to == f + 1)).then(pl.lit(FORWARD))
+            .when((f < n) & (to < n) & (to > f + 1)).then(pl.lit(SKIP))
+            .when((f < n) & (to < n) & (to < f)).then(pl.lit(BACKWARD))
+            .when((f < n) & (to == n) & (f == n - 1)).then(pl.lit(WON))
+            .when((f < n) & (to == n)).then(pl.lit(SKIP))
+            .when((f < n) & (to == n + 1)).then(pl.lit(LOST))
+            .when((f >= n) & (to < n)).then(pl.lit(REOPEN))
+            .when((f >= n) & (to >= n) & (f != to)).then(pl.lit(RECLASSIFY))
+            .otherwise(pl.lit(UNKNOWN)))
+    return t.select(
+        S.DEAL_ID, "from_stage", pl.col(S.STAGE).alias("to_stage"), pl.col(S.ENTERED_AT).alias("at"),
+        ((pl.col(S.ENTERED_AT) - pl.col("_from_at")).dt.total_seconds(fractional=True) / DAY).alias("days_in_stage"),
+        kind.alias("kind"), pl.col("_from").alias("_from"), pl.col("_idx").alias("_to"))
+
+
+@native_frames
+def stage_transitions(events: pl.DataFrame, process: Process,
+                      as_of: dt.date | dt.datetime | None = None) -> pl.DataFrame:
+    """One row per change of stage of a deal: ``deal_id, from_stage, to_stage, at, days_in_stage,
+    kind``.
+
+    ``days_in_stage`` is the time spent in ``from_stage`` before the move. ``kind`` is one of
+    forward (to the next open stage), skip (forward past one or more open stages, or to won from
+    an open stage other than the last), backward (to an earlier open stage), won (last open stage
+    to won), lost (any open stage to lost), reopen (won or lost back to an open stage),
+    reclassify (won to lost or back), or unknown (a stage label the process does not know).
+    Events after ``as_of`` are left out.
+    """
+    return _transitions(events, process, as_of).drop("_from", "_to")
+
+
+def _stays(events: pl.DataFrame, deals: pl.DataFrame, process: Process, as_of: dt.date | dt.datetime) -> pl.DataFrame:
+    """Each stay of a deal in an open stage with its length in days; an open deal's current stay
+    runs until ``as_of``."""
+    n = len(process.stages)
+    e = _ordered_events(events, process, as_of)
+    nxt = pl.col(S.DEAL_ID) == pl.col(S.DEAL_ID).shift(-1)
+    open_ids = deals.filter(pl.col(S.STATUS) == "open").select(S.DEAL_ID, pl.lit(True).alias("_open"))
+    e = e.join(open_ids, on=S.DEAL_ID, how="left")
+    # An open deal's current stay runs to the as_of date (midnight), as a manager counts days.
+    until = as_of if isinstance(as_of, dt.datetime) else dt.datetime.combine(as_of, dt.time())
+    end = (pl.when(nxt.fill_null(False)).then(pl.col(S.ENTERED_AT).shift(-1))
+           .when(pl.col("_open").fill_null(False)).then(pl.lit(until).cast(S.DATETIME))
+           .otherwise(None))
+    return (e.with_columns(end.alias("_end"))
+            .filter(pl.col("_idx").is_not_null() & (pl.col("_idx") < n) & pl.col("_end").is_not_null())
+            .with_columns(((pl.col("_end") - pl.col(S.ENTERED_AT)).dt.total_seconds(fractional=True) / DAY)
+                          .alias("days")))
+
+
+def _flags(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: dt.date) -> pl.DataFrame:
+    names = [s.name for s in process.stages]
+    parts: list[pl.DataFrame] = []
+    t = _transitions(events, process, as_of)
+    skips = t.filter(pl.col("kind") == SKIP).with_columns(
+        pl.col("_from").add(1).replace_strict(dict(enumerate(names)), default=None, return_dtype=pl.String).alias("stage"))
+    parts.append(skips.select(S.DEAL_ID, pl.lit(SKIPPED_STAGE).alias("flag"), "stage",
+                              pl.lit(None, pl.Float64).alias("value"),
+                              pl.concat_str(pl.col("from_stage"), pl.lit(" -> "), pl.col("to_stage")).alias("detail")))
+    back = t.filter(pl.col("kind") == BACKWARD)
+    parts.append(back.select(S.DEAL_ID, pl.lit(BACKWARD_MOVE).alias("flag"), pl.col("to_stage").alias("stage"),
+                             pl.lit(None, pl.Float64).alias("value"),
+                             pl.concat_str(pl.col("from_stage"), pl.lit(" -> "), pl.col("to_stage")).alias("detail")))
+    limits = {s.name: float(s.max_days) for s in process.stages if s.max_days is not None}
+    if limits:
+        stays = _stays(events, deals, process, as_of).with_columns(
+            pl.col(S.STAGE).replace_strict(limits, default=None, return_dtype=pl.Float64).alias("_limit"))
+        over = stays.filter(pl.col("days") > pl.col("_limit"))
+        parts.append(over.select(S.DEAL_ID, pl.lit(OVER_TIME_LIMIT).alias("flag"), S.STAGE,
+                                 pl.col("days").alias("value"),
+                                 pl.concat_str(pl.col("days").round(1).cast(pl.String), pl.lit(" days, limit "), pl.col("_limit").cast(pl.Int64).cast(pl.String))
+                                 .alias("detail")))
+    first = _ordered_events(events, process, as_of).group_by(S.DEAL_ID, maintain_order=True).first()
+    late = first.filter(pl.col("_idx").is_not_null() & (pl.col("_idx") > 0))
+    parts.append(late.select(S.DEAL_ID, pl.lit(STARTED_LATE).alias("flag"), S.STAGE, pl.lit(None, pl.Float64).alias("value"),
+                             pl.concat_str(pl.lit("first stage "), pl.col(S.STAGE)).alias("detail")))
+    parts.append(_missing_fields(deals, events, process, as_of))
+    overdue = deals.filter((pl.col(S.STATUS) == "open") & (pl.col(S.CLOSE_DATE) < as_of))
+    parts.append(overdue.select(
+        S.DEAL_ID, pl.lit(OVERDUE_CLOSE_DATE).alias("flag"), S.STAGE,
+        (pl.lit(as_of) - pl.col(S.CLOSE_DATE)).dt.total_days().cast(pl.Float64).alias("value"),
+        pl.concat_str(pl.lit("close date "), pl.col(S.CLOSE_DATE).cast(pl.String)).alias("detail")))
+    out = pl.concat([p.select([pl.col(c).cast(t) for c, t in FLAG_COLUMNS.items()]) for p in parts])
+    return out.sort(S.DEAL_ID, "flag", "stage", nulls_last=True)
+
+
+def _missing_fields(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: dt.date) -> pl.DataFrame:
+    """A (deal, stage, field) row per field the process requires at a stage the deal reached and the
+    deal lacks. Reached = a stage in its history, or its current stage."""
+    required = [(s.name, f) for s in process.stages for f in s.required]
+    if not required:
+        return pl.DataFrame(schema=FLAG_COLUMNS)
+    e = _ordered_events(events, process, as_of).select(S.DEAL_ID, S.STAGE)
+    current = deals.select(S.DEAL_ID, S.STAGE)
+    with_history = e.select(S.DEAL_ID).unique()
+    # Without history, the current open stage implies every earlier one; won implies all.
+    names = [s.name for s in process.stages]
+    no_hist = deals.join(with_history, on=S.DEAL_ID, how="anti").select(S.DEAL_ID, S.STAGE)
+    implied = no_hist.with_columns(
+        pl.col(S.STAGE).replace_strict({**{nm: i for i, nm in enumerate(names)}, process.won.name: len(names) - 1},
+                                       default=None, return_dtype=pl.Int32).alias("_upto"))
+    implied = implied.filter(pl.col("_upto").is_not_null()).select(
+        S.DEAL_ID, pl.int_ranges(0, pl.col("_upto") + 1).alias("_i")).explode("_i").select(
+        S.DEAL_ID, pl.col("_i").replace_strict(dict(enumerate(names)), return_dtype=pl.String).alias(S.STAGE))
+    reached = pl.concat([e, current.filter(pl.col(S.STAGE).is_in(names)), implied]).unique()
+    req = pl.DataFrame(required, schema={S.STAGE: pl.String, "field": pl.String}, orient="row")
+    need = reached.join(req, on=S.STAGE, how="inner")
+    out = []
+    for field in req["field"].unique().sort().to_list():
+        rows = need.filter(pl.col("field") == field)
+        if field in deals.columns:
+            empty = deals.select(S.DEAL_ID, pl.col(field).is_null().alias("_missing"))
+            if deals.schema[field] == pl.String:
+                empty = deals.select(S.DEAL_ID, (pl.col(field).is_null() | (pl.col(field).str.strip_chars() == ""))
+                                     .alias("_missing"))
+            rows = rows.join(empty, on=S.DEAL_ID, how="inner").filter(pl.col("_missing"))
+            detail = pl.lit(f"field {field} is empty")
+        else:
+            detail = pl.lit(f"field {field} is not in the export")
+        out.append(rows.select(S.DEAL_ID, pl.lit(MISSING_REQUIRED_FIELD).alias("flag"), S.STAGE,
+                               pl.lit(None, pl.Float64).alias("value"), detail.alias("detail")))
+    return pl.concat(out)
+
+
+@native_frames
+def deal_flags(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: dt.date) -> pl.DataFrame:
+    """Every process flag of every deal, with its evidence: ``deal_id, flag, stage, value, detail``.
+
+    Flags: skipped_stage (stage = the first stage skipped), backward_move (stage = the stage moved
+    back to), over_time_limit (a stay longer than the stage's max_days; an open deal's current
+    stay counts up to as_of; value = days), missing_required_field (stage and field), started_late
+    (the first stage in the history is not the first stage), overdue_close_date (open, close date
+    before as_of; value = days overdue).
+    """
+    return _flags(deals, events, process, as_of)
+
+
+def _compliance(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: dt.date) -> pl.DataFrame:
+    flags = _flags(deals, events, process, as_of)
+    counted = flags.group_by(S.DEAL_ID, "flag").len().pivot(on="flag", index=S.DEAL_ID, values="len")
+    for f in FLAGS:
+        if f not in counted.columns:
+            counted = counted.with_columns(pl.lit(None, pl.UInt32).alias(f))
+    hist = events.filter(pl.col(S.ENTERED_AT) <= _end_of(as_of)).select(S.DEAL_ID).unique().with_columns(
+        pl.lit(True).alias("has_history"))
+    base = deals.select(S.DEAL_ID, S.OWNER_ID, S.OWNER_NAME, S.TEAM_ID, S.TEAM_NAME, S.STATUS, S.STAGE, S.AMOUNT,
+                        S.CURRENCY)
+    out = base.join(hist, on=S.DEAL_ID, how="left").join(counted, on=S.DEAL_ID, how="left").with_columns(
+        pl.col("has_history").fill_null(False))
+    viol = violations(process)
+    out = out.with_columns([
+        (pl.when(~pl.col("has_history") & pl.lit(f in HISTORY_FLAGS)).then(None)
+         .otherwise(pl.col(f).fill_null(0) > 0)).alias(f) for f in FLAGS])
+    return out.with_columns(
+        pl.sum_horizontal([pl.col(f).fill_null(False).cast(pl.Int32) for f in viol]).alias("violations"),
+    ).with_columns((pl.col("violations") == 0).alias("compliant")).sort(S.DEAL_ID)
+
+
+@native_frames
+def deal_compliance(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: dt.date) -> pl.DataFrame:
+    """One row per deal: its owner and team, ``has_history``, one column per flag (true/false; null
+    = "no history" for the checks that need it), ``violations`` (flags the process does not allow)
+    and ``compliant`` (no violation among the checks that could run)."""
+    return _compliance(deals, events, process, as_of)
+
+
+@native_frames
+def compliance_rates(compliance: pl.DataFrame, by: str | Sequence[str] = S.TEAM_ID) -> pl.DataFrame:
+    """Compliance per group (``team_id`` or ``owner_id``, or several columns): deals, deals with
+    history, compliant, ``compliance_rate`` = compliant / deals, and deals per flag."""
+    keys = [by] if isinstance(by, str) else list(by)
+    names = {S.TEAM_ID: [S.TEAM_NAME], S.OWNER_ID: [S.OWNER_NAME, S.TEAM_ID]}
+    extra = [c for k in keys for c in names.get(k, []) if c not in keys]
+    return (compliance.group_by(keys).agg(
+        *[pl.col(c).first() for c in extra],
+        pl.len().alias("deals"), pl.col("has_history").sum().alias("with_history"),
+        pl.col("compliant").sum().alias("compliant"), (pl.col("violations") > 0).sum().alias("flagged"),
+        *[pl.col(f).fill_null(False).sum().alias(f) for f in FLAGS],
+    ).with_columns((pl.col("compliant") / pl.col("deals")).alias("compliance_rate")).sort(keys))
+
+
+@native_frames
+def stage_conversion(events: pl.DataFrame, process: Process, as_of: dt.date | None = None) -> pl.DataFrame:
+    """Per open stage k: deals that reached it, those of them that also reached the next stage
+    (k+1, or won after the last open stage), and the conversion = reached next / reached."""
+    names = [s.name for s in process.stages] + [process.won.name]
+    e = _ordered_events(events, process, as_of).select(S.DEAL_ID, S.STAGE).unique()
+    rows = []
+    for i, name in enumerate(names[:-1]):
+        here = e.filter(pl.col(S.STAGE) == name).select(S.DEAL_ID)
+        nxt = e.filter(pl.col(S.STAGE) == names[i + 1]).select(S.DEAL_ID)
+        a, b = here.height, here.join(nxt, on=S.DEAL_ID, how="semi").height
+        rows.append({"stage": name, "next_stage": names[i + 1], "reached": a, "reached_next": b,
+                     "conversion": (b / a) if a else None})
+    return pl.DataFrame(rows, schema={"stage": pl.String, "next_stage": pl.String, "reached": pl.Int64,
+                                      "reached_next": pl.Int64, "conversion": pl.Float64})
+
+
+@native_frames
+def time_in_stage(events: pl.DataFrame, process: Process, as_of: dt.date | None = None) -> pl.DataFrame:
+    """Per open stage: completed stays (a move out of it), their median and 80th percentile in days,
+    the stage's limit, and the share of stays over it."""
+    t = _transitions(events, process, as_of)
+    limits = {s.name: s.max_days for s in process.stages}
+    stats = t.filter(pl.col("from_stage").is_in(list(limits))).group_by("from_stage").agg(
+        pl.len().alias("stays"), pl.col("days_in_stage").median().alias("median_days"),
+        pl.col("days_in_stage").quantile(0.8, interpolation="linear").alias("p80_days"),
+        pl.col("days_in_stage").alias("_d"))
+    rows = []
+    by_stage = {r["from_stage"]: r for r in stats.iter_rows(named=True)}
+    for name, limit in limits.items():
+        r = by_stage.get(name)
+        over = None
+        if r is not None and limit is not None:
+            over = sum(1 for d in r["_d"] if d > limit) / r["stays"]
+        rows.append({"stage": name, "stays": r["stays"] if r else 0, "median_days": r["median_days"] if r else None,
+                     "p80_days": r["p80_days"] if r else None, "max_days": float(limit) if limit is not None else None,
+                     "share_over_limit": over})
+    return pl.DataFrame(rows, schema={"stage": pl.String, "stays": pl.Int64, "median_days": pl.Float64,
+                                      "p80_days": pl.Float64, "max_days": pl.Float64, "share_over_limit": pl.Float64})
+
+
+@native_frames
+def suggested_limits(events: pl.DataFrame, process: Process, as_of: dt.date | None = None,
+                     quantile: float = 0.8) -> pl.DataFrame:
+    """A time limit per stage from the team's own history: the ``quantile`` (default p80) of
+    completed stays, rounded up to whole days, beside the current limit."""
+    t = _transitions(events, process, as_of)
+    q = (t.group_by("from_stage").agg(pl.col("days_in_stage").quantile(quantile, interpolation="linear").alias("q"),
+                                      pl.len().alias("stays")))
+    qd = {r[0]: (r[1], r[2]) for r in q.iter_rows()}
+    rows = []
+    for s in process.stages:
+        val, stays = qd.get(s.name, (None, 0))
+        rows.append({"stage": s.name, "stays": stays, "current_max_days": s.max_days,
+                     "suggested_max_days": float(-(-val // 1)) if val is not None else None})
+    return pl.DataFrame(rows, schema={"stage": pl.String, "stays": pl.Int64, "current_max_days": pl.Float64,
+                                      "suggested_max_days": pl.Float64})
