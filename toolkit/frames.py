@@ -29,7 +29,18 @@ def to_polars(frame: Any, name: str = "frame") -> tuple[pl.DataFrame, str]:
     except TypeError:
         raise ToolkitError(f"{name} as a pandas or polars DataFrame", type(frame).__name__,
                            "pass data.deals / data.stage_events from toolkit.load") from None
-    return native.to_polars(), str(native.implementation)
+    return _canonical_types(native.to_polars()), str(native.implementation)
+
+
+def _canonical_types(frame: pl.DataFrame) -> pl.DataFrame:
+    """pandas has no date type: canonical date columns come back from it as datetimes (and ids
+    may come back as objects); restore the canonical types where the column is present."""
+    from toolkit import schema as S
+
+    wanted = {c.name: c.dtype for table in (S.DEALS, S.STAGE_EVENTS, S.REPS) for c in table}
+    fixes = [pl.col(name).cast(wanted[name]) for name, dtype in frame.schema.items()
+             if name in wanted and dtype != wanted[name] and not (dtype == pl.Null)]
+    return frame.with_columns(fixes) if fixes else frame
 
 
 def to_caller(frame: pl.DataFrame, library: str) -> Any:
