@@ -5,6 +5,7 @@ Exit codes: 0 done; 1 an input cannot be used (the message says why); 2 wrong ar
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import sys
@@ -87,6 +88,63 @@ def render_summary(summary: dict[str, Any], rejects: Any) -> str:
     if summary["notes"]:
         out += ["", "notes"] + [f"  {n}" for n in summary["notes"]]
     return "\n".join(out)
+
+
+def _as_of(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        typer.echo(f"error: expected --as-of as YYYY-MM-DD; found {value!r}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command("metrics")
+def metrics_cmd(path: PathArg, as_of: Annotated[str | None, typer.Option("--as-of", help="The day the figures are for, "
+                                                                          "YYYY-MM-DD (default: today).")] = None,
+                source: SourceOpt = None, mapping: MappingOpt = None, roster: RosterOpt = None,
+                process: ProcessOpt = None, date_style: DateOpt = None, as_json: JsonOpt = False) -> None:
+    """Team and rep figures: deal counts, review hours (full vs sampled), compliance, transitions."""
+    from toolkit.loaders import load
+    from toolkit.metrics.summary import compute_metrics
+    from toolkit.process import load_process
+
+    day = _as_of(as_of)
+    try:
+        proc = load_process(process)
+        data = load(path, source=source, mapping=mapping, roster=roster, process=proc, date_style=date_style)
+    except ToolkitError as exc:
+        _fail(exc)
+        return
+    result = compute_metrics(data.deals, data.stage_events, data.reps, proc, day)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), default=str, ensure_ascii=False))
+        return
+    typer.echo(render_metrics(result.to_dict(), has_history=data.has_history))
+
+
+def render_metrics(m: dict[str, Any], *, has_history: bool) -> str:
+    """The metrics as plain tables for a terminal or a log."""
+    lines = [f"as of {m['as_of']}", "", "teams"]
+    lines.append(f"  {'team':<28} {'reps':>4} {'open':>5} {'won':>5} {'lost':>5} {'full h':>7} {'sample h':>8} "
+                 f"{'compliant':>9}")
+    for t in m["teams"]:
+        rate = "-" if t["compliance_rate"] is None else f"{t['compliance_rate']:.0%}"
+        lines.append(f"  {str(t['team_name'])[:28]:<28} {t['reps']:>4} {t['open']:>5} {t['won']:>5} {t['lost']:>5} "
+                     f"{t['review_hours_full']:>7.1f} {t['review_hours_sampled']:>8.1f} {rate:>9}")
+    lines += ["", "reps"]
+    lines.append(f"  {'rep':<28} {'team':<22} {'open':>5} {'won':>5} {'lost':>5} {'flagged':>7} {'compliant':>9}")
+    for r in m["reps"]:
+        rate = "-" if r["compliance_rate"] is None else f"{r['compliance_rate']:.0%}"
+        lines.append(f"  {str(r['owner_name'])[:28]:<28} {str(r['team_id'])[:22]:<22} {r['open']:>5} {r['won']:>5} "
+                     f"{r['lost']:>5} {r['flagged']:>7} {rate:>9}")
+    lines += ["", "stage moves: " + ", ".join(f"{k} {v}" for k, v in m["transitions"].items()),
+              "deals flagged: " + ", ".join(f"{k} {v}" for k, v in m["deals_flagged"].items())]
+    if not has_history:
+        lines.append("no stage history in this export: skips, backward moves, time limits and late starts "
+                     "could not be checked")
+    return "\n".join(lines)
 
 
 @app.command("samples")
