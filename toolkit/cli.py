@@ -1,6 +1,7 @@
 """The ``toolkit`` command: a thin shell over the library, for ops and schedulers.
 
-Exit codes: 0 done; 1 an input cannot be used (the message says why); 2 wrong arguments.
+Exit codes: 0 done; 1 an input cannot be used (the message says why); 2 wrong arguments, or
+(``validate``) an error-severity data-quality check failed.
 """
 
 from __future__ import annotations
@@ -145,6 +146,39 @@ def render_metrics(m: dict[str, Any], *, has_history: bool) -> str:
         lines.append("no stage history in this export: skips, backward moves, time limits and late starts "
                      "could not be checked")
     return "\n".join(lines)
+
+
+EXIT_BLOCKED = 2
+
+
+@app.command("validate")
+def validate_cmd(path: PathArg, as_of: Annotated[str | None, typer.Option("--as-of", help="The day the data is "
+                                                                          "checked for, YYYY-MM-DD (default: today).")] = None,
+                 source: SourceOpt = None, mapping: MappingOpt = None, roster: RosterOpt = None,
+                 process: ProcessOpt = None, date_style: DateOpt = None, as_json: JsonOpt = False,
+                 data_docs: Annotated[Path | None, typer.Option("--data-docs", help="Also build GX Data Docs in "
+                                                                "this folder.")] = None) -> None:
+    """Check the data with Great Expectations; exit 2 when an error-severity check fails."""
+    from toolkit.loaders import load
+    from toolkit.process import load_process
+    from toolkit.validation import validate_dataset
+
+    day = _as_of(as_of)
+    try:
+        proc = load_process(process)
+        data = load(path, source=source, mapping=mapping, roster=roster, process=proc, date_style=date_style)
+    except ToolkitError as exc:
+        _fail(exc)
+        return
+    report = validate_dataset(data, proc, as_of=day, data_docs=data_docs)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), default=str, ensure_ascii=False))
+    else:
+        typer.echo(report.render_text())
+        if data_docs is not None:
+            typer.echo(f"Data Docs written to {data_docs}")
+    if report.blocking:
+        raise typer.Exit(EXIT_BLOCKED)
 
 
 @app.command("samples")

@@ -56,6 +56,16 @@ class Review:
 
 
 @dataclass(frozen=True)
+class ValidationSettings:
+    """Data-quality thresholds and per-check severities (``error`` blocks a report)."""
+
+    amount_ceiling: float = 1e9
+    close_date_years_back: int = 10
+    close_date_years_ahead: int = 5
+    severity: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Process:
     """A sales process. ``stages`` are the open stages in order."""
 
@@ -66,6 +76,7 @@ class Process:
     allow: Allow = field(default_factory=Allow)
     review: Review = field(default_factory=Review)
     source: str = "<default>"
+    validation: ValidationSettings = field(default_factory=ValidationSettings)
 
     @property
     def stage_names(self) -> list[str]:
@@ -195,7 +206,8 @@ def compose_yaml(text: str, source: str, what: str) -> YamlNode:
 
 def parse_process(text: str, source: str = "<string>") -> Process:
     """A process from YAML text; :class:`ConfigError` names the key and line of any error."""
-    top = compose_yaml(text, source, "a process definition").mapping({"name", "stages", "won", "lost", "allow", "review"})
+    top = compose_yaml(text, source, "a process definition").mapping(
+        {"name", "stages", "won", "lost", "allow", "review", "validation"})
     for key in ("name", "stages", "won", "lost"):
         if key not in top:
             raise ConfigError(f"the key {key!r} in {source}", "it is missing",
@@ -216,9 +228,27 @@ def parse_process(text: str, source: str = "<string>") -> Process:
             int(r["sample_per_rep"].number(integer=True, minimum=1)) if "sample_per_rep" in r else review.sample_per_rep,
             r["manager_hours_per_week"].number(minimum=1) if "manager_hours_per_week" in r else review.manager_hours_per_week,
         )
-    process = Process(top["name"].text(), stages, _outcome(top["won"]), _outcome(top["lost"]), allow, review, source)
+    validation = _validation(top["validation"]) if "validation" in top else ValidationSettings()
+    process = Process(top["name"].text(), stages, _outcome(top["won"]), _outcome(top["lost"]), allow, review, source,
+                      validation)
     _check_labels(process, top)
     return process
+
+
+def _validation(node: YamlNode) -> ValidationSettings:
+    v = node.mapping({"amount_ceiling", "close_date_years_back", "close_date_years_ahead", "severity"})
+    d = ValidationSettings()
+    severity: dict[str, str] = {}
+    if "severity" in v:
+        for name, sev in v["severity"].mapping_any().items():
+            if sev.text() not in ("error", "warning"):
+                raise sev.fail("error or warning")
+            severity[name] = sev.text()
+    return ValidationSettings(
+        v["amount_ceiling"].number(minimum=0) if "amount_ceiling" in v else d.amount_ceiling,
+        int(v["close_date_years_back"].number(integer=True)) if "close_date_years_back" in v else d.close_date_years_back,
+        int(v["close_date_years_ahead"].number(integer=True)) if "close_date_years_ahead" in v else d.close_date_years_ahead,
+        severity)
 
 
 def _check_labels(process: Process, top: dict[str, YamlNode]) -> None:

@@ -173,6 +173,8 @@ class Dataset:
     files: pl.DataFrame
     notes: list[str] = field(default_factory=list)
     has_history: bool = True
+    #: The roster's owners (case-folded names), when a roster was given; None otherwise.
+    roster_owners: list[str] | None = None
 
     @property
     def teams(self) -> pl.DataFrame:
@@ -441,7 +443,8 @@ def assemble(source: str, deal_files: Sequence[ReadFile], deals: pl.DataFrame, e
         source=source, deals=deals, stage_events=events,
         reps=build_reps(deals, roster, users), rejects=rejects_frame(tables), repairs=repairs_frame(tables),
         files=files_frame(tables, [f.role for f in files], [f.fmt for f in files]),
-        notes=all_notes, has_history=has_history)
+        notes=all_notes, has_history=has_history,
+        roster_owners=None if roster.frame.is_empty() else roster.frame["owner_key"].to_list())
 
 
 def fill_closed_at(deals: pl.DataFrame, events: pl.DataFrame, process: Process) -> pl.DataFrame:
