@@ -94,7 +94,13 @@ def load_mapping(path: str | Path) -> Mapping:
     cols_node = top["columns"].mapping(set(allowed))
     columns: dict[str, dict[str, str]] = {}
     for table, node in cols_node.items():
-        columns[table] = {k: v.text() for k, v in node.mapping(allowed[table]).items()}
+        # Deals may also name extra fields (e.g. decision_maker: Décideur) that a process requires.
+        pairs = node.mapping_any() if table == "deals" else node.mapping(allowed[table])
+        columns[table] = {k: v.text() for k, v in pairs.items()}
+        for k, v in pairs.items():
+            if table == "deals" and (not k.isidentifier() or k.startswith("_") or k in (S.SOURCE, S.SOURCE_FILE,
+                                                                                       S.SOURCE_LINE, S.TEAM_ID, S.STAGE)):
+                raise v.fail(f"mapped to a field name (snake_case, not one the toolkit sets itself); got key {k!r}")
     if S.DEAL_ID not in columns.get("deals", {}):
         raise top["columns"].fail("a deals mapping that names the deal_id column")
     style = top["date_style"].text() if "date_style" in top else None
