@@ -136,3 +136,22 @@ def test_report_as_frames_and_json(clean_report) -> None:
     d = clean_report.to_dict()
     assert {"success", "blocking", "expectations"} <= set(d)
     assert set(d["expectations"][0]) >= {"name", "severity", "success", "unexpected_count", "source_lines"}
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+
+
+def test_samples_pass_every_check_but_the_planted_missing_fields() -> None:
+    import toolkit
+
+    data = toolkit.load(SAMPLES / "salesforce_export")
+    report = validate(data.deals, data.stage_events, toolkit.load_process(), as_of=dt.date(2025, 6, 30))
+    planted = pl.read_csv(SAMPLES / "ground_truth.csv", infer_schema=False)
+    missing = set(planted.filter(pl.col("flag") == "missing_required_field")[S.DEAL_ID])
+    assert not report.blocking
+    failed = {o.name: o for o in report.failed}
+    # exactly the planted missing fields: 18 decision makers at Discover, 5 next steps at Propose,
+    # 1 decision maker at Negotiate
+    assert {o.name: o.unexpected_count for o in failed.values()} == {
+        "process.Discover.decision_maker": 18, "process.Propose.next_step": 5, "process.Negotiate.decision_maker": 1}
+    assert set().union(*(set(o.deal_ids) for o in failed.values())) == missing

@@ -175,19 +175,7 @@ def _missing_fields(deals: pl.DataFrame, events: pl.DataFrame, process: Process,
     required = [(s.name, f) for s in process.stages for f in s.required]
     if not required:
         return pl.DataFrame(schema=FLAG_COLUMNS)
-    e = _ordered_events(events, process, as_of).select(S.DEAL_ID, S.STAGE)
-    current = deals.select(S.DEAL_ID, S.STAGE)
-    with_history = e.select(S.DEAL_ID).unique()
-    # Without history, the current open stage implies every earlier one; won implies all.
-    names = [s.name for s in process.stages]
-    no_hist = deals.join(with_history, on=S.DEAL_ID, how="anti").select(S.DEAL_ID, S.STAGE)
-    implied = no_hist.with_columns(
-        pl.col(S.STAGE).replace_strict({**{nm: i for i, nm in enumerate(names)}, process.won.name: len(names) - 1},
-                                       default=None, return_dtype=pl.Int32).alias("_upto"))
-    implied = implied.filter(pl.col("_upto").is_not_null()).select(
-        S.DEAL_ID, pl.int_ranges(0, pl.col("_upto") + 1).alias("_i")).explode("_i").select(
-        S.DEAL_ID, pl.col("_i").replace_strict(dict(enumerate(names)), return_dtype=pl.String).alias(S.STAGE))
-    reached = pl.concat([e, current.filter(pl.col(S.STAGE).is_in(names)), implied]).unique()
+    reached = _reached_stages(deals, events, process, as_of)
     req = pl.DataFrame(required, schema={S.STAGE: pl.String, "field": pl.String}, orient="row")
     need = reached.join(req, on=S.STAGE, how="inner")
     out = []
@@ -205,6 +193,25 @@ def _missing_fields(deals: pl.DataFrame, events: pl.DataFrame, process: Process,
         out.append(rows.select(S.DEAL_ID, pl.lit(MISSING_REQUIRED_FIELD).alias("flag"), S.STAGE,
                                pl.lit(None, pl.Float64).alias("value"), detail.alias("detail")))
     return pl.concat(out)
+
+
+def _reached_stages(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: dt.date) -> pl.DataFrame:
+    """(deal_id, stage) for every open stage a deal reached: a stage in its history, or its current
+    stage; without any history, every open stage up to the current one (won: all)."""
+    e = _ordered_events(events, process, as_of).select(S.DEAL_ID, S.STAGE)
+    current = deals.select(S.DEAL_ID, S.STAGE)
+    with_history = e.select(S.DEAL_ID).unique()
+    # Without history, the current open stage implies every earlier one; won implies all.
+    names = [s.name for s in process.stages]
+    no_hist = deals.join(with_history, on=S.DEAL_ID, how="anti").select(S.DEAL_ID, S.STAGE)
+    implied = no_hist.with_columns(
+        pl.col(S.STAGE).replace_strict({**{nm: i for i, nm in enumerate(names)}, process.won.name: len(names) - 1},
+                                       default=None, return_dtype=pl.Int32).alias("_upto"))
+    implied = implied.filter(pl.col("_upto").is_not_null()).select(
+        S.DEAL_ID, pl.int_ranges(0, pl.col("_upto") + 1).alias("_i")).explode("_i").select(
+        S.DEAL_ID, pl.col("_i").replace_strict(dict(enumerate(names)), return_dtype=pl.String).alias(S.STAGE))
+    return pl.concat([e.filter(pl.col(S.STAGE).is_in(names)), current.filter(pl.col(S.STAGE).is_in(names)),
+                      implied]).unique()
 
 
 @native_frames

@@ -8,6 +8,7 @@ before the import and its progress bars off, on pandas frames that carry ``sourc
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,9 @@ def _gx() -> Any:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
     import great_expectations as gx
 
+    # GX logs every ephemeral docs folder at INFO: noise in ops' logs.
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
     return gx
 
 
@@ -40,10 +44,18 @@ def _context(gx: Any) -> Any:
     return context
 
 
-def _stage_order(deals: pl.DataFrame, process: Process) -> pl.Expr:
-    order = {s.name: i for i, s in enumerate(process.stages)}
-    order[process.won.name] = len(process.stages)
-    return pl.col(S.STAGE).replace_strict(order, default=-1, return_dtype=pl.Int32).alias("_stage_order")
+def _reached(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: dt.date) -> pl.DataFrame:
+    """``_reached_<k>`` per deal: it reached open stage k, by the same rule as the compliance check
+    (a stage in its history or its current stage; without history, every stage up to the current)."""
+    from toolkit.metrics.compliance import _reached_stages
+
+    reached = _reached_stages(deals, events, process, as_of)
+    out = deals
+    for k, stage in enumerate(process.stages):
+        if stage.required:
+            ids = reached.filter(pl.col(S.STAGE) == stage.name)[S.DEAL_ID].implode()
+            out = out.with_columns(pl.col(S.DEAL_ID).is_in(ids).fill_null(False).alias(f"_reached_{k}"))
+    return out
 
 
 def _for_gx(frame: pl.DataFrame) -> Any:
@@ -65,7 +77,7 @@ def validate(deals: pl.DataFrame, stage_events: pl.DataFrame, process: Process, 
                 needed[ch.table].add(ch.kwargs[key])
         if ch.condition is not None:
             needed[ch.table].add(ch.condition[1])
-    d = deals.with_columns(_stage_order(deals, process))
+    d = _reached(deals, stage_events, process, as_of)
     if roster_owners is not None:
         d = d.with_columns(pl.col(S.OWNER_NAME).str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", " ")
                            .alias("_owner_key"))
@@ -133,9 +145,9 @@ def _columns_present(check: Check, columns: Any) -> bool:
 def _absent(check: Check, frame: pl.DataFrame) -> ExpectationOutcome:
     missing = [check.kwargs[k] for k in ("column", "column_A", "column_B") if k in check.kwargs
                and check.kwargs[k] not in frame.columns]
-    # The rows the check is about: all of them, or those of its "_stage_order >= k" condition.
+    # The rows the check is about: all of them, or those its condition selects.
     cond = check.condition
-    rows = frame.filter(pl.col(cond[1]) >= cond[2]) if cond and cond[0] == "ge" and cond[1] in frame.columns else frame
+    rows = frame.filter(pl.col(cond[1]) == cond[2]) if cond and cond[0] == "eq" and cond[1] in frame.columns else frame
     rows = rows.sort(S.SOURCE_LINE) if S.SOURCE_LINE in rows.columns else rows
     lines = rows[S.SOURCE_LINE].head(SAMPLE).to_list() if S.SOURCE_LINE in rows.columns else []
     ids = rows[S.DEAL_ID].head(SAMPLE).to_list() if S.DEAL_ID in rows.columns else []

@@ -118,5 +118,5 @@ def build_checks(process: Process, *, as_of: dt.date, settings: ValidationSettin
         for f in stage.required:
             add(f"process.{stage.name}.{f}", "deals", "ExpectColumnValuesToNotBeNull",
                 {"column": f}, f"Deals that reached {stage.name} have {f} filled (the process requires it).", WARNING,
-                ("ge", "_stage_order", k))
+                ("eq", f"_reached_{k}", True))
     return c
