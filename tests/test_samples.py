@@ -107,7 +107,8 @@ def test_same_seed_byte_identical_files(written: Path, tmp_path: Path) -> None:
 
 def test_written_files(written: Path) -> None:
     assert sorted(files_of(written)) == [
-        "README.md", "generic_fr/affaires.csv", "generic_fr/historique.csv", "generic_fr/roster.csv",
+        "README.md", "generic_fr/affaires.csv", "generic_fr/historique.csv", "generic_fr/mapping.yaml",
+        "generic_fr/roster.csv",
         "ground_truth.csv", "hubspot/hubspot-crm-exports-all-deals-2025-06-30.csv", "hubspot/roster.csv",
         "pipedrive/deal-flow.jsonl", "pipedrive/deals-7345120-1.csv", "pipedrive/roster.csv",
         "salesforce_export/Opportunity.csv", "salesforce_export/OpportunityHistory.csv",

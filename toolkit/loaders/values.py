@@ -26,68 +26,79 @@ TYPED_NULLS = frozenset({"", "null", "none", "n/a", "na", "nan", "-", "--", "#n/
 
 # --- dates -------------------------------------------------------------------------------------
 
-#: Date orders and their (regex, strftime) formats for the date part of a value.
-DATE_STYLES: dict[str, tuple[tuple[str, str], ...]] = {
-    "iso": ((r"^\d{4}-\d{1,2}-\d{1,2}$", "%Y-%m-%d"), (r"^\d{4}/\d{1,2}/\d{1,2}$", "%Y/%m/%d")),
-    "mdy": ((r"^\d{1,2}/\d{1,2}/\d{4}$", "%m/%d/%Y"), (r"^\d{1,2}/\d{1,2}/\d{2}$", "%m/%d/%y"),
-            (r"^\d{1,2}-\d{1,2}-\d{4}$", "%m-%d-%Y")),
-    "dmy": ((r"^\d{1,2}/\d{1,2}/\d{4}$", "%d/%m/%Y"), (r"^\d{1,2}\.\d{1,2}\.\d{4}$", "%d.%m.%Y"),
-            (r"^\d{1,2}-\d{1,2}-\d{4}$", "%d-%m-%Y"), (r"^\d{1,2}/\d{1,2}/\d{2}$", "%d/%m/%y"),
-            (r"^\d{1,2}\.\d{1,2}\.\d{2}$", "%d.%m.%y")),
+#: Date orders and the formats of their date part, four-digit years first.
+DATE_STYLES: dict[str, tuple[str, ...]] = {
+    "iso": ("%Y-%m-%d", "%Y/%m/%d"),
+    "mdy": ("%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y"),
+    "dmy": ("%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%d.%m.%y"),
 }
 STYLE_NAMES = {"iso": "ISO (YYYY-MM-DD)", "mdy": "month-first (MM/DD/YYYY)", "dmy": "day-first (DD/MM/YYYY)"}
-TIME_FORMATS = ((r"^\d{1,2}:\d{2}:\d{2}\.\d+$", "%H:%M:%S%.f"), (r"^\d{1,2}:\d{2}:\d{2}$", "%H:%M:%S"),
-                (r"^\d{1,2}:\d{2}$", "%H:%M"), (r"^\d{1,2}:\d{2} ?[AaPp][Mm]$", "%I:%M %p"),
-                (r"^\d{1,2}:\d{2}:\d{2} ?[AaPp][Mm]$", "%I:%M:%S %p"))
+#: Time parts, most common first; "" is a date without a time.
+TIME_FORMATS = ("", " %H:%M:%S", " %H:%M", " %I:%M %p", " %H:%M:%S%.f", " %I:%M:%S %p", "T%H:%M:%S", "T%H:%M:%S%.f",
+                "T%H:%M")
 _ZONE = r"(?:Z|\s*UTC|[+-]00:?00)$"
+DETECT_SAMPLE = 50_000
 
 
-def _split_datetime(col: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    s = col.str.strip_chars().str.replace(_ZONE, "").str.replace(r"^(\d{4}-\d{2}-\d{2})T", "$1 ")
-    return s.str.extract(r"^(\S+)", 1), s.str.extract(r"^\S+\s+(.+)$", 1)
+def _formats(style: str) -> list[str]:
+    dates = DATE_STYLES[style] + (DATE_STYLES["iso"] if style != "iso" else ())
+    return [d + t for t in TIME_FORMATS for d in dates]
 
 
-def _date_expr(part: pl.Expr, formats: Sequence[tuple[str, str]]) -> pl.Expr:
-    return pl.coalesce([pl.when(part.str.contains(rx)).then(part.str.to_date(fmt, strict=False))
-                        for rx, fmt in formats])
+def parse_datetimes(values: pl.Series, style: str, explicit: Sequence[str] = ()) -> pl.Series:
+    """Datetimes from text in one date order (ISO always fits too, being unambiguous), or in the
+    explicit formats tried in order; null where the text fits none.
 
-
-def _time_expr(part: pl.Expr) -> pl.Expr:
-    p = part.str.replace(r"(\d)([AaPp][Mm])$", "$1 $2").str.to_uppercase()
-    return pl.coalesce([pl.when(p.str.contains(rx)).then(p.str.to_time(fmt, strict=False))
-                        for rx, fmt in TIME_FORMATS])
-
-
-def parse_datetime_expr(col: pl.Expr, style: str, explicit: Sequence[str] = ()) -> pl.Expr:
-    """A Datetime expression: null where the text does not fit the style (ISO always fits too,
-    being unambiguous), or the explicit formats when given."""
-    if explicit:
-        return pl.coalesce([col.str.strip_chars().str.to_datetime(f, strict=False, time_unit="us")
-                            for f in explicit] + [
-                               col.str.strip_chars().str.to_date(f, strict=False).cast(S.DATETIME)
-                               for f in explicit])
-    date_part, time_part = _split_datetime(col)
-    formats = DATE_STYLES[style] + (DATE_STYLES["iso"] if style != "iso" else ())
-    d = _date_expr(date_part, formats)
-    t = _time_expr(time_part)
-    return (pl.when(time_part.is_null()).then(d.cast(S.DATETIME))
-            .when(t.is_not_null() & d.is_not_null()).then(d.dt.combine(t, time_unit="us"))
-            .otherwise(None))
+    Formats are tried one after the other on the values not parsed yet, so a file that uses one
+    format costs one pass. A four-digit-year format never takes a two-digit year."""
+    text = values.cast(pl.String).str.strip_chars()
+    n = text.len()
+    result = pl.Series(values.name, [None] * n, dtype=S.DATETIME)
+    todo = pl.DataFrame({"i": pl.int_range(n, eager=True), "v": text}).filter(pl.col("v").is_not_null())
+    candidates = list(explicit) or _formats(style)
+    if not explicit and todo.height > 2000:
+        # Try first the formats that fit a sample: a file mostly uses one, so one pass does.
+        probe = todo["v"].gather_every(max(1, todo.height // 500))
+        hits = {f: int(probe.str.to_datetime(f, strict=False, time_unit="us").is_not_null().sum()) for f in candidates}
+        candidates.sort(key=lambda f: -hits[f])
+    zone_stripped = bool(explicit)
+    while not todo.is_empty():
+        for fmt in candidates:
+            if todo.is_empty():
+                break
+            parsed = todo["v"].str.to_datetime(fmt, strict=False, time_unit="us")
+            ok = parsed.is_not_null()
+            if "%Y" in fmt:
+                ok = ok & (parsed.dt.year() >= 1000)
+            if ok.any():
+                hit = todo.filter(ok)
+                result = result.scatter(hit["i"], parsed.filter(ok))
+                todo = todo.filter(~ok)
+        if zone_stripped or todo.is_empty():
+            break
+        # Zone suffixes (Z, UTC, +00:00) only on what is left: most files have none.
+        todo = todo.with_columns(pl.col("v").str.replace(_ZONE, ""))
+        zone_stripped = True
+    return result
 
 
 def detect_date_style(frame: pl.DataFrame, columns: Iterable[str], default: str | None, file: str) -> str:
     """The one date order that fits the file's date columns best.
 
-    A tie between month-first and day-first (every day <= 12) is settled by ``default`` (the
-    source format's own convention or the mapping), else it is an error: guessing would swap
-    months and days silently."""
+    Scored on the distinct date texts of the file (a strided sample of 50,000 when there are more).
+    A tie between month-first and day-first (every day <= 12) is settled by ``default`` (the source
+    format's own convention or the mapping), else it is an error: guessing would swap months and
+    days silently."""
     cols = [c for c in columns if c in frame.columns]
-    values = pl.concat([frame[c].drop_nulls().alias("v") for c in cols]) if cols else pl.Series("v", [], pl.String)
+    if not cols:
+        return default or "iso"
+    values = pl.concat([frame[c].drop_nulls().cast(pl.String).alias("v") for c in cols]).unique(maintain_order=True)
     values = values.filter(~values.str.to_lowercase().str.strip_chars().is_in(list(TYPED_NULLS)))
     if values.is_empty():
         return default or "iso"
-    scores = {name: int(values.to_frame().select(parse_datetime_expr(pl.col("v"), name).is_not_null().sum()).item())
-              for name in DATE_STYLES}
+    if values.len() > DETECT_SAMPLE:
+        values = values.gather_every(values.len() // DETECT_SAMPLE)
+    scores = {name: int(parse_datetimes(values, name).is_not_null().sum()) for name in DATE_STYLES}
     best = max(scores.values())
     top = [n for n, sc in scores.items() if sc == best]
     if len(top) == 1:
@@ -100,7 +111,7 @@ def detect_date_style(frame: pl.DataFrame, columns: Iterable[str], default: str 
     raise FormatDetectionError(
         "dates whose order (day-first or month-first) can be told from the data",
         f"{best} date values in {file} that read either way, e.g. {sample}",
-        "set date_format (e.g. '%d/%m/%Y') in the mapping, or --date-format on the command line")
+        "set date_format (e.g. '%d/%m/%Y') in the mapping, or --date-style on the command line")
 
 
 # --- numbers -----------------------------------------------------------------------------------
@@ -232,20 +243,24 @@ def cast_columns(table: RawTable, kinds: Mapping[str, Kind], *, date_default: st
                            S.Reason.INVALID_ID, "an id as text; found a number in scientific notation "
                                                 "(a spreadsheet rounded it), the real id is lost"))
         elif k in ("date", "datetime"):
-            parsed = parse_datetime_expr(col, style, date_formats)
-            exprs.append((parsed.cast(pl.Date) if k == "date" else parsed).alias(c))
+            parsed = parse_datetimes(frame[c], style, date_formats)
+            frame = frame.with_columns(parsed.alias(f"__t_{c}"))
+            exprs.append((pl.col(f"__t_{c}").cast(pl.Date) if k == "date" else pl.col(f"__t_{c}")).alias(c))
             what = ", ".join(date_formats) if date_formats else STYLE_NAMES[style]
-            checks.append((c, col.is_not_null() & parsed.is_null(), S.Reason.INVALID_DATE,
+            checks.append((c, col.is_not_null() & pl.col(f"__t_{c}").is_null(), S.Reason.INVALID_DATE,
                            f"a date in the file's format {what}"))
         elif k in ("amount", "number"):
             value, cur, ambiguous = parse_number_expr(col, dec)
-            exprs.append(value.alias(c))
+            frame = frame.with_columns(value.alias(f"__t_{c}"), cur.alias(f"__t_{c}__cur"),
+                                       ambiguous.alias(f"__t_{c}__amb"))
+            exprs.append(pl.col(f"__t_{c}").alias(c))
             if k == "amount":
-                exprs.append(cur.alias(f"{c}__currency"))
-            checks.append((c, col.is_not_null() & ambiguous, S.Reason.AMBIGUOUS_NUMBER,
+                exprs.append(pl.col(f"__t_{c}__cur").alias(f"{c}__currency"))
+            amb = pl.col(f"__t_{c}__amb")
+            checks.append((c, col.is_not_null() & amb, S.Reason.AMBIGUOUS_NUMBER,
                            "a number whose decimal separator the file shows; '1,234' could be 1234 or "
                            "1.234 (set decimal in the mapping)"))
-            checks.append((c, col.is_not_null() & ~ambiguous & value.is_null(), S.Reason.INVALID_NUMBER,
+            checks.append((c, col.is_not_null() & ~amb & pl.col(f"__t_{c}").is_null(), S.Reason.INVALID_NUMBER,
                            f"a number with decimal separator {dec!r}" if dec else "a number"))
         elif k == "bool":
             low = col.str.strip_chars().str.to_lowercase()
@@ -267,6 +282,7 @@ def cast_columns(table: RawTable, kinds: Mapping[str, Kind], *, date_default: st
         keep = ~flags.select(bad_any.alias("b"))["b"]
         frame = frame.filter(keep)
     typed = frame.with_columns(exprs) if exprs else frame
+    typed = typed.drop([c for c in typed.columns if c.startswith("__t_")])
     if currency_column is None:
         for c, k in present.items():
             if k == "amount":
