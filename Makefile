@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## Create .venv and install the toolkit with its test dependencies
 
-reports: $(STAMP) ## Run the main job on the sample data (load and summarise every sample export)
-	@for d in data/samples/*/; do echo "== $$d"; $(BIN)/toolkit load "$$d" || exit 1; echo; done
+reports: $(STAMP) ## Render every sample team's report (HTML and PDF) into reports/ and print the index
+	$(BIN)/toolkit report data/samples/salesforce_export --as-of 2025-06-30 --out reports --jobs 2
 
 test: $(STAMP) ## Run the test suite
 	$(BIN)/python -m pytest -q
@@ -26,8 +26,8 @@ test: $(STAMP) ## Run the test suite
 samples: $(STAMP) ## Regenerate data/samples from the seeded generator
 	$(BIN)/toolkit samples --out data/samples
 
-bench: $(STAMP) ## Run the benchmarks (1 million deals; takes minutes)
-	$(BIN)/python benchmarks/bench_load.py
+bench: $(STAMP) ## Run the benchmarks on 1 million generated deals (ratios to baselines; takes minutes)
+	$(BIN)/python benchmarks/bench.py
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache

@@ -181,6 +181,105 @@ def validate_cmd(path: PathArg, as_of: Annotated[str | None, typer.Option("--as-
         raise typer.Exit(EXIT_BLOCKED)
 
 
+@app.command("report")
+def report_cmd(path: PathArg,
+               as_of: Annotated[str | None, typer.Option("--as-of", help="Report date YYYY-MM-DD (default: today).")] = None,
+               source: SourceOpt = None, mapping: MappingOpt = None, roster: RosterOpt = None, process: ProcessOpt = None,
+               teams: Annotated[str, typer.Option("--teams", help="'all' or comma-separated team ids.")] = "all",
+               out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("reports"),
+               jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Team reports rendered at once.")] = 2,
+               formats: Annotated[str, typer.Option("--formats", help="html,pdf or one of them.")] = "html,pdf",
+               force: Annotated[bool, typer.Option("--force", help="Render even if the same run was published.")] = False,
+               scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address "
+                                                             "(tcp://host:8786) to render on a cluster.")] = None,
+               notebook: Annotated[Path | None, typer.Option("--notebook", help="Team report notebook.")] = None,
+               seed: Annotated[int, typer.Option(help="Seed of the review plan's audit picks.")] = 0) -> None:
+    """Render every team's report (HTML and PDF), an index and a manifest, for ops to schedule.
+
+    Exit codes: 0 all published (or nothing to do), 1 input unusable, 2 data blocked by validation
+    (nothing published), 3 some teams failed (the others are published), 4 another run holds the lock.
+    """
+    from toolkit.reporting.run import FORMATS, RunOptions, run_reports
+
+    chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
+    if not chosen or any(f not in FORMATS for f in chosen):
+        typer.echo(f"error: --formats takes {','.join(FORMATS)} or one of them; found {formats!r}", err=True)
+        raise typer.Exit(2)
+    team_ids = () if teams.strip() in ("", "all") else tuple(t.strip() for t in teams.split(",") if t.strip())
+    opts = RunOptions(input=path, out=out, as_of=_as_of(as_of), source=source, mapping=mapping, roster=roster,
+                      process=process, teams=team_ids, jobs=jobs, formats=chosen, force=force, seed=seed,
+                      **({"notebook": notebook} if notebook else {}))
+    executor = None
+    if scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            typer.echo("error: --scheduler needs the dask extra: pip install 'sales-process-toolkit[dask]'", err=True)
+            raise typer.Exit(2) from None
+        executor = Client(scheduler).get_executor()
+    result = _run_with_progress(opts, executor)
+    typer.echo(result.message)
+    raise typer.Exit(result.exit_code)
+
+
+def _run_with_progress(opts: Any, executor: Any) -> Any:
+    from toolkit.reporting.run import run_reports
+
+    log = logging.getLogger("toolkit.report")
+    if sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("rendering team reports", total=None)
+
+            def tick(team: str, done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total, description=f"rendered {team}")
+
+            return _guarded(lambda: run_reports(opts, executor=executor, progress=tick))
+
+    def line(team: str, done: int, total: int) -> None:
+        log.warning("rendered %s (%d/%d)", team, done, total)
+
+    return _guarded(lambda: run_reports(opts, executor=executor, progress=line))
+
+
+def _guarded(call: Any) -> Any:
+    from toolkit.reporting.run import EXIT_LOCKED, RunLockedError
+
+    try:
+        return call()
+    except RunLockedError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_LOCKED) from None
+    except ToolkitError as exc:
+        _fail(exc)
+
+
+@app.command("prepare")
+def prepare_cmd(path: PathArg, out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the team slices.")],
+                as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today).")] = None,
+                source: SourceOpt = None, mapping: MappingOpt = None, roster: RosterOpt = None,
+                process: ProcessOpt = None, seed: Annotated[int, typer.Option(help="Audit-pick seed.")] = 0) -> None:
+    """Write each team's slice (OUT/<team_id>/) for running notebooks/team_report.ipynb with papermill yourself."""
+    from toolkit.loaders import load
+    from toolkit.process import load_process
+    from toolkit.reporting.slices import prepare_slices
+    from toolkit.validation import validate_dataset
+
+    day = _as_of(as_of)
+    try:
+        proc = load_process(process)
+        data = load(path, source=source, mapping=mapping, roster=roster, process=proc)
+    except ToolkitError as exc:
+        _fail(exc)
+        return
+    quality = validate_dataset(data, proc, as_of=day)
+    for s in prepare_slices(data, proc, day, out, quality=quality, seed=seed):
+        typer.echo(f"{s.team_id}\t{s.data_dir}")
+    if quality.blocking:
+        typer.echo("warning: the data has blocking data-quality errors (see toolkit validate)", err=True)
+
+
 @app.command("samples")
 def samples_cmd(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the samples to.")] = Path("data/samples"),
                 seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,

@@ -77,11 +77,11 @@ def test_each_flag_with_its_evidence(backend, process) -> None:
     flags = as_polars(deal_flags(backend(deals), backend(events), process, AS_OF))
     got = sorted((r["deal_id"], r["flag"], r["stage"], r["value"], r["detail"]) for r in flags.iter_rows(named=True))
     assert got == [
-        ("back", "backward_move", "A", None, "B -> A"),
+        ("back", "backward_move", "A", None, "B → A"),
         ("late", "started_late", "B", None, "first stage B"),
         ("nofield", "missing_required_field", "B", None, "field decision_maker is empty"),
         ("overdue", "overdue_close_date", "A", 10.0, "close date 2025-06-20"),
-        ("skip", "skipped_stage", "B", None, "A -> C"),
+        ("skip", "skipped_stage", "B", None, "A → C"),
         ("slow", "over_time_limit", "A", 11.5, "11.5 days, limit 10"),
         ("stuck", "over_time_limit", "A", 15.0, "15.0 days, limit 10"),
     ]

@@ -77,7 +77,7 @@ def test_plan_picks_violations_by_severity_then_amount_then_an_audit(backend, pr
     # skipped_stage is more severe than overdue_close_date, whatever the amount.
     assert plan["deal_id"].to_list()[:2] == ["big-skip", "small-skip"]
     assert plan["reason"].to_list() == ["violation", "violation", "audit"]
-    assert plan["detail"][0] == "skipped_stage: A -> C"
+    assert plan["detail"][0] == "skipped a stage: A → C"
     assert plan["clean_sample_bound"].to_list() == [clean_sample_bound(3)] * 3
 
 

@@ -34,6 +34,10 @@ FLAGS = (SKIPPED_STAGE, BACKWARD_MOVE, OVER_TIME_LIMIT, MISSING_REQUIRED_FIELD, 
 #: Flags that need stage history; without it they are "no history", never "passed".
 HISTORY_FLAGS = (SKIPPED_STAGE, BACKWARD_MOVE, OVER_TIME_LIMIT, STARTED_LATE)
 SEVERITY = {flag: len(FLAGS) - i for i, flag in enumerate(FLAGS)}
+#: The flags in a manager's words.
+FLAG_LABELS = {SKIPPED_STAGE: "skipped a stage", BACKWARD_MOVE: "moved backward", OVER_TIME_LIMIT: "over the time limit",
+               MISSING_REQUIRED_FIELD: "missing a required field", STARTED_LATE: "started past the first stage",
+               OVERDUE_CLOSE_DATE: "past its close date"}
 
 FLAG_COLUMNS = {"deal_id": pl.String, "flag": pl.String, "stage": pl.String, "value": pl.Float64, "detail": pl.String}
 DAY = 86_400.0
@@ -141,11 +145,11 @@ def _flags(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: d
         pl.col("_from").add(1).replace_strict(dict(enumerate(names)), default=None, return_dtype=pl.String).alias("stage"))
     parts.append(skips.select(S.DEAL_ID, pl.lit(SKIPPED_STAGE).alias("flag"), "stage",
                               pl.lit(None, pl.Float64).alias("value"),
-                              pl.concat_str(pl.col("from_stage"), pl.lit(" -> "), pl.col("to_stage")).alias("detail")))
+                              pl.concat_str(pl.col("from_stage"), pl.lit(" → "), pl.col("to_stage")).alias("detail")))
     back = t.filter(pl.col("kind") == BACKWARD)
     parts.append(back.select(S.DEAL_ID, pl.lit(BACKWARD_MOVE).alias("flag"), pl.col("to_stage").alias("stage"),
                              pl.lit(None, pl.Float64).alias("value"),
-                             pl.concat_str(pl.col("from_stage"), pl.lit(" -> "), pl.col("to_stage")).alias("detail")))
+                             pl.concat_str(pl.col("from_stage"), pl.lit(" → "), pl.col("to_stage")).alias("detail")))
     limits = {s.name: float(s.max_days) for s in process.stages if s.max_days is not None}
     if limits:
         stays = _stays(events, deals, process, as_of).with_columns(

@@ -15,7 +15,7 @@ import polars as pl
 
 from toolkit import schema as S
 from toolkit.frames import native_frames
-from toolkit.metrics.compliance import SEVERITY, _end_of, violations
+from toolkit.metrics.compliance import FLAG_LABELS, SEVERITY, _end_of, violations
 from toolkit.process import Process
 
 CONFIDENCE = 0.95
@@ -120,7 +120,7 @@ def review_plan(deals: pl.DataFrame, flags: pl.DataFrame, events: pl.DataFrame, 
                             descending=[True, True, True, False], nulls_last=True)
         chosen: list[tuple[dict[str, object], str, str]] = []
         for d in ranked.filter(pl.col("_sev").is_not_null()).head(n_pick - audit_slot).iter_rows(named=True):
-            chosen.append((d, "violation", f"{d['_flag']}: {d['_detail']}"))
+            chosen.append((d, "violation", f"{FLAG_LABELS.get(d['_flag'], d['_flag'])}: {d['_detail']}"))
         taken = {c[0][S.DEAL_ID] for c in chosen}
         rest = group.filter(~pl.col(S.DEAL_ID).is_in(list(taken))).sort(
             ["days_in_stage", S.DEAL_ID], descending=[True, False], nulls_last=True)
@@ -131,7 +131,7 @@ def review_plan(deals: pl.DataFrame, flags: pl.DataFrame, events: pl.DataFrame, 
         if len(chosen) < n_pick and pool.height:
             rng = np.random.default_rng(_rep_seed(seed, str(owner), as_of))
             d = pool.row(int(rng.integers(pool.height)), named=True)
-            chosen.append((d, "audit", "random pick: reps cannot predict which deal is reviewed"))
+            chosen.append((d, "audit", "random audit pick"))
         bound = clean_sample_bound(len(chosen))
         for rank, (d, reason, detail) in enumerate(chosen, start=1):
             rows.append({S.OWNER_ID: d[S.OWNER_ID], S.OWNER_NAME: d[S.OWNER_NAME], S.TEAM_ID: d[S.TEAM_ID],
