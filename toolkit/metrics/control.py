@@ -61,7 +61,7 @@ def xmr(series: pl.DataFrame, value: str, *, by: str | Sequence[str] | None = No
     for _key, g in groups:
         g = g.filter(pl.col(value).is_not_null())
         vals = [float(v) for v in g[value].to_list()]
-        mr = [None] + [abs(vals[i] - vals[i - 1]) for i in range(1, len(vals))]
+        mr = ([None] + [abs(vals[i] - vals[i - 1]) for i in range(1, len(vals))]) if vals else []
         if len(vals) >= 2:
             centre = sum(vals) / len(vals)
             mr_bar = sum(m for m in mr if m is not None) / (len(vals) - 1)
