@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
-from conftest import AS_OF, as_polars, deals_frame
+from metric_frames import AS_OF, as_polars, deals_frame
 
 from toolkit import schema as S
 from toolkit.metrics.counts import deal_counts, open_by_stage, pipeline_by_currency

@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 import pytest
-from conftest import deals_frame, events_frame
+from metric_frames import deals_frame, events_frame
 
 from toolkit import schema as S
 from toolkit.metrics.compliance import compliance_rates, deal_compliance, deal_flags, stage_transitions

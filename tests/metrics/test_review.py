@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import polars as pl
 import pytest
-from conftest import AS_OF, as_polars, deals_frame, events_frame
+from metric_frames import AS_OF, as_polars, deals_frame, events_frame
 
 from toolkit import schema as S
 from toolkit.metrics.compliance import deal_flags

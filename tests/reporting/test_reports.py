@@ -7,7 +7,7 @@ import re
 
 import polars as pl
 import pytest
-from conftest import AS_OF, EVIL, SAMPLES, TWO_TEAMS
+from report_runs import AS_OF, EVIL, SAMPLES, TWO_TEAMS
 from pypdf import PdfReader
 
 import toolkit

@@ -16,7 +16,7 @@ from toolkit.validation.run import validate
 from toolkit.validation.suites import build_checks
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "metrics"))
-from conftest import PROCESS_YAML, deals_frame, events_frame  # noqa: E402
+from metric_frames import PROCESS_YAML, deals_frame, events_frame  # noqa: E402
 
 AS_OF = dt.date(2025, 6, 30)
 t = dt.datetime
