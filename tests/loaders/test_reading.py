@@ -176,10 +176,6 @@ def test_case_03_invalid_byte_inside_a_multiline_record_rejects_all_its_lines(wr
     assert check_ledger(t) == (2, 2, 1)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reading._assemble_python drops records with a problem from the header candidates, so a header "
-    "line with an invalid UTF-8 byte is counted as 'preamble' and the first DATA row silently becomes "
-    "the header (header ['1', 'Müller'], row 1 lost). Without expected names this must fail the file."))
 def test_case_03_invalid_byte_in_the_header_line_fails_the_file(write) -> None:
     with pytest.raises(InputFileError, match="line 1|header"):
         read_delimited(write("bad_header.csv", b"Id,Na\xffme\n1,M\xc3\xbcller\n2,b\n"))
@@ -260,10 +256,6 @@ def test_case_19_stray_quote_rows_do_not_change_the_other_rows(write) -> None:
     assert check_ledger(fast) == (4, 1, 1) and check_ledger(slow) == (6, 1, 1)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reading._records_python flags the LAST record UNTERMINATED_QUOTE whenever its raw text has an odd "
-    "number of quotes (`raw.count('\"') % 2 == 1`), so a literal stray quote (24\" monitor) that parses "
-    "fine on any other line is rejected with a false reason when it sits on the last line"))
 def test_case_19_stray_quote_on_the_last_line_is_parsed_like_anywhere_else(write) -> None:
     t = read_delimited(write("stray_last.csv", b'Id,Name,Amount\n1,a,5\n2,24" monitor,6\n'))
     assert rejects(t) == []
@@ -278,12 +270,6 @@ def test_case_20_too_many_fields_rejected_with_raw_text(write, read_via) -> None
     assert check_ledger(t) == (2, 1, 1)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the splitters disagree on rows padded with several empty trailing fields ('1,a,5,,'): "
-    "_assemble_python drops any number of empty extra fields and loads the row, "
-    "_assemble_vectorised only forgives exactly one trailing delimiter (counts == ncols + 1) and "
-    "rejects it TOO_MANY_COLUMNS; the same file gives different deals depending on an unrelated "
-    "stray quote elsewhere"))
 def test_case_20_empty_padding_fields_are_treated_alike_by_both_splitters(write, monkeypatch) -> None:
     fast, slow = both_splitters(write("padded.csv", b"Id,Name,Amount\n1,a,5,,\n2,b,6\n"), monkeypatch)
     # the reference (csv-module) splitter loads the row: the extra fields are empty
@@ -305,10 +291,6 @@ def test_case_21_too_few_fields_on_the_last_line_is_rejected_not_a_footer(write,
     assert check_ledger(t) == (1, 1, 1)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reading._footer_start treats a narrow last record as a report footer when its raw text merely "
-    "CONTAINS a marker ('total' in 'TotalEnergies', also 'confidential', 'copyright' in a deal name), "
-    "so a data row with a missing field is skipped as 'footer' instead of rejected MISSING_COLUMNS"))
 def test_case_21_narrow_last_row_mentioning_total_is_rejected(write) -> None:
     t = read_delimited(write("total_name.csv", b"Id,Name,Amount\n1,a,5\n2,TotalEnergies\n"))
     assert rejects(t) == [(3, 3, None, "2,TotalEnergies", "MISSING_COLUMNS")]
@@ -343,12 +325,6 @@ def test_case_23_blank_and_whitespace_lines_are_skipped_not_rows(write, read_via
 
 @pytest.mark.parametrize("blank_line", [b" " * 70, b"," * 79], ids=["70_spaces", "80_empty_fields"])
 def test_case_23_long_blank_lines_are_skipped_by_both_splitters(write, read_via, request, blank_line) -> None:
-    if read_via.splitter == "vectorised":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "reading._assemble_vectorised only tests records of <= 64 bytes for blankness ('long "
-            "records are never blank'): a whitespace-only line over 64 bytes is rejected "
-            "MISSING_COLUMNS, and an empty row of a wide export (',,,,...' x 79, as Excel writes for "
-            "an 80-column sheet) becomes a data row of nulls; the csv-module path skips both as blank")))
     header = b",".join(b"c%d" % i for i in range(80))
     values = b",".join(b"%d" % i for i in range(80))
     t = read_via(write("long_blank.csv", header + b"\n" + values + b"\n" + blank_line + b"\n" + values + b"\n"))
@@ -476,11 +452,6 @@ def test_case_32_three_megabyte_quoted_email_over_two_lines(write) -> None:
     assert check_ledger(t) == (42, 2, 1)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "csv.field_size_limit (131072 bytes) is never raised: any field over 128 KiB makes csv.reader raise "
-    "_csv.Error 'field larger than field limit' and the whole file crashes, in "
-    "reading._records_python always and in the vectorised path when the record is among the first "
-    "MAX_PREAMBLE + 5 records (fields_of() parses them with csv to find the header)"))
 @pytest.mark.parametrize(("n_before", "stray_quote"), [(1, False), (40, True)],
                          ids=["vectorised_near_the_top", "csv_module_path"])
 def test_case_32_long_line_anywhere_is_a_reject_not_a_crash(write, n_before, stray_quote) -> None:
@@ -515,10 +486,6 @@ def test_splitters_agree_on_a_file_with_every_structural_problem(write, monkeypa
     assert (fast.lines_in, check_ledger(fast)) == (17, (5, 2, 10))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "same cause as test_case_32_long_line_anywhere_is_a_reject_not_a_crash: csv's default "
-    "field_size_limit (128 KiB) is far below MAX_RECORD_BYTES (1 MiB), so a legitimate 200 KB notes "
-    "field near the top of the file crashes the whole read with _csv.Error instead of loading"))
 def test_case_32_field_between_128_kib_and_the_limit_loads(write) -> None:
     note = "x" * 200_000
     t = read_delimited(write("notes.csv", f"Id,Notes\n1,short\n2,{note}\n".encode()))

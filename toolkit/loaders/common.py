@@ -367,7 +367,8 @@ class ReadFile:
 
 
 def read_file(path: Path, role: str, specs: Sequence[ColumnSpec], *, what: str, base: Path | None = None,
-              date_default: str | None = None, decimal: str | None = None, encoding: str | None = None,
+              date_default: str | None = None, date_style: str | None = None, decimal: str | None = None,
+              encoding: str | None = None,
               delimiter: str | None = None, date_formats: Sequence[str] = (),
               null_tokens: Mapping[str, Sequence[str]] | None = None, sheet: str | None = None,
               required_any: int = 2,
@@ -391,9 +392,11 @@ def read_file(path: Path, role: str, specs: Sequence[ColumnSpec], *, what: str, 
     columns = pick_columns(table, specs, what=what)
     kinds = {s.field: s.kind for s in specs if s.field in columns}
     nulls = {k: v for k, v in (null_tokens or {}).items()}
-    typed, fmt = cast_columns(table, kinds, date_default=date_default, decimal=decimal,  # type: ignore[arg-type]
+    typed, fmt = cast_columns(table, kinds, date_default=date_default, date_style=date_style,  # type: ignore[arg-type]
+                              decimal=decimal,
                               date_formats=date_formats, null_tokens=nulls)
     table.frame = typed
+    table.release()
     return ReadFile(table, role, columns, {"date_style": fmt.date_style, "decimal": fmt.decimal or ""})
 
 

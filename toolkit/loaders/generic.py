@@ -155,7 +155,7 @@ def _read(m: Mapping, role: str, specs: tuple[ColumnSpec, ...], base: Path) -> R
             raise ConfigError(f"the {role} file {m.files[role]!r} named in {m.source}",
                               f"no such file in {m.folder}", "file names are relative to the mapping file")
     return read_file(path, role, specs, what=f"{role} file (mapping {Path(m.source).name})", base=path.parent,
-                     date_default=m.date_style, decimal=m.decimal, encoding=m.encoding, delimiter=m.delimiter,
+                     date_style=m.date_style, decimal=m.decimal, encoding=m.encoding, delimiter=m.delimiter,
                      date_formats=m.date_formats, null_tokens=m.null_tokens, sheet=m.sheet, required_any=1)
 
 

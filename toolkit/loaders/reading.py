@@ -55,6 +55,24 @@ class RawTable:
     repairs: list[dict[str, object]] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    #: The file's bytes (newlines normalised) and line offsets, kept while values are typed so a
+    #: reject can quote its whole line; released once the file is loaded.
+    source_bytes: bytes | None = None
+    line_offsets: np.ndarray | None = None
+    text_encoding: str = "utf-8"
+
+    def raw_line(self, line: int, end_line: int) -> str | None:
+        """The raw text of physical lines ``line``..``end_line`` (escaped), if still at hand."""
+        if self.source_bytes is None or self.line_offsets is None:
+            return None
+        start = int(self.line_offsets[line - 1])
+        stop = int(self.line_offsets[end_line]) - 1 if end_line < len(self.line_offsets) else len(self.source_bytes)
+        return escape_raw(self.source_bytes[start:min(stop, start + RAW_LIMIT)].decode(self.text_encoding,
+                                                                                        "backslashreplace"))
+
+    def release(self) -> None:
+        self.source_bytes = None
+        self.line_offsets = None
 
     def reject(self, line: int, end_line: int, column: str | None, raw: str, reason: S.Reason,
                message: str) -> None:
@@ -199,8 +217,16 @@ def _line_starts(data: bytes) -> np.ndarray:
     return np.concatenate(([0], np.flatnonzero(arr == 10) + 1)).astype(np.int64)
 
 
+def _allow_long_fields() -> None:
+    # csv refuses fields over 128 KiB with an error that would fail the whole file; records over
+    # MAX_RECORD_BYTES are rejected by length instead, each on its own line.
+    if csv.field_size_limit() < 1 << 31:
+        csv.field_size_limit((1 << 31) - 1)
+
+
 def _records_python(data: bytes, encoding: str, bad_offsets: Sequence[int], delimiter: str) -> list[_Record]:
     """Split records with the csv module, tracking physical lines: the reference splitter."""
+    _allow_long_fields()
     raw_lines = data.split(b"\n")
     if raw_lines and raw_lines[-1] == b"":
         raw_lines.pop()
@@ -227,12 +253,21 @@ def _records_python(data: bytes, encoding: str, bad_offsets: Sequence[int], deli
         elif nbytes > MAX_RECORD_BYTES:
             problem = (S.Reason.LINE_TOO_LONG, f"a record of {nbytes:,} bytes, over the limit of "
                                                f"{MAX_RECORD_BYTES:,}")
-        elif end == len(texts) and raw.count('"') % 2 == 1:
+        elif end == len(texts) and '"' in raw and _unterminated(raw, delimiter):
             problem = (S.Reason.UNTERMINATED_QUOTE,
                        "a quote opened here is never closed before the end of the file")
         records.append(_Record(start, end, fields, raw, problem))
         start = end + 1
     return records
+
+
+def _unterminated(raw: str, delimiter: str) -> bool:
+    """True when the last record ends inside a quoted field (a stray quote mid-field is not)."""
+    try:
+        list(csv.reader([raw + "\n"], delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc) or "EOF" in str(exc)
+    return False
 
 
 def _records_vectorised(data: bytes, delimiter: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
@@ -307,7 +342,8 @@ def read_delimited(path: Path, *, display_name: str | None = None, encoding: str
     lines_in = int(data.count(b"\n") + (0 if data.endswith(b"\n") else 1))
 
     table = RawTable(file=name, sha256=file_sha256(original), frame=pl.DataFrame(), header=[],
-                     lines_in=lines_in, encoding=enc, delimiter=delim, header_line=0)
+                     lines_in=lines_in, encoding=enc, delimiter=delim, header_line=0, source_bytes=data,
+                     line_offsets=_line_starts(data), text_encoding=text_enc)
     if enc_note:
         table.notes.append(enc_note)
 
@@ -372,7 +408,7 @@ def _footer_start(counts: list[int], blanks: list[bool], raws: list[str], ncols:
     blank_at = [j for j in tail if blanks[j] and any(not blanks[k] for k in range(j + 1, len(counts)))]
     if blank_at:
         return blank_at[-1]
-    marked = [j for j in tail if not blanks[j] and any(m in raws[j].casefold() for m in FOOTER_MARKERS)]
+    marked = [j for j in tail if not blanks[j] and raws[j].lstrip(' "').casefold().startswith(FOOTER_MARKERS)]
     if marked:
         return marked[0]
     return len(counts)
@@ -381,11 +417,16 @@ def _footer_start(counts: list[int], blanks: list[bool], raws: list[str], ncols:
 def _assemble_python(table: RawTable, records: list[_Record], expected: Sequence[str],
                      required_any: int) -> None:
     blanks = [r.problem is None and _is_blank(r.raw) for r in records]
-    candidates = [(i, r.fields or []) for i, r in enumerate(records) if not blanks[i] and r.problem is None]
+    # Records with a problem stay candidates: a broken header must fail the file, not promote the
+    # first data row to header.
+    candidates = [(i, r.fields or []) for i, r in enumerate(records) if not blanks[i]]
     hidx = _find_header([(r.line, f) for _i, f in candidates for r in [records[_i]]], expected,
                         required_any, table.file)
     header_pos = candidates[hidx][0]
     head = records[header_pos]
+    if head.problem is not None:
+        raise InputFileError("a readable header line", f"line {head.line} of {table.file}: {head.problem[1]}",
+                             "re-export the file; the header must decode in the file's encoding")
     header = _header_names(head.fields or [], table.file, head.line)
     ncols = len(header)
     table.header, table.header_line = header, head.line
@@ -406,7 +447,7 @@ def _assemble_python(table: RawTable, records: list[_Record], expected: Sequence
         if blank:
             table.skipped["blank"] += span
             continue
-        raw = escape_raw(r.raw)
+        raw = escape_raw(r.raw[:RAW_LIMIT])
         if r.problem:
             table.reject(r.line, r.end_line, None, raw, r.problem[0], r.problem[1])
             continue
@@ -451,19 +492,23 @@ def _assemble_vectorised(table: RawTable, data: bytes, encoding: str,
     first_line = np.searchsorted(line_starts, starts, side="right")
     last_line = np.maximum(np.searchsorted(line_starts, np.maximum(ends - 1, starts), side="right"), first_line)
     lengths = ends - starts
-    arr = np.frombuffer(data, dtype=np.uint8)
-    # A record is blank when it holds nothing but spaces and delimiters; cheap to decide for the
-    # short ones, and long records are never blank.
-    short = np.flatnonzero(lengths <= 64)
+    _allow_long_fields()
+    filler = b' \t"' + table.delimiter.encode()
     blank = np.zeros(starts.size, dtype=bool)
-    for i in short.tolist():
-        blank[i] = _is_blank(data[starts[i]:ends[i]].decode(encoding, "replace"))
+
+    def mark_blank(candidates: np.ndarray) -> None:
+        # Blank = nothing but spaces, quotes and delimiters (an empty spreadsheet row). Checked
+        # with bytes.translate, in C, on the records short enough to be blank candidates.
+        for i in candidates.tolist():
+            blank[i] = not data[starts[i]:ends[i]].translate(None, filler)
+
+    mark_blank(np.flatnonzero(lengths[: MAX_PREAMBLE + 5] <= 4096))
 
     def fields_of(i: int) -> list[str]:
         text = data[starts[i]:ends[i]].decode(encoding, "replace")
         return next(csv.reader([text], delimiter=table.delimiter), [])
 
-    lead = [i for i in range(min(starts.size, MAX_PREAMBLE + 5)) if not blank[i]]
+    lead = [i for i in range(min(starts.size, MAX_PREAMBLE + 5)) if not blank[i] and lengths[i] <= MAX_RECORD_BYTES]
     cands = [(int(first_line[i]), fields_of(i)) for i in lead]
     hidx = _find_header(cands, expected, required_any, table.file)
     hpos = lead[hidx]
@@ -475,6 +520,9 @@ def _assemble_vectorised(table: RawTable, data: bytes, encoding: str,
         table.skipped["blank" if blank[i] else "preamble"] += int(last_line[i] - first_line[i] + 1)
 
     body = np.arange(hpos + 1, starts.size)
+    # Blank candidates past the header: short records, and records of a width the header does not
+    # have (an empty row of a wide sheet is just delimiters).
+    mark_blank(body[(lengths[body] <= 2 * ncols + 16) | (counts[body] != ncols)])
     raws_tail = [data[starts[i]:ends[i]].decode(encoding, "replace") for i in body[-12:].tolist()]
     tail_from = max(0, body.size - 12)
     footer_rel = _footer_start(counts[body[tail_from:]].tolist(), blank[body[tail_from:]].tolist(),
@@ -487,10 +535,15 @@ def _assemble_vectorised(table: RawTable, data: bytes, encoding: str,
     is_blank = blank[body]
     table.skipped["blank"] += int((last_line[body][is_blank] - first_line[body][is_blank] + 1).sum())
     body = body[~is_blank]
-    # A trailing delimiter the header lacks adds one empty field: accept it, as the csv path does.
-    trailing = (counts[body] == ncols + 1) & (arr[np.maximum(ends[body] - 1, 0)] == ord(table.delimiter))
+    # Extra fields that are all empty (trailing delimiters the header lacks) are accepted, as the
+    # csv path does; decided per record, which is rare.
+    extra = np.zeros(body.size, dtype=bool)
+    for j in np.flatnonzero(counts[body] > ncols).tolist():
+        i = body[j]
+        fields = fields_of(i)
+        extra[j] = len(fields) > ncols and all(not f.strip() for f in fields[ncols:])
     too_long = lengths[body] > MAX_RECORD_BYTES
-    wrong = ((counts[body] != ncols) & ~trailing) | too_long
+    wrong = ((counts[body] != ncols) & ~extra) | too_long
     for i in body[wrong].tolist():
         raw = escape_raw(data[starts[i]:min(ends[i], starts[i] + RAW_LIMIT)].decode(encoding, "replace"))
         if lengths[i] > MAX_RECORD_BYTES:
@@ -513,7 +566,7 @@ def _assemble_vectorised(table: RawTable, data: bytes, encoding: str,
         if encoding != "utf-8":
             payload = payload.decode(encoding).encode("utf-8")
         frame = pl.read_csv(payload, has_header=False, separator=table.delimiter, quote_char='"',
-                            schema={f"c{i}": pl.String for i in range(ncols + int(trailing.any()))},
+                            schema={f"c{i}": pl.String for i in range(int(counts[good].max()))},
                             truncate_ragged_lines=True)
         if frame.width > ncols:
             frame = frame.select(f"c{i}" for i in range(ncols))

@@ -130,7 +130,9 @@ def _number_parts(col: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     cur = pl.coalesce(code, sym.replace_strict(CURRENCY_SYMBOLS, default=None, return_dtype=pl.String))
     bare = s.str.replace_all(_SYM, "").str.replace_all(_CODE, "").str.replace_all(_SPACES, "")
     negative = bare.str.contains(r"^\(.*\)$") | bare.str.starts_with("-") | bare.str.ends_with("-")
-    digits = bare.str.replace_all(r"[()+-]", "")
+    # Only a leading sign, a trailing minus or enclosing brackets mark the sign: a minus or a
+    # bracket anywhere else ("2025-01-31", "5-3") leaves the value invalid instead of dropped.
+    digits = bare.str.replace(r"^\((.*)\)$", "$1").str.replace(r"^[+-]", "").str.replace(r"-$", "")
     return digits, negative, cur
 
 
@@ -180,9 +182,8 @@ def parse_number_expr(col: pl.Expr, decimal: str | None) -> tuple[pl.Expr, pl.Ex
         # No value in the file shows its decimal separator: only unambiguous numbers are read.
         valid = plain | digits.str.contains(r"^\d+,(\d{1,2}|\d{4,})$")
         norm = digits.str.replace(",", ".", literal=True)
-        ambiguous = digits.str.contains(r"^\d{1,3}([.,]\d{3})+$") & ~plain
-        ambiguous = ambiguous | digits.str.contains(r"^\d{1,3},\d{3}$")
-    value = pl.when(valid | plain).then(norm.cast(pl.Float64, strict=False))
+        ambiguous = digits.str.contains(r"^\d{1,3}([.,]\d{3})+$")
+    value = pl.when((valid | plain) & ~ambiguous).then(norm.cast(pl.Float64, strict=False))
     value = pl.when(negative).then(-value).otherwise(value)
     return value, cur, ambiguous
 
@@ -203,6 +204,7 @@ _FALSE = ("false", "0", "no", "n", "f", "", "nein", "non", "falsch", "faux")
 
 
 def cast_columns(table: RawTable, kinds: Mapping[str, Kind], *, date_default: str | None = None,
+                 date_style: str | None = None,
                  decimal: str | None = None, date_formats: Sequence[str] = (),
                  null_tokens: Mapping[str, Sequence[str]] | None = None,
                  currency_column: str | None = None) -> tuple[pl.DataFrame, FileFormat]:
@@ -228,7 +230,9 @@ def cast_columns(table: RawTable, kinds: Mapping[str, Kind], *, date_default: st
         frame = frame.with_columns(nulled)
     date_cols = [c for c, k in present.items() if k in ("date", "datetime")]
     style = "iso"
-    if date_cols and not date_formats:
+    if date_style is not None:
+        style = date_style  # declared (a mapping): values that do not fit are rejected, not re-read
+    elif date_cols and not date_formats:
         style = detect_date_style(frame, date_cols, date_default, table.file)
     amount_cols = [c for c, k in present.items() if k in ("amount", "number")]
     dec = decimal or (detect_decimal(frame, amount_cols, table.file) if amount_cols else None)
@@ -239,7 +243,7 @@ def cast_columns(table: RawTable, kinds: Mapping[str, Kind], *, date_default: st
     for c, k in present.items():
         col = pl.col(c)
         if k == "id":
-            checks.append((c, col.str.contains(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$").fill_null(False),
+            checks.append((c, col.str.contains(r"^[+-]?\d+([.,]\d+)?[eE][+-]?\d+$").fill_null(False),
                            S.Reason.INVALID_ID, "an id as text; found a number in scientific notation "
                                                 "(a spreadsheet rounded it), the real id is lost"))
         elif k in ("date", "datetime"):
@@ -277,8 +281,8 @@ def cast_columns(table: RawTable, kinds: Mapping[str, Kind], *, date_default: st
         for i, (c, _expr, reason, message) in enumerate(checks):
             hits = frame.filter(flags[f"__bad{i}"]).select(ROW_LINE, ROW_END_LINE, c)
             for line, end, raw in hits.iter_rows():
-                table.reject(line, end, c, escape_raw(str(raw)), reason,
-                             f"expected {message}; found {raw!r}")
+                table.reject(line, end, c, table.raw_line(line, end) or escape_raw(str(raw)), reason,
+                             f"expected {message} in column {c}; found {raw!r}")
         keep = ~flags.select(bad_any.alias("b"))["b"]
         frame = frame.filter(keep)
     typed = frame.with_columns(exprs) if exprs else frame
