@@ -41,6 +41,9 @@ def test_two_teams_published(two_team_run) -> None:
                                                        "UserRole.csv"}
     assert all(len(f["sha256"]) == 64 for f in manifest["inputs"])
     assert not list(day.rglob("*.tmp"))
+    org = visible((day / "org_summary.html").read_text(encoding="utf-8"))
+    assert "All teams, as of 2025-06-30" in org and "DACH" in org and "Nordics" in org
+    assert manifest["org_summary"] == "ok" and "org_summary.html" in index
 
 
 def test_reports_carry_the_figures_the_library_computes(two_team_run) -> None:

@@ -36,6 +36,7 @@ log = logging.getLogger("toolkit.report")
 EXIT_OK, EXIT_BLOCKED, EXIT_SOME_FAILED, EXIT_LOCKED = 0, 2, 3, 4
 FORMATS = ("html", "pdf")
 DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "team_report.ipynb"
+ORG_NOTEBOOK = DEFAULT_NOTEBOOK.with_name("org_summary.ipynb")
 #: The only parameter names a notebook receives: names are inserted into code verbatim by papermill.
 PARAMETERS = ("team_id", "as_of", "data_dir", "process_path")
 
@@ -144,16 +145,8 @@ def render_team(task: dict[str, Any]) -> dict[str, Any]:
     params = {k: task["parameters"][k] for k in PARAMETERS}
     result = {"team_id": task["team_id"], "team_name": task["team_name"], "status": "failed", "reason": "",
               "files": [], "seconds": 0.0}
-    # The kernel inherits this worker's stderr: send its chatter to a log beside the notebook,
-    # not to ops' log.
-    saved_err = os.dup(2)
-    with (stage / "kernel.log").open("ab") as klog:
-        os.dup2(klog.fileno(), 2)
-    try:
+    with _kernel_stderr_to(stage / "kernel.log"):
         _execute(task, executed, params, pm, nbformat)
-    finally:
-        os.dup2(saved_err, 2)
-        os.close(saved_err)
     try:
         crash = executed.with_suffix(".error")
         if crash.is_file():
@@ -178,6 +171,20 @@ def render_team(task: dict[str, Any]) -> dict[str, Any]:
         result["reason"] = f"{name}: {text[0][:300] if text else ''}"
     result["seconds"] = round(time.perf_counter() - start, 2)
     return result
+
+
+@contextmanager
+def _kernel_stderr_to(path: Path) -> Iterator[None]:
+    """A kernel inherits its parent's stderr: send its chatter to a log beside the notebook, not
+    to ops' log."""
+    saved = os.dup(2)
+    with path.open("ab") as log_file:
+        os.dup2(log_file.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _execute(task: dict[str, Any], executed: Path, params: dict[str, Any], pm: Any, nbformat: Any) -> None:
@@ -275,8 +282,11 @@ def _render_and_publish(opts: RunOptions, data: Any, process: Any, quality: Any,
                 os.replace(staging / "out" / r["team_id"] / name, target / name)
             r["status"] = "published"
         outcome.append(TeamResult(r["team_id"], r["team_name"], r["status"], r["seconds"], r["reason"], r["files"]))
+    org = _render_org(staging, opts) if any(t.status == "published" for t in outcome) else "no team published"
+    if org == "ok":
+        os.replace(staging / "org" / "org_summary.html", day_dir / "org_summary.html")
     manifest = {
-        "run_key": key, "as_of": opts.as_of.isoformat(), "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "run_key": key, "org_summary": org, "as_of": opts.as_of.isoformat(), "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
         "toolkit_version": __version__, "versions": _versions(), "source": data.source,
         "parameters": {"input": str(opts.input), "source": opts.source, "mapping": str(opts.mapping or ""),
                        "roster": str(opts.roster or ""), "process": str(opts.process or "default"),
@@ -294,6 +304,35 @@ def _render_and_publish(opts: RunOptions, data: Any, process: Any, quality: Any,
     msg = (f"{len(outcome) - len(failed)} of {len(outcome)} team reports published; index: {day_dir / 'index.html'}"
            + ("".join(f"\n  FAILED {t.team_id}: {t.reason}" for t in failed)))
     return RunResult(code, msg, day_dir / "index.html", outcome)
+
+
+def _render_org(staging: Path, opts: RunOptions) -> str:
+    """The all-teams summary page for the sales director; "ok" or why it failed (it never fails
+    the run: the team reports are what managers act on)."""
+    import nbformat
+    import papermill as pm
+
+    from toolkit.reporting.render import active_content, notebook_body, notebook_errors, page
+
+    folder = staging / "org"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        executed = folder / "org_summary.ipynb"
+        with _kernel_stderr_to(folder / "kernel.log"):
+            pm.execute_notebook(str(ORG_NOTEBOOK), str(executed), kernel_name="python3", progress_bar=False,
+                                parameters={"as_of": opts.as_of.isoformat(),
+                                            "data_dir": str((staging / "slices").resolve())},
+                                cwd=str(folder), execution_timeout=opts.cell_timeout)
+        nb = nbformat.read(executed, as_version=4)
+        if notebook_errors(nb):
+            return f"failed: {notebook_errors(nb)[0]}"
+        document = page(f"All teams {opts.as_of.isoformat()}", notebook_body(nb))
+        if active_content(document):
+            return "failed: active content in the page"
+        (folder / "org_summary.html").write_text(document, encoding="utf-8")
+        return "ok"
+    except Exception as exc:  # reported in the manifest and the index, never fatal
+        return f"failed: {type(exc).__name__}: {str(exc)[:200]}"
 
 
 def _versions() -> dict[str, str]:
@@ -322,7 +361,9 @@ def index_page(as_of: dt.date, teams: list[TeamResult], manifest: dict[str, Any]
         rows.append(f"<tr><td><bdi>{html.escape(t.team_name)}</bdi></td><td>{status}</td><td>{links}</td>"
                     f"<td class='tk-float1'>{t.seconds:.1f}</td></tr>")
     dq = manifest["data_quality"]
-    body = (f"<h1>Sales process reports, {as_of.isoformat()}</h1>"
+    org = ("<p><a href='org_summary.html'>All teams side by side</a></p>" if manifest.get("org_summary") == "ok"
+           else f"<p class='tk-note'>All-teams summary: {html.escape(str(manifest.get('org_summary')))}</p>")
+    body = (f"<h1>Sales process reports, {as_of.isoformat()}</h1>{org}"
             f"<p class='tk-meta'>Source {html.escape(str(manifest['source']))} · generated "
             f"{html.escape(manifest['generated_at'])} · data quality: {dq['warning_failed']} warning(s), "
             f"{dq['error_failed']} blocking</p>"
