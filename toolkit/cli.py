@@ -38,6 +38,20 @@ def _fail(exc: ToolkitError) -> None:
     raise typer.Exit(EXIT_INPUT)
 
 
+def _load(path: Path, source: str | None, mapping: Path | None, roster: Path | None, process: Path | None,
+          date_style: str | None = None) -> tuple[Any, Any]:
+    """(process, dataset), or exit 1 with the error's message."""
+    from toolkit.loaders import load
+    from toolkit.process import load_process
+
+    try:
+        proc = load_process(process)
+        return proc, load(path, source=source, mapping=mapping, roster=roster, process=proc, date_style=date_style)
+    except ToolkitError as exc:
+        _fail(exc)
+        raise  # not reached: _fail exits
+
+
 @app.command("load")
 def load_cmd(path: PathArg, source: SourceOpt = None, mapping: MappingOpt = None, roster: RosterOpt = None,
              process: ProcessOpt = None, date_style: DateOpt = None,
@@ -107,17 +121,10 @@ def metrics_cmd(path: PathArg, as_of: Annotated[str | None, typer.Option("--as-o
                 source: SourceOpt = None, mapping: MappingOpt = None, roster: RosterOpt = None,
                 process: ProcessOpt = None, date_style: DateOpt = None, as_json: JsonOpt = False) -> None:
     """Team and rep figures: deal counts, review hours (full vs sampled), compliance, transitions."""
-    from toolkit.loaders import load
     from toolkit.metrics.summary import compute_metrics
-    from toolkit.process import load_process
 
     day = _as_of(as_of)
-    try:
-        proc = load_process(process)
-        data = load(path, source=source, mapping=mapping, roster=roster, process=proc, date_style=date_style)
-    except ToolkitError as exc:
-        _fail(exc)
-        return
+    proc, data = _load(path, source, mapping, roster, process, date_style)
     result = compute_metrics(data.deals, data.stage_events, data.reps, proc, day)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), default=str, ensure_ascii=False))
@@ -159,17 +166,10 @@ def validate_cmd(path: PathArg, as_of: Annotated[str | None, typer.Option("--as-
                  data_docs: Annotated[Path | None, typer.Option("--data-docs", help="Also build GX Data Docs in "
                                                                 "this folder.")] = None) -> None:
     """Check the data with Great Expectations; exit 2 when an error-severity check fails."""
-    from toolkit.loaders import load
-    from toolkit.process import load_process
     from toolkit.validation import validate_dataset
 
     day = _as_of(as_of)
-    try:
-        proc = load_process(process)
-        data = load(path, source=source, mapping=mapping, roster=roster, process=proc, date_style=date_style)
-    except ToolkitError as exc:
-        _fail(exc)
-        return
+    proc, data = _load(path, source, mapping, roster, process, date_style)
     report = validate_dataset(data, proc, as_of=day, data_docs=data_docs)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), default=str, ensure_ascii=False))
@@ -199,7 +199,7 @@ def report_cmd(path: PathArg,
     Exit codes: 0 all published (or nothing to do), 1 input unusable, 2 data blocked by validation
     (nothing published), 3 some teams failed (the others are published), 4 another run holds the lock.
     """
-    from toolkit.reporting.run import FORMATS, RunOptions, run_reports
+    from toolkit.reporting.run import FORMATS, RunOptions
 
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
     if not chosen or any(f not in FORMATS for f in chosen):
@@ -261,18 +261,11 @@ def prepare_cmd(path: PathArg, out: Annotated[Path, typer.Option("--out", "-o", 
                 source: SourceOpt = None, mapping: MappingOpt = None, roster: RosterOpt = None,
                 process: ProcessOpt = None, seed: Annotated[int, typer.Option(help="Audit-pick seed.")] = 0) -> None:
     """Write each team's slice (OUT/<team_id>/) for running notebooks/team_report.ipynb with papermill yourself."""
-    from toolkit.loaders import load
-    from toolkit.process import load_process
     from toolkit.reporting.slices import prepare_slices
     from toolkit.validation import validate_dataset
 
     day = _as_of(as_of)
-    try:
-        proc = load_process(process)
-        data = load(path, source=source, mapping=mapping, roster=roster, process=proc)
-    except ToolkitError as exc:
-        _fail(exc)
-        return
+    proc, data = _load(path, source, mapping, roster, process)
     quality = validate_dataset(data, proc, as_of=day)
     for s in prepare_slices(data, proc, day, out, quality=quality, seed=seed):
         typer.echo(f"{s.team_id}\t{s.data_dir}")

@@ -463,6 +463,19 @@ def fill_closed_at(deals: pl.DataFrame, events: pl.DataFrame, process: Process) 
         .otherwise(None).alias(S.CLOSED_AT)).drop("_closing")
 
 
+def export_file(path: Path, what: str, hint: str) -> tuple[Path, Path]:
+    """(the export file, its folder) for a path that is the file or a folder holding it (the first
+    CSV/XLSX by name that is not a roster)."""
+    if not path.is_dir():
+        return path, path.parent
+    candidates = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx")
+                        and p.name.lower() not in ("roster.csv", "roster.xlsx"))
+    if not candidates:
+        from toolkit.errors import InputFileError
+        raise InputFileError(f"a {what} (.csv or .xlsx)", f"no such file in {path}", hint)
+    return candidates[0], path
+
+
 def find_files(folder: Path, patterns: Mapping[str, Sequence[str]]) -> dict[str, Path]:
     """Files of a folder by role: the first file whose snake_case stem is one of the role's names."""
     found: dict[str, Path] = {}

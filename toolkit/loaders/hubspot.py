@@ -17,7 +17,6 @@ from pathlib import Path
 import polars as pl
 
 from toolkit import schema as S
-from toolkit.errors import InputFileError
 from toolkit.loaders.common import (
     ColumnSpec,
     Dataset,
@@ -27,6 +26,7 @@ from toolkit.loaders.common import (
     drop_duplicate_ids,
     drop_flagged,
     drop_rows,
+    export_file,
     fill_closed_at,
     find_files,
     finish_deals,
@@ -70,15 +70,7 @@ def _stage_columns(header: list[str]) -> list[ColumnSpec]:
 
 def load_hubspot(path: Path, *, process: Process, roster: Roster, date_style: str | None = None) -> Dataset:
     """Load a HubSpot deals export (a CSV or XLSX file, or a folder holding one)."""
-    if path.is_dir():
-        candidates = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx")
-                            and p.name.lower() != "roster.csv")
-        if not candidates:
-            raise InputFileError("a HubSpot deals export (.csv or .xlsx)", f"no such file in {path}",
-                                 "export deals from CRM > Deals > Export")
-        path_file, folder = candidates[0], path
-    else:
-        path_file, folder = path, path.parent
+    path_file, folder = export_file(path, "HubSpot deals export", "export deals from CRM > Deals > Export")
     rf = read_file(path_file, "deals", DEALS, what="HubSpot deals export", base=folder,
                    date_default=date_style, dynamic=_stage_columns)
     require_ids(rf)

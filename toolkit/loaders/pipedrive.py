@@ -15,7 +15,6 @@ from pathlib import Path
 import polars as pl
 
 from toolkit import schema as S
-from toolkit.errors import InputFileError
 from toolkit.loaders.common import (
     ColumnSpec,
     Dataset,
@@ -23,6 +22,7 @@ from toolkit.loaders.common import (
     assemble,
     drop_duplicate_ids,
     drop_rows,
+    export_file,
     fill_closed_at,
     finish_deals,
     finish_events,
@@ -58,15 +58,7 @@ FLOW_NAMES = ("deal-flow.jsonl", "deal_flow.jsonl", "deals-flow.jsonl", "flow.js
 
 def load_pipedrive(path: Path, *, process: Process, roster: Roster, date_style: str | None = None) -> Dataset:
     """Load a Pipedrive deals export (CSV or XLSX, or a folder with one and its deal flow)."""
-    if path.is_dir():
-        candidates = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx")
-                            and p.name.lower() != "roster.csv")
-        if not candidates:
-            raise InputFileError("a Pipedrive deals export (.csv or .xlsx)", f"no such file in {path}",
-                                 "export deals from the Deals list view")
-        file, folder = candidates[0], path
-    else:
-        file, folder = path, path.parent
+    file, folder = export_file(path, "Pipedrive deals export", "export deals from the Deals list view")
     rf = read_file(file, "deals", DEALS, what="Pipedrive deals export", base=folder, date_default=date_style)
     require_ids(rf)
     f = rf.frame

@@ -25,16 +25,15 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(exprs) if exprs else frame
 
 
-def write_csv_atomic(frame: pl.DataFrame, path: Path) -> Path:
-    """Write a CSV for spreadsheets (formulas neutralised, UTF-8 with BOM so Excel reads it as
-    UTF-8) through a temporary file and an atomic rename, so no reader sees half a file."""
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write through a temporary file in the same folder, fsync, and rename over the target, so
+    no reader ever sees half a file and a crash leaves the old one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write("\ufeff".encode())
-            neutralise_formulas(frame).write_csv(fh)
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
@@ -42,4 +41,10 @@ def write_csv_atomic(frame: pl.DataFrame, path: Path) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+
+
+def write_csv_atomic(frame: pl.DataFrame, path: Path) -> Path:
+    """Write a CSV for spreadsheets: formulas neutralised, UTF-8 with BOM so Excel reads it as
+    UTF-8, atomically."""
+    write_atomic(Path(path), "\ufeff" + neutralise_formulas(frame).write_csv())
+    return Path(path)

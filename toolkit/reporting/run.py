@@ -19,7 +19,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,6 +29,7 @@ from typing import Any
 
 from toolkit import __version__
 from toolkit.errors import ToolkitError
+from toolkit.reporting.exports import write_atomic
 
 log = logging.getLogger("toolkit.report")
 
@@ -98,22 +98,6 @@ def _lock(folder: Path) -> Iterator[None]:
     finally:
         fcntl.flock(fh, fcntl.LOCK_UN)
         fh.close()
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write through a temporary file in the same folder, fsync, and rename over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _run_key(file_hashes: list[str], opts: RunOptions, notebook_hash: str) -> str:
