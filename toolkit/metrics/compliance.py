@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import numpy as np
 import polars as pl
 
 from toolkit import schema as S
@@ -60,6 +61,10 @@ def _codes(process: Process) -> dict[str, int]:
 
 
 def _ordered_events(events: pl.DataFrame, process: Process, as_of: dt.date | dt.datetime | None) -> pl.DataFrame:
+    """Events up to as_of, sorted per deal by time, with the stage's position (``_idx``). A frame
+    this function already returned passes through unsorted again: the checks share one sort."""
+    if "_idx" in events.columns:
+        return events if as_of is None else events.filter(pl.col(S.ENTERED_AT) <= _end_of(as_of))
     e = events.select(S.DEAL_ID, S.STAGE, S.ENTERED_AT, *(c for c in (S.SOURCE_LINE,) if c in events.columns))
     if as_of is not None:
         e = e.filter(pl.col(S.ENTERED_AT) <= _end_of(as_of))
@@ -139,6 +144,7 @@ def _stays(events: pl.DataFrame, deals: pl.DataFrame, process: Process, as_of: d
 
 def _flags(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: dt.date) -> pl.DataFrame:
     names = [s.name for s in process.stages]
+    events = _ordered_events(events, process, as_of)
     parts: list[pl.DataFrame] = []
     t = _transitions(events, process, as_of)
     skips = t.filter(pl.col("kind") == SKIP).with_columns(
@@ -175,47 +181,49 @@ def _flags(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: d
 
 def _missing_fields(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: dt.date) -> pl.DataFrame:
     """A (deal, stage, field) row per field the process requires at a stage the deal reached and the
-    deal lacks. Reached = a stage in its history, or its current stage."""
-    required = [(s.name, f) for s in process.stages for f in s.required]
-    if not required:
-        return pl.DataFrame(schema=FLAG_COLUMNS)
-    reached = _reached_stages(deals, events, process, as_of)
-    req = pl.DataFrame(required, schema={S.STAGE: pl.String, "field": pl.String}, orient="row")
-    need = reached.join(req, on=S.STAGE, how="inner")
-    out = []
-    for field in req["field"].unique().sort().to_list():
-        rows = need.filter(pl.col("field") == field)
-        if field in deals.columns:
-            empty = deals.select(S.DEAL_ID, pl.col(field).is_null().alias("_missing"))
-            if deals.schema[field] == pl.String:
-                empty = deals.select(S.DEAL_ID, (pl.col(field).is_null() | (pl.col(field).str.strip_chars() == ""))
-                                     .alias("_missing"))
-            rows = rows.join(empty, on=S.DEAL_ID, how="inner").filter(pl.col("_missing"))
-            detail = pl.lit(f"field {field} is empty")
-        else:
-            detail = pl.lit(f"field {field} is not in the export")
-        out.append(rows.select(S.DEAL_ID, pl.lit(MISSING_REQUIRED_FIELD).alias("flag"), S.STAGE,
-                               pl.lit(None, pl.Float64).alias("value"), detail.alias("detail")))
-    return pl.concat(out)
+    deal lacks (see :func:`_reached_masks` for "reached")."""
+    reached = _reached_masks(deals, events, process, as_of)
+    out = [pl.DataFrame(schema=FLAG_COLUMNS)]
+    for k, stage in enumerate(process.stages):
+        for field in stage.required:
+            if field in deals.columns:
+                col = pl.col(field)
+                empty = col.is_null() | (col.str.strip_chars() == "") if deals.schema[field] == pl.String else col.is_null()
+                detail = f"field {field} is empty"
+            else:
+                empty, detail = pl.lit(True), f"field {field} is not in the export"
+            rows = deals.filter(reached[k] & deals.select(empty.fill_null(True)).to_series())
+            out.append(rows.select(S.DEAL_ID, pl.lit(MISSING_REQUIRED_FIELD).alias("flag"),
+                                   pl.lit(stage.name).alias("stage"), pl.lit(None, pl.Float64).alias("value"),
+                                   pl.lit(detail).alias("detail")))
+    return pl.concat([o.select([pl.col(c).cast(t) for c, t in FLAG_COLUMNS.items()]) for o in out])
 
 
-def _reached_stages(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: dt.date) -> pl.DataFrame:
-    """(deal_id, stage) for every open stage a deal reached: a stage in its history, or its current
-    stage; without any history, every open stage up to the current one (won: all)."""
-    e = _ordered_events(events, process, as_of).select(S.DEAL_ID, S.STAGE)
-    current = deals.select(S.DEAL_ID, S.STAGE)
-    with_history = e.select(S.DEAL_ID).unique()
-    # Without history, the current open stage implies every earlier one; won implies all.
-    names = [s.name for s in process.stages]
-    no_hist = deals.join(with_history, on=S.DEAL_ID, how="anti").select(S.DEAL_ID, S.STAGE)
-    implied = no_hist.with_columns(
-        pl.col(S.STAGE).replace_strict({**{nm: i for i, nm in enumerate(names)}, process.won.name: len(names) - 1},
-                                       default=None, return_dtype=pl.Int32).alias("_upto"))
-    implied = implied.filter(pl.col("_upto").is_not_null()).select(
-        S.DEAL_ID, pl.int_ranges(0, pl.col("_upto") + 1).alias("_i")).explode("_i").select(
-        S.DEAL_ID, pl.col("_i").replace_strict(dict(enumerate(names)), return_dtype=pl.String).alias(S.STAGE))
-    return pl.concat([e.filter(pl.col(S.STAGE).is_in(names)), current.filter(pl.col(S.STAGE).is_in(names)),
-                      implied]).unique()
+def _reached_masks(deals: pl.DataFrame, events: pl.DataFrame, process: Process,
+                   as_of: dt.date) -> dict[int, pl.Series]:
+    """Per open stage k with required fields, a boolean per deal (in ``deals`` order): it reached k
+    = k is in its history, or is its current stage; a deal without any history reached every open
+    stage up to its current one (won: all of them)."""
+    # One join gives each event its deal's row; the masks are then numpy scatters, not one hash
+    # lookup of every deal id per stage.
+    e = _ordered_events(events, process, as_of).select(S.DEAL_ID, "_idx").join(
+        deals.select(S.DEAL_ID).with_row_index("_row"), on=S.DEAL_ID, how="inner")
+    rows, idx = e["_row"].to_numpy(), e["_idx"].fill_null(-1).to_numpy()
+    n = deals.height
+    has_history = np.zeros(n, dtype=bool)
+    has_history[rows] = True
+    order = {st.name: i for i, st in enumerate(process.stages)}
+    order[process.won.name] = len(process.stages) - 1
+    current = deals[S.STAGE].replace_strict(order, default=-1, return_dtype=pl.Int32).to_numpy()
+    masks = {}
+    for k, stage in enumerate(process.stages):
+        if not stage.required:
+            continue
+        mask = (~has_history) & (current >= k)
+        mask[rows[idx == k]] = True
+        mask |= (deals[S.STAGE] == stage.name).fill_null(False).to_numpy()
+        masks[k] = pl.Series(f"_reached_{k}", mask)
+    return masks
 
 
 @native_frames
@@ -231,8 +239,9 @@ def deal_flags(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_o
     return _flags(deals, events, process, as_of)
 
 
-def _compliance(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: dt.date) -> pl.DataFrame:
-    flags = _flags(deals, events, process, as_of)
+def _compliance(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: dt.date,
+                flags: pl.DataFrame | None = None) -> pl.DataFrame:
+    flags = _flags(deals, events, process, as_of) if flags is None else flags
     counted = flags.group_by(S.DEAL_ID, "flag").len().pivot(on="flag", index=S.DEAL_ID, values="len")
     for f in FLAGS:
         if f not in counted.columns:

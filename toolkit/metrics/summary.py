@@ -48,7 +48,7 @@ def compute_metrics(deals: pl.DataFrame, events: pl.DataFrame, reps: pl.DataFram
                     as_of: dt.date) -> Metrics:
     """Counts, review load, transitions, flags and compliance for a whole load, once."""
     flags = _flags(deals, events, process, as_of)
-    comp = _compliance(deals, events, process, as_of)
+    comp = _compliance(deals, events, process, as_of, flags)
     by_rep_rate = comp.group_by(S.OWNER_ID).agg(
         (pl.col("violations") > 0).sum().cast(pl.Int64).alias("flagged"),
         pl.col("compliant").mean().alias("compliance_rate"))

@@ -67,7 +67,7 @@ def prepare_slices(data: Dataset, process: Process, as_of: dt.date, out_dir: Pat
     """Compute every figure once, then write one slice per team (all teams, or ``teams``)."""
     deals, events = data.deals, data.stage_events
     flags = _flags(deals, events, process, as_of)
-    comp = _compliance(deals, events, process, as_of)
+    comp = _compliance(deals, events, process, as_of, flags)
     counts = deal_counts(deals, as_of, by="rep", reps=data.reps)
     load = review_load(deals, process, reps=data.reps)
     plan = review_plan(deals, flags, events, process, as_of=as_of, seed=seed)

@@ -48,15 +48,10 @@ def _context(gx: Any) -> Any:
 def _reached(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: dt.date) -> pl.DataFrame:
     """``_reached_<k>`` per deal: it reached open stage k, by the same rule as the compliance check
     (a stage in its history or its current stage; without history, every stage up to the current)."""
-    from toolkit.metrics.compliance import _reached_stages
+    from toolkit.metrics.compliance import _reached_masks
 
-    reached = _reached_stages(deals, events, process, as_of)
-    out = deals
-    for k, stage in enumerate(process.stages):
-        if stage.required:
-            ids = reached.filter(pl.col(S.STAGE) == stage.name)[S.DEAL_ID].implode()
-            out = out.with_columns(pl.col(S.DEAL_ID).is_in(ids).fill_null(False).alias(f"_reached_{k}"))
-    return out
+    masks = _reached_masks(deals, events, process, as_of)
+    return deals.with_columns([m.alias(f"_reached_{k}") for k, m in masks.items()])
 
 
 def _for_gx(frame: pl.DataFrame) -> Any:
