@@ -39,7 +39,7 @@ def child(code: str) -> dict:
 
 def ensure_data(n_deals: int) -> Path:
     folder = DATA / f"salesforce_{n_deals}"
-    if not (folder / "Opportunity.csv").is_file():
+    if not (folder / "salesforce_export" / "Opportunity.csv").is_file():
         from toolkit.samples import scale_for, write_samples
         t = time.perf_counter()
         write_samples(folder, scale=scale_for(n_deals), formats=("salesforce_export",))

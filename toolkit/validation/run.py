@@ -65,7 +65,7 @@ def validate(deals: pl.DataFrame, stage_events: pl.DataFrame, process: Process, 
     """Run every check and return the data-quality report."""
     gx = _gx()
     checks = build_checks(process, as_of=as_of, settings=settings, roster_owners=roster_owners,
-                          deal_ids=deals[S.DEAL_ID].drop_nulls().unique().to_list(), has_history=has_history)
+                          has_history=has_history)
     needed = {t: {S.SOURCE_LINE, S.DEAL_ID} for t in ("deals", "stage_events")}
     for ch in checks:
         for key in ("column", "column_A", "column_B"):
@@ -77,7 +77,9 @@ def validate(deals: pl.DataFrame, stage_events: pl.DataFrame, process: Process, 
     if roster_owners is not None:
         d = d.with_columns(pl.col(S.OWNER_NAME).str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", " ")
                            .alias("_owner_key"))
-    frames = {"deals": d, "stage_events": stage_events}
+    events = stage_events.with_columns(
+        pl.col(S.DEAL_ID).is_in(deals[S.DEAL_ID].drop_nulls().implode()).alias("_deal_known"))
+    frames = {"deals": d, "stage_events": events}
     pandas_frames = {t: _for_gx(f.select([c for c in f.columns if c in needed[t]])) for t, f in frames.items()}
     context = _context(gx)
     if data_docs is not None:

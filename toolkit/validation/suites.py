@@ -46,8 +46,7 @@ def _sev(settings: ValidationSettings, name: str, default: str) -> str:
 
 
 def build_checks(process: Process, *, as_of: dt.date, settings: ValidationSettings | None = None,
-                 roster_owners: list[str] | None = None, deal_ids: list[str] | None = None,
-                 has_history: bool = True) -> list[Check]:
+                 roster_owners: list[str] | None = None, has_history: bool = True) -> list[Check]:
     """Every check of the deals, stage_events and process suites, in the order reported.
     Thresholds and severities come from ``settings``, else the process's ``validation:``."""
     st = settings or process.validation
@@ -103,8 +102,10 @@ def build_checks(process: Process, *, as_of: dt.date, settings: ValidationSettin
         ("not_null", S.STAGE_RAW, None))
 
     if has_history:
+        # Membership is computed beforehand (_deal_known): a value_set of every deal id would make
+        # GX copy and serialise a million-item list for each step of its run.
         add("stage_events.deal_id.known", "stage_events", "ExpectColumnValuesToBeInSet",
-            {"column": S.DEAL_ID, "value_set": deal_ids or []}, "Every stage entry belongs to a loaded deal.", ERROR)
+            {"column": "_deal_known", "value_set": [True]}, "Every stage entry belongs to a loaded deal.", ERROR)
         add("stage_events.entered_at.not_null", "stage_events", "ExpectColumnValuesToNotBeNull",
             {"column": S.ENTERED_AT}, "Every stage entry has a time.", ERROR)
         end = dt.datetime.combine(as_of, dt.time.max)
