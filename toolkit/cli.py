@@ -238,7 +238,7 @@ def _run_with_progress(opts: Any, executor: Any) -> Any:
             return _guarded(lambda: run_reports(opts, executor=executor, progress=tick))
 
     def line(team: str, done: int, total: int) -> None:
-        log.warning("rendered %s (%d/%d)", team, done, total)
+        log.info("rendered %s (%d/%d)", team, done, total)
 
     return _guarded(lambda: run_reports(opts, executor=executor, progress=line))
 
@@ -295,6 +295,7 @@ def samples_cmd(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to
 def main() -> None:
     """Entry point of the ``toolkit`` console script."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("toolkit").setLevel(logging.INFO)  # progress lines for ops' logs
     app()
 
 

@@ -137,6 +137,7 @@ class Reason(StrEnum):
     DELETED_RECORD = "DELETED_RECORD"
     SUPERSEDED = "SUPERSEDED"
     UNKNOWN_DEAL = "UNKNOWN_DEAL"
+    MALFORMED_RECORD = "MALFORMED_RECORD"
 
 
 def names(columns: tuple[Column, ...]) -> list[str]:

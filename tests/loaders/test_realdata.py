@@ -22,7 +22,6 @@ pytestmark = [pytest.mark.realdata,
 
 def ledger(ds: toolkit.Dataset) -> tuple[int, int, int, int]:
     s = ds.summary()
-    assert s["lines_in"] == s["rows"] + s["rejected"] + s["skipped"] or True  # rows count records, see below
     f = ds.files
     assert (f["row_lines"] + f["rejected"] + f["skipped"] == f["lines_in"]).all()
     return s["lines_in"], int(f["row_lines"].sum()), s["rejected"], s["skipped"]

@@ -126,7 +126,7 @@ def _flow_events(path: Path, folder: Path, deals: pl.DataFrame, process: Process
             deal = str(d["item_id"])
             at = d["log_time"]
         except (ValueError, KeyError, TypeError) as exc:
-            table.reject(i, i, None, escape_raw(text), S.Reason.MISSING_COLUMNS,
+            table.reject(i, i, None, escape_raw(text), S.Reason.MALFORMED_RECORD,
                          f"expected a dealChange object with data.item_id, field_key, log_time; found {exc!r}")
             continue
         if key not in ("stage_id", "status"):
