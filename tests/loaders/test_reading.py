@@ -15,30 +15,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from ledger_check import check_ledger
 
 from toolkit import schema as S
 from toolkit.errors import InputFileError, SchemaError
 from toolkit.loaders import reading
 from toolkit.loaders.reading import MAX_RECORD_BYTES, RAW_LIMIT, read_delimited
-
-
-def check_ledger(table: reading.RawTable) -> tuple[int, int, int]:
-    """(row lines, rejected lines, skipped lines); asserts they add up to lines_in."""
-    counts = reading.ledger_counts(table)
-    assert sum(counts) == table.lines_in, f"ledger {counts} != lines_in {table.lines_in}"
-    return counts
-
-
-@pytest.fixture
-def write(tmp_path: Path) -> Callable[[str, bytes], Path]:
-    """write(name, data) -> path of a file in tmp_path holding exactly ``data``."""
-
-    def _write(name: str, data: bytes) -> Path:
-        p = tmp_path / name
-        p.write_bytes(data)
-        return p
-
-    return _write
 
 
 @pytest.fixture(params=["vectorised", "csv_module"])

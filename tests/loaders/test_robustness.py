@@ -10,22 +10,16 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from ledger_check import check_ledger
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 import toolkit
 from toolkit import schema as S
 from toolkit.errors import InputFileError, SchemaError
-from toolkit.loaders import load, reading
+from toolkit.loaders import load
 from toolkit.loaders.common import team_id
 from toolkit.loaders.excel import read_xlsx
 from toolkit.loaders.values import cast_columns
-
-
-def check_ledger(table: reading.RawTable) -> tuple[int, int, int]:
-    """(row lines, rejected lines, skipped lines); asserts they add up to lines_in."""
-    counts = reading.ledger_counts(table)
-    assert sum(counts) == table.lines_in, f"ledger {counts} != lines_in {table.lines_in}"
-    return counts
 
 
 def check_dataset(ds: toolkit.Dataset) -> dict:

@@ -5,35 +5,15 @@ the typed frame replaces the table's frame (as the loaders do) so the ledger can
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
+from ledger_check import check_ledger
 
 from toolkit import schema as S
 from toolkit.errors import FormatDetectionError
 from toolkit.loaders import reading
 from toolkit.loaders.reading import read_delimited
 from toolkit.loaders.values import cast_columns
-
-
-def check_ledger(table: reading.RawTable) -> tuple[int, int, int]:
-    """(row lines, rejected lines, skipped lines); asserts they add up to lines_in."""
-    counts = reading.ledger_counts(table)
-    assert sum(counts) == table.lines_in, f"ledger {counts} != lines_in {table.lines_in}"
-    return counts
-
-
-@pytest.fixture
-def write(tmp_path: Path) -> Callable[[str, bytes], Path]:
-    """write(name, data) -> path of a file in tmp_path holding exactly ``data``."""
-
-    def _write(name: str, data: bytes) -> Path:
-        p = tmp_path / name
-        p.write_bytes(data)
-        return p
-
-    return _write
 
 
 def typed(write, name: str, data: bytes, kinds: dict[str, str], **kw):

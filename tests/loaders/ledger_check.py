@@ -1,0 +1,13 @@
+"""The ledger assertion the loader tests share (a module name of its own, so no other test folder's
+helpers shadow it)."""
+
+from __future__ import annotations
+
+from toolkit.loaders import reading
+
+
+def check_ledger(table: reading.RawTable) -> tuple[int, int, int]:
+    """(row lines, rejected lines, skipped lines); asserts they add up to lines_in."""
+    counts = reading.ledger_counts(table)
+    assert sum(counts) == table.lines_in, f"ledger {counts} != lines_in {table.lines_in}"
+    return counts
