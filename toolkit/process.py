@@ -231,7 +231,7 @@ def parse_process(text: str, source: str = "<string>") -> Process:
     validation = _validation(top["validation"]) if "validation" in top else ValidationSettings()
     process = Process(top["name"].text(), stages, _outcome(top["won"]), _outcome(top["lost"]), allow, review, source,
                       validation)
-    _check_labels(process, top)
+    _check_labels(process)
     return process
 
 
@@ -251,7 +251,7 @@ def _validation(node: YamlNode) -> ValidationSettings:
         severity)
 
 
-def _check_labels(process: Process, top: dict[str, YamlNode]) -> None:
+def _check_labels(process: Process) -> None:
     seen: dict[str, str] = {}
     for s in (*process.stages, process.won, process.lost):
         for label in (s.name, *s.aliases):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.errors import FormatDetectionError, InputFileError
-from toolkit.loaders.common import Dataset, Roster, read_roster, snake
+from toolkit.loaders.common import Dataset, ReadFile, Roster, read_roster, snake
 from toolkit.process import Process, load_process
 
 log = logging.getLogger("toolkit.load")
@@ -153,16 +153,14 @@ def _dispatch(source: str, p: Path, mapping: str | Path | None, proc: Process, r
     return load_pipedrive(p, process=proc, roster=rost, date_style=date_style)
 
 
-def _add_file(ds: Dataset, rf: object) -> None:
+def _add_file(ds: Dataset, rf: ReadFile) -> None:
     """Account for the roster file in the dataset's ledger."""
     import polars as pl
 
     from toolkit.loaders.common import files_frame, rejects_frame
-    table = rf.table  # type: ignore[attr-defined]
-    row = files_frame([table], ["roster"], [rf.fmt])  # type: ignore[attr-defined]
-    ds.files = pl.concat([ds.files, row])
-    if table.rejects:
-        ds.rejects = pl.concat([ds.rejects, rejects_frame([table])])
+    ds.files = pl.concat([ds.files, files_frame([rf.table], ["roster"], [rf.fmt])])
+    if rf.table.rejects:
+        ds.rejects = pl.concat([ds.rejects, rejects_frame([rf.table])])
 
 
 __all__ = ["SOURCES", "Dataset", "Detection", "detect_source", "load"]

@@ -344,12 +344,6 @@ def build_reps(deals: pl.DataFrame, roster: Roster, users: pl.DataFrame | None =
     return reps.select(S.names(S.REPS)).sort(S.OWNER_ID)
 
 
-def empty_events() -> pl.DataFrame:
-    return S.empty(S.STAGE_EVENTS)
-
-
-def as_paths(items: Mapping[str, Path | None]) -> dict[str, Path]:
-    return {k: v for k, v in items.items() if v is not None}
 
 
 @dataclass

@@ -18,6 +18,7 @@ from toolkit import schema as S
 from toolkit.loaders.common import (
     ColumnSpec,
     Dataset,
+    ReadFile,
     Roster,
     assemble,
     drop_duplicate_ids,
@@ -100,7 +101,6 @@ def load_pipedrive(path: Path, *, process: Process, roster: Roster, date_style: 
     deals = fill_closed_at(deals, events, process)
     notes = [] if flow else ["a Pipedrive export has no stage history (only 'Last stage change'); save the deal "
                              "flow as deal-flow.jsonl beside it for history checks"]
-    from toolkit.loaders.common import ReadFile
     extra = [ReadFile(t, "stage_events", {}, {"date_style": "iso", "decimal": ""}) for t in tables]
     return assemble(SOURCE, [rf], deals, events, extra, process, roster, has_history=flow is not None, notes=notes)
 

@@ -334,10 +334,9 @@ def read_delimited(path: Path, *, display_name: str | None = None, encoding: str
                              "re-run the CRM export; an empty file is never treated as 'no deals'")
     enc, data, bad, enc_note = decide_encoding(original, encoding)
     data = normalise_newlines(data)
-    sample = data[:65536].decode(enc if enc not in ("utf-16",) else "utf-8", "replace")
-    if enc == "utf-16":
-        enc = "utf-16"
+    # UTF-16 was transcoded and the UTF-8 BOM removed: what is left reads as UTF-8 or as ``enc``.
     text_enc = "utf-8" if enc in ("utf-16", "utf-8-sig") else enc
+    sample = data[:65536].decode(text_enc, "replace")
     delim = delimiter or detect_delimiter(sample, expected)
     lines_in = int(data.count(b"\n") + (0 if data.endswith(b"\n") else 1))
 

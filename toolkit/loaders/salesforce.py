@@ -25,6 +25,7 @@ from toolkit.loaders.common import (
     assemble,
     drop_duplicate_ids,
     drop_flagged,
+    drop_rows,
     fill_closed_at,
     find_files,
     finish_deals,
@@ -197,7 +198,6 @@ def _history(path: Path | None, folder: Path, process: Process, deals: pl.DataFr
     require_ids(hist)
     if not include_deleted:
         drop_flagged(hist, "_is_deleted", S.Reason.DELETED_RECORD, "a live history row; IsDeleted is true")
-    from toolkit.loaders.common import drop_rows
     drop_rows(hist.table, hist.frame[S.ENTERED_AT].is_null(), S.ENTERED_AT, S.Reason.INVALID_DATE,
               "the time of the change; found an empty cell")
     drop_rows(hist.table, ~hist.frame[S.DEAL_ID].is_in(deals[S.DEAL_ID].implode()), S.DEAL_ID,

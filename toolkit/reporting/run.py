@@ -242,7 +242,6 @@ def run_reports(opts: RunOptions, *, executor: cf.Executor | None = None,
     """Run the whole job; see the module docstring. Returns the exit code ops act on."""
     from toolkit.loaders import load
     from toolkit.process import load_process
-    from toolkit.reporting.slices import prepare_slices
     from toolkit.validation import validate_dataset
 
     day_dir = opts.out / opts.as_of.isoformat()
@@ -265,15 +264,16 @@ def run_reports(opts: RunOptions, *, executor: cf.Executor | None = None,
                                          for o in quality.failed if o.severity == "error"))
         staging = opts.out / ".staging" / f"{opts.as_of.isoformat()}-{uuid.uuid4().hex[:8]}"
         try:
-            return _render_and_publish(opts, data, process, quality, staging, day_dir, key, executor, progress,
-                                       prepare_slices)
+            return _render_and_publish(opts, data, process, quality, staging, day_dir, key, executor, progress)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
 
 def _render_and_publish(opts: RunOptions, data: Any, process: Any, quality: Any, staging: Path, day_dir: Path,
-                        key: str, executor: cf.Executor | None, progress: Callable[[str, int, int], None] | None,
-                        prepare_slices: Any) -> RunResult:
+                        key: str, executor: cf.Executor | None,
+                        progress: Callable[[str, int, int], None] | None) -> RunResult:
+    from toolkit.reporting.slices import prepare_slices
+
     teams = list(opts.teams) or None
     known = data.teams["team_id"].to_list()
     unknown = [t for t in (teams or []) if t not in known]
