@@ -20,7 +20,7 @@ _EXPORTS = {
     "load": "toolkit.loaders",
     "detect_source": "toolkit.loaders",
     "SOURCES": "toolkit.loaders",
-    "Dataset": "toolkit.loaders.common",
+    "Dataset": "toolkit.model",
     "load_process": "toolkit.process",
     "parse_process": "toolkit.process",
     "Process": "toolkit.process",
@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from toolkit.errors import (ConfigError, FormatDetectionError, InputFileError, LedgerError, SchemaError,
                                 ToolkitError)
     from toolkit.loaders import SOURCES, detect_source, load
-    from toolkit.loaders.common import Dataset
+    from toolkit.model import Dataset
     from toolkit.loaders.generic import load_mapping
     from toolkit.process import Process, load_process, parse_process
     from toolkit.samples import write_samples

@@ -16,12 +16,13 @@ from typing import Annotated, Any
 import typer
 
 from toolkit.errors import ToolkitError
+from toolkit.exit_codes import ExitCode
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Manage the sales process, not every deal: load CRM exports, check the process, "
                        "review a sample.")
 
-EXIT_INPUT = 1
+EXIT_INPUT = ExitCode.INPUT
 
 PathArg = Annotated[Path, typer.Argument(help="An export file or folder.", show_default=False)]
 SourceOpt = Annotated[str | None, typer.Option("--source", "-s", help="salesforce, salesforce_report, hubspot, "
@@ -155,7 +156,7 @@ def render_metrics(m: dict[str, Any], *, has_history: bool) -> str:
     return "\n".join(lines)
 
 
-EXIT_BLOCKED = 2
+EXIT_BLOCKED = ExitCode.BLOCKED
 
 
 @app.command("validate")

@@ -35,3 +35,48 @@ class ConfigError(ToolkitError):
 
 class LedgerError(ToolkitError):
     """Input lines are unaccounted for: lines_in != rows + rejected + skipped. A bug, never data."""
+
+
+class ColumnNotFoundError(ToolkitError, KeyError):
+    """A frame given to a toolkit function lacks a column the function needs."""
+
+    def __init__(self, missing: list[str], present: list[str], what: str = "the frame") -> None:
+        self.missing = list(missing)
+        self.present = list(present)
+        ToolkitError.__init__(self, f"columns {self.missing} in {what}", f"only {self.present}",
+                              "pass a canonical table (toolkit.load(...).deals / .stage_events) or rename "
+                              "the columns to the names in toolkit.schema")
+
+    def __str__(self) -> str:  # KeyError would quote the message otherwise
+        return Exception.__str__(self)
+
+
+class UnknownTeamError(ToolkitError):
+    """A team id or name that the data does not hold."""
+
+
+class RunLockedError(ToolkitError):
+    """Another run holds the output folder's lock."""
+
+
+class ReportGateError(ToolkitError):
+    """A rendered report failed a check and is not published."""
+
+
+class ReportExecutionError(ToolkitError):
+    """A team's notebook failed, timed out, or its kernel died."""
+
+    def __init__(self, team_id: str, notebook: str, cell: int | None, found: str, hint: str = "") -> None:
+        self.team_id = team_id
+        self.notebook = notebook
+        self.cell = cell
+        where = f"cell {cell}" if cell is not None else "the kernel"
+        super().__init__(f"notebook {notebook} to run for team {team_id}", f"{where}: {found}", hint)
+
+
+def require_columns(frame: object, columns: list[str] | tuple[str, ...], what: str = "the frame") -> None:
+    """Raise :class:`ColumnNotFoundError` unless ``frame`` (anything with ``.columns``) has ``columns``."""
+    present = list(getattr(frame, "columns", []))
+    missing = [c for c in columns if c not in present]
+    if missing:
+        raise ColumnNotFoundError(missing, present, what)

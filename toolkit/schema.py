@@ -152,3 +152,21 @@ def polars_schema(columns: tuple[Column, ...]) -> dict[str, pl.DataType]:
 def empty(columns: tuple[Column, ...]) -> pl.DataFrame:
     """An empty frame with a canonical table's columns and types."""
     return pl.DataFrame(schema=polars_schema(columns))
+
+
+# --- pipelines and deal states (contract shared by loaders, process and metrics) -----------------
+PIPELINE = "pipeline"
+#: The pipeline of a source that has none.
+DEFAULT_PIPELINE = "default"
+VALID_FROM = "valid_from"
+
+DEAL_STATES: tuple[Column, ...] = (
+    Column(DEAL_ID, pl.String, "the deal"),
+    Column(VALID_FROM, DATETIME, "from when this state holds (until the deal's next state)"),
+    Column(STAGE, pl.String, "the stage in this state, mapped to the process (null: unknown)"),
+    Column(AMOUNT, pl.Float64, "the amount in this state (null: empty)"),
+    Column(CURRENCY, pl.String, "ISO 4217 code of the amount"),
+    Column(CLOSE_DATE, pl.Date, "the expected or actual close date in this state"),
+    Column(SOURCE_FILE, pl.String, "file the state came from"),
+    Column(SOURCE_LINE, pl.Int64, "physical line of the state (file order breaks ties)"),
+)

@@ -17,7 +17,7 @@ import toolkit
 from toolkit import schema as S
 from toolkit.errors import InputFileError, SchemaError
 from toolkit.loaders import load
-from toolkit.loaders.common import team_id
+from toolkit.model import team_id
 from toolkit.loaders.excel import read_xlsx
 from toolkit.loaders.values import cast_columns
 

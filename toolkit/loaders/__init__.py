@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.errors import FormatDetectionError, InputFileError
-from toolkit.loaders.common import Dataset, ReadFile, Roster, read_roster, snake
+from toolkit.loaders.common import ReadFile, Roster, read_roster, snake
+from toolkit.model import Dataset
 from toolkit.process import Process, load_process
 
 log = logging.getLogger("toolkit.load")

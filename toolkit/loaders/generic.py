@@ -27,10 +27,10 @@ from pathlib import Path
 import polars as pl
 
 from toolkit import schema as S
+from toolkit.model import Dataset
 from toolkit.errors import ConfigError
 from toolkit.loaders.common import (
     ColumnSpec,
-    Dataset,
     ReadFile,
     Roster,
     assemble,

@@ -15,9 +15,9 @@ from pathlib import Path
 import polars as pl
 
 from toolkit import schema as S
+from toolkit.model import Dataset
 from toolkit.loaders.common import (
     ColumnSpec,
-    Dataset,
     ReadFile,
     Roster,
     assemble,

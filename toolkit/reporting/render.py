@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import ToolkitError
+from toolkit.errors import ReportGateError
 
 ACTIVE_TAGS = {"script", "iframe", "object", "embed", "frame", "frameset", "applet", "base", "form", "meta-refresh"}
 URL_ATTRIBUTES = {"href", "src", "xlink:href", "action", "formaction", "poster", "data", "srcset"}
@@ -50,10 +50,6 @@ def active_content(document: str) -> list[str]:
     finder = _ActiveContentFinder()
     finder.feed(document)
     return finder.found
-
-
-class ReportGateError(ToolkitError):
-    """A rendered report failed a check and is not published."""
 
 
 def _css() -> str:

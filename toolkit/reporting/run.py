@@ -28,21 +28,18 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import __version__
-from toolkit.errors import ToolkitError
+from toolkit.errors import RunLockedError, ToolkitError  # noqa: F401  (RunLockedError: re-exported)
+from toolkit.exit_codes import ExitCode
 from toolkit.reporting.exports import write_atomic
 
 log = logging.getLogger("toolkit.report")
 
-EXIT_OK, EXIT_BLOCKED, EXIT_SOME_FAILED, EXIT_LOCKED = 0, 2, 3, 4
+EXIT_OK, EXIT_BLOCKED, EXIT_SOME_FAILED, EXIT_LOCKED = ExitCode.OK, ExitCode.BLOCKED, ExitCode.SOME_FAILED, ExitCode.LOCKED
 FORMATS = ("html", "pdf")
 DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "team_report.ipynb"
 ORG_NOTEBOOK = DEFAULT_NOTEBOOK.with_name("org_summary.ipynb")
 #: The only parameter names a notebook receives: names are inserted into code verbatim by papermill.
 PARAMETERS = ("team_id", "as_of", "data_dir", "process_path")
-
-
-class RunLockedError(ToolkitError):
-    """Another run holds the output folder's lock."""
 
 
 @dataclass(frozen=True)

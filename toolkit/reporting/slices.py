@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from toolkit import schema as S
-from toolkit.loaders.common import Dataset
+from toolkit.model import Dataset
 from toolkit.metrics.compliance import FLAGS, _compliance, _flags, stage_conversion, time_in_stage
 from toolkit.metrics.control import verdicts, weekly_process_measures, xmr
 from toolkit.metrics.counts import deal_counts, pipeline_by_currency

@@ -11,7 +11,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def validate_dataset(data: Any, process: Any, *, as_of: Any, settings: Any = None,
                      data_docs: Any = None) -> DataQualityReport:
-    """Validate a loaded :class:`~toolkit.loaders.common.Dataset`."""
+    """Validate a loaded :class:`~toolkit.model.Dataset`."""
     from toolkit.validation.run import validate
 
     return validate(data.deals, data.stage_events, process, as_of=as_of, settings=settings,
