@@ -145,10 +145,32 @@ def test_case_16_declared_sheet_through_a_mapping(tmp_path) -> None:
     assert check_dataset(ds)["skipped"] == 3
 
 
-def test_case_26_duplicate_header_in_a_workbook_rejects_the_file(tmp_path) -> None:
+def test_case_26_duplicate_header_in_a_workbook_is_listed_as_a_repeat(tmp_path) -> None:
     path = workbook(tmp_path / "dup.xlsx", [["Id", "Amount", "Amount"], ["D1", 5, 6]])
-    with pytest.raises(SchemaError, match=r"\['amount'\] more than once"):
-        read_xlsx(path)
+    t = read_xlsx(path)
+    assert (t.header, t.repeats) == (["Id", "Amount", "Amount (2)"], {"Amount (2)": "Amount"})
+
+
+@pytest.mark.parametrize("name", ["deals.csv", "deals.xlsx"])
+def test_case_26_a_mapped_column_whose_copies_differ_rejects_the_file(tmp_path, name) -> None:
+    rows_ = [["Id", "Amount", "Amount"], ["D1", "5", "5"], ["D2", "6", "7"], ["D3", "", ""]]
+    if name.endswith(".xlsx"):
+        workbook(tmp_path / name, rows_)
+    else:
+        (tmp_path / name).write_text("\n".join(",".join(r) for r in rows_) + "\n")
+    (tmp_path / "mapping.yaml").write_text(f"files: {{deals: {name}}}\ncolumns:\n  deals: {{deal_id: Id, amount: Amount}}\n")
+    with pytest.raises(SchemaError, match=r"copies of the column 'Amount' \(columns 2, 3, read as amount\) to agree"
+                                          r".*1 row\(s\) of deals\.\w+ where they differ, on line\(s\) \[3\]"):
+        load(tmp_path / "mapping.yaml")
+
+
+def test_case_26_a_mapped_column_whose_copies_agree_loads_with_a_note(tmp_path) -> None:
+    ds = load_csv(tmp_path, b"Id,Amount,Team,Amount\nD1,5,EMEA,5\nD2,,EMEA,\n",
+                  "files: {deals: deals.csv}\ncolumns:\n  deals: {deal_id: Id, amount: Amount}\n")
+    assert ds.deals.select(S.DEAL_ID, S.AMOUNT).rows() == [("D1", 5.0), ("D2", None)]
+    assert "amount_2" not in ds.deals.columns and "team" in ds.deals.columns
+    assert "deals.csv: column 'Amount' appears 2 times (columns 2, 4) with the same values; it is read once" in ds.notes
+    assert check_dataset(ds)["lines_in"] == 3
 
 
 # --- whole loads through a generic mapping -----------------------------------------------------

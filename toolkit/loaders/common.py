@@ -4,6 +4,7 @@ names, the roster, de-duplication, and the ledger that accounts for every input 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,13 +19,14 @@ from toolkit.process import Process
 
 # --- names -------------------------------------------------------------------------------------
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# An acronym's plural ("IDs", "URLs") is one word, not "I_Ds".
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])(?![A-Z]s\b)")
 
 
 def snake(name: str) -> str:
     """A column name as snake_case: ``StageName`` -> ``stage_name``, ``Decision_Maker__c`` ->
     ``decision_maker``, ``Next Step`` -> ``next_step``. Letters outside ASCII are kept."""
-    n = name.strip().replace("\ufeff", "")
+    n = unicodedata.normalize("NFKC", name).strip().replace("\ufeff", "")
     n = re.sub(r"__c$", "", n)
     n = _CAMEL.sub("_", n)
     n = re.sub(r"[^\w]+", "_", n.casefold())
@@ -41,12 +43,21 @@ class ColumnSpec:
     required: bool = False
 
 
+def user_header(table: RawTable) -> list[str]:
+    """The header as the file writes it (a repeated name shown as written, not as renamed)."""
+    return [table.repeats.get(h, h) for h in table.header]
+
+
 def pick_columns(table: RawTable, specs: Sequence[ColumnSpec], *, what: str) -> dict[str, str]:
     """Rename ``table.frame``'s columns: the first header matching each spec gets the canonical
-    name, the others their snake_case names (``extra`` columns). Returns canonical -> header."""
+    name, the others their snake_case names (``extra`` columns). Returns canonical -> header.
+
+    A header written twice (HubSpot repeats its association columns) is read once: the copies of a
+    column the toolkit does not map are dropped and named in the notes; the copies of a mapped
+    column must agree on every row, else the file is refused with the rows that differ."""
     by_snake: dict[str, str] = {}
     for h in table.header:
-        if h in table.frame.columns:
+        if h in table.frame.columns and h not in table.repeats:
             by_snake.setdefault(snake(h), h)
     chosen: dict[str, str] = {}
     for spec in specs:
@@ -59,8 +70,9 @@ def pick_columns(table: RawTable, specs: Sequence[ColumnSpec], *, what: str) -> 
             if spec.required:
                 raise SchemaError(
                     f"a column for {spec.field} ({' or '.join(repr(n) for n in spec.names[:4])}) in the {what}",
-                    f"the header {table.header[:12]} in {table.file} (line {table.header_line})",
+                    f"the header {user_header(table)[:12]} in {table.file} (line {table.header_line})",
                     "check that the export includes this column, or pass a mapping file")
+    _settle_repeats(table, chosen)
     rename: dict[str, str] = {h: f for f, h in chosen.items()}
     taken = set(rename.values()) | {ROW_LINE, ROW_END_LINE}
     for h in table.frame.columns:
@@ -73,6 +85,35 @@ def pick_columns(table: RawTable, specs: Sequence[ColumnSpec], *, what: str) -> 
         taken.add(new)
     table.frame = table.frame.rename(rename)
     return chosen
+
+
+def _settle_repeats(table: RawTable, chosen: Mapping[str, str]) -> None:
+    """Drop the later copies of repeated columns, after checking that mapped ones agree."""
+    copies: dict[str, list[str]] = {}
+    for copy, first in table.repeats.items():
+        if copy in table.frame.columns and first in table.frame.columns:
+            copies.setdefault(first, []).append(copy)
+    field_of = {h: f for f, h in chosen.items()}
+    position = {h: i + 1 for i, h in enumerate(table.header)}
+    for first, cs in copies.items():
+        where = ", ".join(str(position[c]) for c in [first, *cs])
+        if first in field_of:
+            for c in cs:
+                differ = table.frame.filter(~pl.col(first).eq_missing(pl.col(c)))
+                if differ.height:
+                    field = field_of[first]
+                    read_as = "" if field.startswith("_") else f", read as {field}"
+                    raise SchemaError(
+                        f"the copies of the column {first!r} (columns {where}{read_as}) to agree on every row",
+                        f"{differ.height} row(s) of {table.file} where they differ, on line(s) "
+                        f"{differ[ROW_LINE].head(10).to_list()}",
+                        "keep one copy of the column in the export, or correct those rows")
+            table.notes.append(f"column {first!r} appears {len(cs) + 1} times (columns {where}) with the same "
+                               "values; it is read once")
+        else:
+            table.notes.append(f"column {first!r} appears {len(cs) + 1} times (columns {where}); the first is "
+                               "kept, the other copies are not read")
+    table.frame = table.frame.drop([c for cs in copies.values() for c in cs])
 
 
 # --- teams -------------------------------------------------------------------------------------
@@ -307,7 +348,7 @@ def read_file(path: Path, role: str, specs: Sequence[ColumnSpec], *, what: str, 
         table = read_delimited(path, display_name=display, encoding=encoding, delimiter=delimiter,
                                expected=expected, required_any=required_any)
     if dynamic is not None:
-        specs = [*specs, *dynamic(table.header)]
+        specs = [*specs, *dynamic([h for h in table.header if h not in table.repeats])]
     columns = pick_columns(table, specs, what=what)
     kinds = {s.field: s.kind for s in specs if s.field in columns}
     nulls = {k: v for k, v in (null_tokens or {}).items()}

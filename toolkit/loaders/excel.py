@@ -73,7 +73,7 @@ def read_xlsx(path: Path, *, display_name: str | None = None, sheet: str | None 
     cands = [(i + 1, [v or "" for v in row]) for i, row in enumerate(rows) if not blank[i]]
     hidx = _find_header(cands, expected, required_any, name)
     hline = cands[hidx][0]
-    header = _header_names(cands[hidx][1], name, hline)
+    header = _header_names(cands[hidx][1], name, hline, table.repeats)
     # Trailing empty header cells are the sheet's used range, not columns.
     while header and header[-1].startswith("unnamed_") and all(
             len(r) < len(header) or r[len(header) - 1] is None for r in rows[hline:]):

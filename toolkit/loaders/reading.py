@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ class RawTable:
     repairs: list[dict[str, object]] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    #: Columns whose header repeats an earlier one: frame column of the copy -> the first's.
+    repeats: dict[str, str] = field(default_factory=dict)
     #: The file's bytes (newlines normalised) and line offsets, kept while values are typed so a
     #: reject can quote its whole line; released once the file is loaded.
     source_bytes: bytes | None = None
@@ -207,7 +210,8 @@ def detect_delimiter(sample: str, expected: Iterable[str] = ()) -> str:
 
 
 def _norm(name: str) -> str:
-    return " ".join(name.replace("\ufeff", "").split()).casefold()
+    # NFKC: a non-breaking space, a ligature or a decomposed accent is the name as typed.
+    return " ".join(unicodedata.normalize("NFKC", name.replace("\ufeff", "")).split()).casefold()
 
 
 # --- record splitting --------------------------------------------------------------------------
@@ -380,15 +384,27 @@ def _find_header(candidates: list[tuple[int, list[str]]], expected: Sequence[str
                       "pass source=... or a mapping file if this is another CRM's export")
 
 
-def _header_names(fields: list[str], name: str, line: int) -> list[str]:
+def _header_names(fields: list[str], name: str, line: int, repeats: dict[str, str] | None = None) -> list[str]:
+    """Column names of a header: whitespace folded, empty ones numbered. A name seen before gets
+    a unique name and is listed in ``repeats`` (copy -> first): the loader decides whether a
+    repeat matters (vendors write some columns twice), so reading never fails on one."""
     header = [" ".join(f.replace("\ufeff", "").split()) for f in fields]
-    seen: Counter[str] = Counter(_norm(h) for h in header if h)
-    dupes = sorted(h for h, c in seen.items() if c > 1)
-    if dupes:
-        raise SchemaError("each column name once", f"{dupes} more than once in the header of {name} "
-                                                    f"(line {line})",
-                          "rename or drop the duplicated column in the export")
-    return [h if h else f"unnamed_{i + 1}" for i, h in enumerate(header)]
+    out = [h if h else f"unnamed_{i + 1}" for i, h in enumerate(header)]
+    first: dict[str, str] = {}
+    taken = {_norm(h) for h in out}
+    for i, h in enumerate(out):
+        key = _norm(h)
+        if not header[i] or key not in first:
+            first.setdefault(key, h)
+            continue
+        k = 2
+        while _norm(f"{h} ({k})") in taken:
+            k += 1
+        out[i] = f"{h} ({k})"
+        taken.add(_norm(out[i]))
+        if repeats is not None:
+            repeats[out[i]] = first[key]
+    return out
 
 
 def _footer_start(counts: list[int], blanks: list[bool], raws: list[str], ncols: int) -> int:
@@ -426,7 +442,7 @@ def _assemble_python(table: RawTable, records: list[_Record], expected: Sequence
     if head.problem is not None:
         raise InputFileError("a readable header line", f"line {head.line} of {table.file}: {head.problem[1]}",
                              "re-export the file; the header must decode in the file's encoding")
-    header = _header_names(head.fields or [], table.file, head.line)
+    header = _header_names(head.fields or [], table.file, head.line, table.repeats)
     ncols = len(header)
     table.header, table.header_line = header, head.line
     table.skipped["header"] += head.end_line - head.line + 1
@@ -511,7 +527,7 @@ def _assemble_vectorised(table: RawTable, data: bytes, encoding: str,
     cands = [(int(first_line[i]), fields_of(i)) for i in lead]
     hidx = _find_header(cands, expected, required_any, table.file)
     hpos = lead[hidx]
-    header = _header_names(cands[hidx][1], table.file, cands[hidx][0])
+    header = _header_names(cands[hidx][1], table.file, cands[hidx][0], table.repeats)
     ncols = len(header)
     table.header, table.header_line = header, int(first_line[hpos])
     table.skipped["header"] += int(last_line[hpos] - first_line[hpos] + 1)
