@@ -57,3 +57,136 @@ def test_errors_name_the_key_and_line(text: str, fragment: str) -> None:
 def test_missing_process_file(tmp_path) -> None:
     with pytest.raises(ConfigError, match="no file at"):
         load_process(tmp_path / "nope.yaml")
+
+
+# --- one process per pipeline ------------------------------------------------------------------
+
+PIPELINES = """\
+name: Regions
+allow: {skip: true}
+review: {sample_per_rep: 2}
+pipelines:
+  NYC Schools:
+    stages:
+      - name: Intro
+        aliases: [Erstkontakt]
+        max_days: 7
+      - name: Pilot
+    won: Signed
+    lost: Dropped
+    entry_stages: [Intro, Pilot]
+  Renewals:
+    name: Renewal process
+    stages:
+      - name: Renewal Due
+      - name: Quote
+        required: [amount]
+    won: {name: Renewed, aliases: [Closed Won]}
+    lost: Churned
+    allow: {backward: true}
+"""
+
+
+def test_a_process_per_pipeline() -> None:
+    p = parse_process(PIPELINES)
+    assert list(p.pipelines) == ["NYC Schools", "Renewals"]
+    nyc, ren = p.pipelines["NYC Schools"], p.pipelines["Renewals"]
+    assert nyc.stage_names == ["Intro", "Pilot", "Signed", "Dropped"] and nyc.name == "NYC Schools"
+    assert nyc.entry_stage_names == ("Intro", "Pilot") and nyc.stages[0].max_days == 7
+    assert ren.name == "Renewal process" and ren.stage_names == ["Renewal Due", "Quote", "Renewed", "Churned"]
+    assert ren.entry_stage_names == ("Renewal Due",) and ren.stages[1].required == ("amount",)
+    # allow and review at the top are each pipeline's defaults; a pipeline may override a part.
+    assert (nyc.allow.skip, nyc.allow.backward) == (True, False)
+    assert (ren.allow.skip, ren.allow.backward) == (True, True)
+    assert nyc.review.sample_per_rep == ren.review.sample_per_rep == 2
+    assert all(q.pipelines == {} for q in (nyc, ren))
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("NYC Schools", "NYC Schools"), ("  nyc   SCHOOLS ", "NYC Schools"), ("ＮＹＣ\u00a0Schools", "NYC Schools"),
+    ("renewals", "Renewal process"), ("Texas", "Regions"), (None, "Regions")])
+def test_for_pipeline_folds_unicode_spaces_and_case(name: str | None, expected: str) -> None:
+    assert parse_process(PIPELINES).for_pipeline(name).name == expected
+
+
+def test_without_top_level_stages_an_unnamed_pipeline_gets_the_first_pipelines_process() -> None:
+    p = parse_process(PIPELINES)
+    assert p.name == "Regions" and p.stage_names == ["Intro", "Pilot", "Signed", "Dropped"]
+    assert p.allow.skip is True and p.review.sample_per_rep == 2
+
+
+def test_a_top_level_process_next_to_pipelines_is_the_fallback() -> None:
+    text = PIPELINES.replace("pipelines:\n", "stages: [{name: Open}]\nwon: Won\nlost: Lost\npipelines:\n")
+    p = parse_process(text)
+    assert p.for_pipeline("Texas").stage_names == ["Open", "Won", "Lost"]
+    assert p.for_pipeline("Renewals").stage_names[0] == "Renewal Due"
+
+
+def test_the_single_form_has_no_pipelines() -> None:
+    p = parse_process(GOOD)
+    assert p.pipelines == {} and p.for_pipeline("anything") is p and p.entry_stage_names == ("Qualify",)
+
+
+def test_stages_are_mapped_by_each_rows_pipeline() -> None:
+    p = parse_process(PIPELINES)
+    frame = pl.DataFrame({
+        "raw": ["erstkontakt", "Pilot", "Closed  Won", "Quote", "Intro", "Pilot", None, "Signed"],
+        "pipe": ["NYC Schools", "nyc schools", "Renewals", "RENEWALS ", "Texas", "Renewals", "Renewals", None]})
+    out = frame.with_columns(stage=p.stage_expr(pl.col("raw"), pl.col("pipe")),
+                       won=p.outcome_expr("won", pl.col("pipe"))).with_columns(
+        status=p.status_of_stage(pl.col("stage"), pl.col("pipe")))
+    # Texas and a null pipeline use the top-level (first pipeline's) process.
+    assert out["stage"].to_list() == ["Intro", "Pilot", "Renewed", "Quote", "Intro", None, None, "Signed"]
+    assert out["won"].to_list() == ["Signed", "Signed", "Renewed", "Renewed", "Signed", "Renewed", "Renewed", "Signed"]
+    assert out["status"].to_list() == ["open", "open", "won", "open", "open", None, None, "won"]
+
+
+def test_stage_labels_fold_unicode_and_spaces() -> None:
+    p = parse_process(GOOD)
+    raw = pl.Series(["Closed\u00a0Lost ", "ＱＵＡＬＩＦＹ", "prospecting\t"])
+    assert pl.DataFrame({"r": raw}).select(p.stage_expr(pl.col("r"))).to_series().to_list() == [
+        "Closed Lost", "Qualify", "Qualify"]
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    (PIPELINES.replace("max_days: 7", "max_days: soon"),
+     "pipelines.NYC Schools.stages[0].max_days (line 9) to be a number; found 'soon'"),
+    (PIPELINES.replace("    lost: Churned\n", ""), "the key 'lost' under pipelines.Renewals (line 15)"),
+    (PIPELINES.replace("    won: Signed\n", "    wins: Signed\n"), "unknown key 'wins' at line 11"),
+    (PIPELINES.replace("  Renewals:", "  nyc  schools:"), "pipelines.nyc  schools (line 15) is the pipeline 'NYC Schools' again"),
+    (PIPELINES.replace("entry_stages: [Intro, Pilot]", "entry_stages: [Intro, Signed]"),
+     "pipelines.NYC Schools.entry_stages[1] (line 13) to be an open stage of the process (Intro, Pilot)"),
+    (PIPELINES.replace("pipelines:\n", "stages: [{name: Open}]\npipelines:\n"), "the key 'won' in <string>"),
+    ("name: X\npipelines: {}\n", "pipelines (line 2) to be at least one pipeline"),
+    ("name: X\npipelines: [a]\n", "pipelines (line 2) to be a mapping"),
+])
+def test_pipeline_errors_name_the_key_path_and_line(text: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_process(text)
+    assert fragment in str(err.value)
+
+
+def test_entry_stages_in_the_single_form_accept_aliases() -> None:
+    p = parse_process(GOOD + "entry_stages: [prospecting, Propose]\n")
+    assert p.entry_stages == ("Qualify", "Propose")
+
+
+# --- writing a process back --------------------------------------------------------------------
+
+def _same(a, b) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+    assert replace(a, source="", pipelines={}) == replace(b, source="", pipelines={})
+    assert list(a.pipelines) == list(b.pipelines)
+    for name in a.pipelines:
+        assert replace(a.pipelines[name], source="") == replace(b.pipelines[name], source="")
+
+
+@pytest.mark.parametrize("text", [None, GOOD, PIPELINES, PIPELINES.replace(
+    "pipelines:\n", "stages: [{name: 'Open: \"x\"', max_days: 2.5}]\nwon: Won\nlost: Lost\nentry_stages: Open: \"x\"\n"
+    "pipelines:\n").replace('entry_stages: Open: "x"', "entry_stages: ['Open: \"x\"']")])
+def test_process_to_yaml_reads_back_to_the_same_process(text: str | None) -> None:
+    from toolkit.process_yaml import process_to_yaml
+    p = load_process() if text is None else parse_process(text)
+    written = process_to_yaml(p, header=["used for the report of 2026-12-01"], notes={"stage:Qualify": ["why"]})
+    assert written.startswith("# used for the report of 2026-12-01\n")
+    _same(parse_process(written), p)

@@ -43,7 +43,8 @@ from toolkit.loaders.common import (
     require_ids,
     roster_from_frame,
 )
-from toolkit.process import Process, YamlNode, compose_yaml
+from toolkit.process import Process
+from toolkit.yaml_nodes import YamlNode, compose_yaml
 
 SOURCE = "generic"
 
