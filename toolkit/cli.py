@@ -25,8 +25,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 EXIT_INPUT = ExitCode.INPUT
 
 PathArg = Annotated[Path, typer.Argument(help="An export file or folder.", show_default=False)]
-SourceOpt = Annotated[str | None, typer.Option("--source", "-s", help="salesforce, salesforce_report, hubspot, "
-                                                "hubspot_sync, pipedrive or generic (detected when left out).")]
+SourceOpt = Annotated[str | None, typer.Option(
+    "--source", "-s", help="The CRM: salesforce (a Data Export, a sync or a report export, whichever the files "
+                           "are), hubspot (an export or a sync), pipedrive, or generic (with --mapping); "
+                           "salesforce_report and hubspot_sync name one layout. Detected when left out.")]
 MappingOpt = Annotated[Path | None, typer.Option("--mapping", "-m", help="Mapping YAML for a generic CSV/Excel export.")]
 RosterOpt = Annotated[Path | None, typer.Option("--roster", "-r", help="Roster CSV/XLSX: owner, team, manager.")]
 ProcessOpt = Annotated[Path | None, typer.Option("--process", "-p", help="Sales-process YAML (default: the built-in one).")]

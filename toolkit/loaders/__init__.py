@@ -13,12 +13,19 @@ from pathlib import Path
 
 from toolkit.errors import FormatDetectionError, InputFileError
 from toolkit.loaders.common import ReadFile, Roster, read_roster, snake
+from toolkit.loaders.sniff import binary_kind
 from toolkit.model import Dataset
 from toolkit.process import Process, load_process
 
 log = logging.getLogger("toolkit.load")
 
 SOURCES = ("salesforce", "salesforce_report", "hubspot", "hubspot_sync", "pipedrive", "generic")
+#: A CRM's name stands for every layout of its exports: the files say which one it is.
+CRM_LAYOUTS = {"salesforce": ("salesforce", "salesforce_report"), "hubspot": ("hubspot", "hubspot_sync"),
+               "pipedrive": ("pipedrive",)}
+LAYOUT_NAMES = {"salesforce": "a Salesforce Data Export", "salesforce_report": "a Salesforce report export",
+                "hubspot": "a HubSpot deals export", "hubspot_sync": "a HubSpot sync (Fivetran-style tables)",
+                "pipedrive": "a Pipedrive deals export", "generic": "a generic export read through a mapping"}
 DATE_STYLES = ("iso", "dmy", "mdy")
 MAPPING_NAMES = ("mapping.yaml", "mapping.yml")
 ROSTER_NAMES = ("roster.csv", "roster.xlsx")
@@ -30,6 +37,8 @@ class Detection:
 
     source: str
     reason: str
+    #: What kind of file it is, in words ("a Salesforce report export").
+    layout: str = ""
 
 
 def _peek_header_names(path: Path, lines: int = 30) -> set[str]:
@@ -50,6 +59,10 @@ def _peek_header_names(path: Path, lines: int = 30) -> set[str]:
         head = fh.read(65536)
     if not head.strip():
         return set()
+    kind = binary_kind(head)
+    if kind is not None:
+        raise InputFileError("CSV or Excel export files", f"{path.name} is {kind}",
+                             "export the data again as CSV or .xlsx, or remove the file from the folder")
     enc, data, _bad, _note = decide_encoding(head, None)
     text = normalise_newlines(data).decode("utf-8" if enc in ("utf-16", "utf-8-sig") else enc, "replace")
     sample = "\n".join(text.split("\n")[:lines])
@@ -73,20 +86,44 @@ def detect_source(path: Path) -> Detection:
     peeks = {p: _peek_header_names(p) for p in data_files}
     for p, names in peeks.items():
         if {"deal_title", "deal_stage"} & names and any(n.startswith("deal_") for n in names) and "deal_title" in names:
-            return Detection("pipedrive", f"{p.name} has Pipedrive's 'Deal - Title' column")
+            return _found("pipedrive", f"{p.name} has Pipedrive's 'Deal - Title' column")
         if {"record_id", "deal_stage"} <= names or {"deal_name", "deal_stage", "deal_owner"} <= names:
-            return Detection("hubspot", f"{p.name} has HubSpot's 'Record ID'/'Deal Stage' columns")
+            return _found("hubspot", f"{p.name} has HubSpot's 'Record ID'/'Deal Stage' columns")
         if "deal_pipeline_stage_id" in names:
-            return Detection("hubspot_sync", f"{p.name} has the sync's deal_pipeline_stage_id column")
+            return _found("hubspot_sync", f"{p.name} has the sync's deal_pipeline_stage_id column")
     for p, names in peeks.items():
         if {"stage_name", "id"} <= names and {"close_date", "is_closed", "is_won"} & names:
-            return Detection("salesforce", f"{p.name} has Salesforce's Id/StageName/CloseDate fields")
+            synced = "_fivetran_synced" in names or "_fivetran_active" in names or p.stem.lower().startswith("sf_")
+            layout = "a Salesforce sync (Fivetran-style tables)" if synced else LAYOUT_NAMES["salesforce"]
+            return Detection("salesforce", f"{p.name} has Salesforce's Id/StageName/CloseDate fields", layout)
     for p, names in peeks.items():
         if {"opportunity_name", "stage"} <= names:
-            return Detection("salesforce_report", f"{p.name} has a Salesforce report's 'Opportunity Name'/'Stage'")
+            return _found("salesforce_report", f"{p.name} has a Salesforce report's 'Opportunity Name'/'Stage'")
     raise FormatDetectionError("a Salesforce, HubSpot or Pipedrive export, or a mapping file",
                                f"files {[p.name for p in data_files]} whose headers match none of them",
                                f"pass --source (source=) one of {SOURCES}, or --mapping (mapping=) PATH for other CRMs")
+
+
+def _found(source: str, reason: str) -> Detection:
+    return Detection(source, reason, LAYOUT_NAMES[source])
+
+
+def _detect_within(crm: str, path: Path) -> Detection:
+    """The layout of a CRM's export (``--source salesforce``: a Data Export, a sync or a report)."""
+    layouts = CRM_LAYOUTS[crm]
+    try:
+        found = detect_source(path)
+    except FormatDetectionError:
+        # Headers that match no layout: read it as the CRM's main layout, whose loader says what
+        # it misses in its own words.
+        return Detection(crm, f"--source {crm}", LAYOUT_NAMES[crm])
+    if found.source in layouts:
+        return Detection(found.source, f"--source {crm}: {found.reason}", found.layout)
+    if found.source == "generic":
+        return Detection(crm, f"--source {crm}", LAYOUT_NAMES[crm])
+    raise FormatDetectionError(f"{' or '.join(LAYOUT_NAMES[x] for x in layouts)} (--source {crm})",
+                               f"{found.layout or found.source}: {found.reason}",
+                               f"pass --source {found.source.split('_')[0]}, or leave --source out to detect")
 
 
 def load(path: str | Path, *, source: str | None = None, mapping: str | Path | None = None,
@@ -114,8 +151,10 @@ def load(path: str | Path, *, source: str | None = None, mapping: str | Path | N
         mapping, p = p, p.parent
     if mapping is not None:
         detection = Detection("generic", f"mapping {Path(mapping).name}")
+    elif source in CRM_LAYOUTS:
+        detection = _detect_within(source, p)
     elif source is not None:
-        detection = Detection(source, "source given")
+        detection = Detection(source, "source given", LAYOUT_NAMES[source])
     else:
         detection = detect_source(p)
     log.info("source %s (%s)", detection.source, detection.reason)
@@ -124,7 +163,8 @@ def load(path: str | Path, *, source: str | None = None, mapping: str | Path | N
         (folder / n for n in ROSTER_NAMES if (folder / n).is_file()), None)
     rost, roster_file = (read_roster(roster_path, folder) if roster_path is not None else (Roster.empty(), None))
     ds = _dispatch(detection.source, p, mapping, proc, rost, date_style, include_deleted)
-    ds.notes.insert(0, f"source: {detection.source} ({detection.reason})")
+    what = f"{detection.layout}; " if detection.layout else ""
+    ds.notes.insert(0, f"source: {detection.source} ({what}{detection.reason})")
     if roster_file is not None:
         _add_file(ds, roster_file)
     return ds
@@ -164,4 +204,4 @@ def _add_file(ds: Dataset, rf: ReadFile) -> None:
         ds.rejects = pl.concat([ds.rejects, rejects_frame([rf.table])])
 
 
-__all__ = ["SOURCES", "Dataset", "Detection", "detect_source", "load"]
+__all__ = ["CRM_LAYOUTS", "SOURCES", "Dataset", "Detection", "detect_source", "load"]

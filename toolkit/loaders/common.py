@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from toolkit import schema as S
-from toolkit.errors import LedgerError, SchemaError
+from toolkit.errors import InputFileError, LedgerError, SchemaError
 from toolkit.model import Dataset, team_id
 from toolkit.loaders.reading import ROW_END_LINE, ROW_LINE, RawTable, escape_raw, ledger_counts
 from toolkit.process import Process
@@ -68,8 +68,11 @@ def pick_columns(table: RawTable, specs: Sequence[ColumnSpec], *, what: str) -> 
                 break
         else:
             if spec.required:
+                names = " or ".join(repr(n) for n in spec.names[:4])
+                # Helper fields (a leading _) are the toolkit's own: name only the user's columns.
+                wanted = f"a column {names}" if spec.field.startswith("_") else f"a column for {spec.field} ({names})"
                 raise SchemaError(
-                    f"a column for {spec.field} ({' or '.join(repr(n) for n in spec.names[:4])}) in the {what}",
+                    f"{wanted} in the {what}",
                     f"the header {user_header(table)[:12]} in {table.file} (line {table.header_line})",
                     "check that the export includes this column, or pass a mapping file")
     _settle_repeats(table, chosen)
@@ -337,7 +340,13 @@ def read_file(path: Path, role: str, specs: Sequence[ColumnSpec], *, what: str, 
     from toolkit.loaders.reading import read_delimited
     from toolkit.loaders.values import cast_columns
 
+    from toolkit.loaders.sniff import binary_file_kind
+
     display = str(path.relative_to(base)) if base and path.is_relative_to(base) else str(path)
+    kind = binary_file_kind(path)
+    if kind is not None:
+        raise InputFileError(f"a CSV or Excel file for the {what}", f"{display} is {kind}",
+                             "export the data again as CSV or .xlsx")
     expected = [n for s in specs for n in s.names]
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from toolkit.loaders.excel import read_xlsx
@@ -367,6 +376,9 @@ def require_ids(rf: ReadFile, column: str = S.DEAL_ID) -> None:
                   f"a value in {column}; found an empty cell")
 
 
+ROSTER_HEADER = "owner,team,manager"
+
+
 def read_roster(path: Path, base: Path | None = None) -> tuple[Roster, ReadFile]:
     """A roster file: owner, team, manager (and optionally owner_id, active)."""
     specs = [ColumnSpec(S.OWNER_NAME, ("owner", "owner_name", "rep", "sales_agent", "user", "name"), required=True),
@@ -374,8 +386,38 @@ def read_roster(path: Path, base: Path | None = None) -> tuple[Roster, ReadFile]
              ColumnSpec(S.MANAGER_NAME, ("manager", "manager_name")),
              ColumnSpec(S.OWNER_ID, ("owner_id", "user_id", "id")),
              ColumnSpec(S.ACTIVE, ("active", "is_active"), kind="bool")]
-    rf = read_file(path, "roster", specs, what="roster (owner, team, manager)", base=base)
+    try:
+        rf = read_file(path, "roster", specs, what="roster (owner, team, manager)", base=base)
+    except SchemaError as exc:
+        # The reader's message lists every accepted alias; a user needs the one header to write.
+        raise SchemaError(f"a roster whose header is {ROSTER_HEADER} (optionally also owner_id, active)",
+                          f"the header {first_line_fields(path)[:12]} in {path.name}",
+                          f"write the first line of {path.name} as: {ROSTER_HEADER}") from exc
     return roster_from_frame(rf.frame, str(rf.table.file)), rf
+
+
+def first_line_fields(path: Path) -> list[str]:
+    """The fields of a file's first non-blank line (its header, as the user wrote it)."""
+    import csv
+
+    from toolkit.loaders.reading import decide_encoding, detect_delimiter, normalise_newlines
+
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        import openpyxl
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            for row in wb.worksheets[0].iter_rows(max_row=30, values_only=True):
+                if any(v is not None and str(v).strip() for v in row):
+                    return [str(v) if v is not None else "" for v in row]
+            return []
+        finally:
+            wb.close()
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    enc, data, _bad, _note = decide_encoding(head, None)
+    text = normalise_newlines(data).decode("utf-8" if enc in ("utf-16", "utf-8-sig") else enc, "replace")
+    line = next((ln for ln in text.split("\n") if ln.strip()), "")
+    return next(csv.reader([line], delimiter=detect_delimiter(text)), [])
 
 
 def roster_from_frame(frame: pl.DataFrame, file: str | None) -> Roster:

@@ -195,7 +195,10 @@ def load_generic(path: Path, mapping: Mapping, *, process: Process, roster: Rost
     if mapping.status:
         col = mapping.status_column
         if col not in f.columns:
-            raise ConfigError(f"status.column to name a mapped deals field ({sorted(f.columns)[:10]})",
+            # The user's own words: the fields the mapping names and their columns, never the
+            # reader's helper columns.
+            named = {k: v for k, v in mapping.columns["deals"].items()}
+            raise ConfigError(f"status.column to name a field mapped under columns.deals ({named})",
                               repr(col), "map the status column under columns.deals first")
         lookup = {v.strip().casefold(): k for k, vals in mapping.status.items() for v in vals}
         raw = pl.col(col).str.strip_chars().str.to_lowercase()
