@@ -23,6 +23,11 @@ reports: $(STAMP) ## Render every sample team's report (HTML and PDF) into repor
 test: $(STAMP) ## Run the test suite
 	$(BIN)/python -m pytest -q
 
+FUZZ_EXAMPLES ?= 1200
+FUZZ_SEED     ?= 11
+fuzz: $(STAMP) ## Fuzz the loaders: FUZZ_EXAMPLES (1200) mutated sample exports from FUZZ_SEED (about 20 minutes)
+	TOOLKIT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) TOOLKIT_FUZZ_SEED=$(FUZZ_SEED) $(BIN)/python -m pytest -q tests/loaders/test_fuzz.py
+
 samples: $(STAMP) ## Regenerate data/samples from the seeded generator
 	$(BIN)/toolkit samples --out data/samples
 
@@ -32,4 +37,4 @@ bench: $(STAMP) ## Run the benchmarks on 1 million generated deals (ratios to ba
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache
 
-.PHONY: help venv reports test samples bench clean
+.PHONY: help venv reports test fuzz samples bench clean
