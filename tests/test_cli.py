@@ -62,3 +62,61 @@ def test_validate_exit_codes_json_and_data_docs(tmp_path) -> None:
     process.write_text(SHORT_PROCESS, encoding="utf-8")
     blocked = toolkit("validate", str(SF), "--as-of", "2025-06-30", "--process", str(process))
     assert blocked.returncode == 2 and "BLOCKING" in blocked.stdout
+
+
+AMBIGUOUS_MAPPING = """\
+files: {deals: deals.csv}
+currency: EUR
+columns:
+  deals: {deal_id: id, deal_name: name, owner_name: rep, team_name: team, manager_name: manager, stage_raw: stage,
+          amount: amount, created_at: created, close_date: close}
+"""
+
+
+def ambiguous_export(folder: Path) -> Path:
+    """Two teams whose dates read both ways (03/04/2025): only --date-style can settle them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "mapping.yaml").write_text(AMBIGUOUS_MAPPING, encoding="utf-8")
+    (folder / "deals.csv").write_text("id,name,rep,team,manager,stage,amount,created,close\n"
+                                      "D1,A,Ann,DACH,M,Qualify,100,03/04/2025,05/06/2025\n"
+                                      "D2,B,Bob,Nordics,N,Qualify,200,02/01/2025,07/08/2025\n", encoding="utf-8")
+    return folder
+
+
+def test_every_command_takes_the_load_options(tmp_path) -> None:
+    export = ambiguous_export(tmp_path / "export")
+    for command in ("load", "metrics", "validate", "prepare", "report"):
+        extra = ("--out", str(tmp_path / command)) if command in ("prepare", "report") else ()
+        assert toolkit(command, str(export), *extra).returncode == 1, command  # the dates cannot be read
+        res = toolkit(command, str(export), *extra, "--date-style", "nope")
+        assert res.returncode == 1 and "date_style to be one of ('iso', 'dmy', 'mdy')" in res.stderr, command
+    prepared = toolkit("prepare", str(export), "--date-style", "mdy", "--out", str(tmp_path / "slices"),
+                       "--as-of", "2025-06-30")
+    assert prepared.returncode == 0, prepared.stderr[-1000:]
+    assert sorted(line.split("\t")[0] for line in prepared.stdout.splitlines()) == ["dach-1f77f8", "nordics-49521b"]
+    deals = json.loads((tmp_path / "slices" / "dach-1f77f8" / "slice.json").read_text(encoding="utf-8"))
+    assert deals["team_name"] == "DACH"
+
+
+def test_teams_by_id_or_name_and_an_unknown_one_lists_the_known(tmp_path) -> None:
+    export = ambiguous_export(tmp_path / "export")
+    ok = toolkit("prepare", str(export), "--date-style", "mdy", "--out", str(tmp_path / "s"), "--teams", " dach ,nordics-49521b")
+    assert ok.returncode == 0, ok.stderr[-1000:]
+    assert [line.split("\t")[0] for line in ok.stdout.splitlines()] == ["dach-1f77f8", "nordics-49521b"]
+    bad = toolkit("report", str(export), "--date-style", "mdy", "--out", str(tmp_path / "r"), "--teams", "EMEA")
+    assert bad.returncode == 1
+    assert bad.stderr.strip().splitlines()[-1] == (
+        "error: expected team ids or names from this export; found ['EMEA']. "
+        "Hint: known teams: dach-1f77f8 (DACH), nordics-49521b (Nordics); or use --teams all")
+    assert not (tmp_path / "r" / "2025-06-30").exists() or not list((tmp_path / "r").rglob("index.html"))
+
+
+def test_report_reads_the_export_as_load_does(tmp_path) -> None:
+    export = ambiguous_export(tmp_path / "export")
+    res = toolkit("report", str(export), "--date-style", "mdy", "--out", str(tmp_path / "r"), "--as-of", "2025-06-30",
+                  "--teams", "DACH", "--formats", "html")
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "INFO toolkit.report: rendered dach-1f77f8 (1/1)" in res.stderr
+    manifest = json.loads((tmp_path / "r" / "2025-06-30" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameters"]["date_style"] == "mdy"
+    assert [(t["team_id"], t["status"]) for t in manifest["teams"]] == [("dach-1f77f8", "published")]

@@ -7,67 +7,101 @@ Exit codes: 0 done; 1 an input cannot be used (the message says why); 2 wrong ar
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from toolkit.errors import ToolkitError
+from toolkit.errors import RunLockedError, ToolkitError
 from toolkit.exit_codes import ExitCode
+from toolkit.loaders.options import LoadOptions
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from toolkit.model import Dataset
+    from toolkit.process import Process
+    from toolkit.reporting.run import RunOptions, RunResult, TeamResult
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Manage the sales process, not every deal: load CRM exports, check the process, "
                        "review a sample.")
 
-EXIT_INPUT = ExitCode.INPUT
-
 PathArg = Annotated[Path, typer.Argument(help="An export file or folder.", show_default=False)]
-SourceOpt = Annotated[str | None, typer.Option(
-    "--source", "-s", help="The CRM: salesforce (a Data Export, a sync or a report export, whichever the files "
-                           "are), hubspot (an export or a sync), pipedrive, or generic (with --mapping); "
-                           "salesforce_report and hubspot_sync name one layout. Detected when left out.")]
-MappingOpt = Annotated[Path | None, typer.Option("--mapping", "-m", help="Mapping YAML for a generic CSV/Excel export.")]
-RosterOpt = Annotated[Path | None, typer.Option("--roster", "-r", help="Roster CSV/XLSX: owner, team, manager.")]
-ProcessOpt = Annotated[Path | None, typer.Option("--process", "-p", help="Sales-process YAML (default: the built-in one).")]
-DateOpt = Annotated[str | None, typer.Option("--date-style", help="iso, dmy or mdy, for files whose dates read either way.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the summary.")]
 
+_READING = "Reading the export"
+#: The load options every command that reads an export takes, defined once (see :func:`load_options`).
+LOAD_OPTIONS: tuple[tuple[str, Any], ...] = (
+    ("source", Annotated[str | None, typer.Option(
+        "--source", "-s", rich_help_panel=_READING,
+        help="The CRM: salesforce (a Data Export, a sync or a report export, whichever the files are), hubspot "
+             "(an export or a sync), pipedrive, or generic (with --mapping); salesforce_report and hubspot_sync "
+             "name one layout. Detected when left out.")]),
+    ("mapping", Annotated[Path | None, typer.Option(
+        "--mapping", "-m", rich_help_panel=_READING, help="Mapping YAML for a generic CSV/Excel export.")]),
+    ("roster", Annotated[Path | None, typer.Option(
+        "--roster", "-r", rich_help_panel=_READING, help="Roster CSV/XLSX: owner, team, manager.")]),
+    ("process", Annotated[Path | None, typer.Option(
+        "--process", "-p", rich_help_panel=_READING, help="Sales-process YAML (default: the built-in one).")]),
+    ("date_style", Annotated[str | None, typer.Option(
+        "--date-style", rich_help_panel=_READING, help="iso, dmy or mdy, for files whose dates read either way.")]),
+)
 
-def _fail(exc: ToolkitError) -> None:
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def load_options(command: Command) -> Command:
+    """Give ``command`` the load options of :data:`LOAD_OPTIONS`; it receives them as one
+    ``load_options: LoadOptions`` argument instead of five."""
+    sig = inspect.signature(command, eval_str=True)
+    kept = [p for p in sig.parameters.values() if p.name != "load_options"]
+    added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+             for name, annotation in LOAD_OPTIONS]
+
+    @functools.wraps(command)
+    def with_load_options(*args: Any, **kwargs: Any) -> Any:
+        from toolkit.loaders.options import LoadOptions
+
+        chosen = LoadOptions(**{name: kwargs.pop(name) for name, _ in LOAD_OPTIONS})
+        return command(*args, load_options=chosen, **kwargs)
+
+    params = [*kept, *added]
+    with_load_options.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    with_load_options.__annotations__ = {p.name: p.annotation for p in params} | {"return": sig.return_annotation}
+    return with_load_options  # type: ignore[return-value]
+
+
+def _fail(exc: ToolkitError) -> NoReturn:
     typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(EXIT_INPUT)
+    raise typer.Exit(ExitCode.INPUT)
 
 
-def _load(path: Path, source: str | None, mapping: Path | None, roster: Path | None, process: Path | None,
-          date_style: str | None = None) -> tuple[Any, Any]:
+def _load(path: Path, options: LoadOptions) -> tuple[Process, Dataset]:
     """(process, dataset), or exit 1 with the error's message."""
-    from toolkit.loaders import load
-    from toolkit.process import load_process
-
     try:
-        proc = load_process(process)
-        return proc, load(path, source=source, mapping=mapping, roster=roster, process=proc, date_style=date_style)
+        proc = options.load_process()
+        return proc, options.load(path, proc)
     except ToolkitError as exc:
         _fail(exc)
-        raise  # not reached: _fail exits
 
 
 @app.command("load")
-def load_cmd(path: PathArg, source: SourceOpt = None, mapping: MappingOpt = None, roster: RosterOpt = None,
-             process: ProcessOpt = None, date_style: DateOpt = None,
+@load_options
+def load_cmd(path: PathArg, load_options: LoadOptions,
              rejects: Annotated[Path | None, typer.Option("--rejects", help="Write every rejected record to this CSV.")] = None,
              as_json: JsonOpt = False) -> None:
     """Load an export and summarise it: rows per table, teams, and where every input line went."""
-    from toolkit.loaders import load
-
     try:
-        data = load(path, source=source, mapping=mapping, roster=roster, process=process, date_style=date_style)
+        data = load_options.load(path)
     except ToolkitError as exc:
         _fail(exc)
-        return
     if rejects is not None:
         from toolkit.reporting.exports import write_csv_atomic
         write_csv_atomic(data.rejects, rejects)
@@ -115,19 +149,20 @@ def _as_of(value: str | None) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         typer.echo(f"error: expected --as-of as YYYY-MM-DD; found {value!r}", err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(ExitCode.BLOCKED) from None
 
 
 @app.command("metrics")
-def metrics_cmd(path: PathArg, as_of: Annotated[str | None, typer.Option("--as-of", help="The day the figures are for, "
-                                                                          "YYYY-MM-DD (default: today).")] = None,
-                source: SourceOpt = None, mapping: MappingOpt = None, roster: RosterOpt = None,
-                process: ProcessOpt = None, date_style: DateOpt = None, as_json: JsonOpt = False) -> None:
+@load_options
+def metrics_cmd(path: PathArg, load_options: LoadOptions,
+                as_of: Annotated[str | None, typer.Option("--as-of", help="The day the figures are for, "
+                                                          "YYYY-MM-DD (default: today).")] = None,
+                as_json: JsonOpt = False) -> None:
     """Team and rep figures: deal counts, review hours (full vs sampled), compliance, transitions."""
     from toolkit.metrics.summary import compute_metrics
 
     day = _as_of(as_of)
-    proc, data = _load(path, source, mapping, roster, process, date_style)
+    proc, data = _load(path, load_options)
     result = compute_metrics(data.deals, data.stage_events, data.reps, proc, day)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), default=str, ensure_ascii=False))
@@ -158,21 +193,19 @@ def render_metrics(m: dict[str, Any], *, has_history: bool) -> str:
     return "\n".join(lines)
 
 
-EXIT_BLOCKED = ExitCode.BLOCKED
-
-
 @app.command("validate")
-def validate_cmd(path: PathArg, as_of: Annotated[str | None, typer.Option("--as-of", help="The day the data is "
-                                                                          "checked for, YYYY-MM-DD (default: today).")] = None,
-                 source: SourceOpt = None, mapping: MappingOpt = None, roster: RosterOpt = None,
-                 process: ProcessOpt = None, date_style: DateOpt = None, as_json: JsonOpt = False,
+@load_options
+def validate_cmd(path: PathArg, load_options: LoadOptions,
+                 as_of: Annotated[str | None, typer.Option("--as-of", help="The day the data is "
+                                                           "checked for, YYYY-MM-DD (default: today).")] = None,
+                 as_json: JsonOpt = False,
                  data_docs: Annotated[Path | None, typer.Option("--data-docs", help="Also build GX Data Docs in "
                                                                 "this folder.")] = None) -> None:
     """Check the data with Great Expectations; exit 2 when an error-severity check fails."""
     from toolkit.validation import validate_dataset
 
     day = _as_of(as_of)
-    proc, data = _load(path, source, mapping, roster, process, date_style)
+    proc, data = _load(path, load_options)
     report = validate_dataset(data, proc, as_of=day, data_docs=data_docs)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), default=str, ensure_ascii=False))
@@ -181,18 +214,20 @@ def validate_cmd(path: PathArg, as_of: Annotated[str | None, typer.Option("--as-
         if data_docs is not None:
             typer.echo(f"Data Docs written to {data_docs}")
     if report.blocking:
-        raise typer.Exit(EXIT_BLOCKED)
+        raise typer.Exit(ExitCode.BLOCKED)
 
 
 @app.command("report")
-def report_cmd(path: PathArg,
+@load_options
+def report_cmd(path: PathArg, load_options: LoadOptions,
                as_of: Annotated[str | None, typer.Option("--as-of", help="Report date YYYY-MM-DD (default: today).")] = None,
-               source: SourceOpt = None, mapping: MappingOpt = None, roster: RosterOpt = None, process: ProcessOpt = None,
-               teams: Annotated[str, typer.Option("--teams", help="'all' or comma-separated team ids.")] = "all",
+               teams: Annotated[str, typer.Option("--teams", help="'all' or comma-separated team ids or names.")] = "all",
                out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("reports"),
                jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Team reports rendered at once.")] = 2,
                formats: Annotated[str, typer.Option("--formats", help="html,pdf or one of them.")] = "html,pdf",
                force: Annotated[bool, typer.Option("--force", help="Render even if the same run was published.")] = False,
+               team_timeout: Annotated[int, typer.Option("--team-timeout", min=10, help="Seconds one team's report may "
+                                                         "take before it is failed (a hung kernel).")] = 300,
                scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address "
                                                              "(tcp://host:8786) to render on a cluster.")] = None,
                notebook: Annotated[Path | None, typer.Option("--notebook", help="Team report notebook.")] = None,
@@ -207,10 +242,9 @@ def report_cmd(path: PathArg,
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
     if not chosen or any(f not in FORMATS for f in chosen):
         typer.echo(f"error: --formats takes {','.join(FORMATS)} or one of them; found {formats!r}", err=True)
-        raise typer.Exit(2)
-    team_ids = () if teams.strip() in ("", "all") else tuple(t.strip() for t in teams.split(",") if t.strip())
-    opts = RunOptions(input=path, out=out, as_of=_as_of(as_of), source=source, mapping=mapping, roster=roster,
-                      process=process, teams=team_ids, jobs=jobs, formats=chosen, force=force, seed=seed,
+        raise typer.Exit(ExitCode.BLOCKED)
+    opts = RunOptions(input=path, out=out, as_of=_as_of(as_of), load=load_options, teams=_teams(teams), jobs=jobs,
+                      formats=chosen, force=force, seed=seed, team_timeout=team_timeout,
                       **({"notebook": notebook} if notebook else {}))
     executor = None
     if scheduler:
@@ -218,14 +252,19 @@ def report_cmd(path: PathArg,
             from distributed import Client
         except ImportError:
             typer.echo("error: --scheduler needs the dask extra: pip install 'sales-process-toolkit[dask]'", err=True)
-            raise typer.Exit(2) from None
+            raise typer.Exit(ExitCode.BLOCKED) from None
         executor = Client(scheduler).get_executor()
     result = _run_with_progress(opts, executor)
     typer.echo(result.message)
     raise typer.Exit(result.exit_code)
 
 
-def _run_with_progress(opts: Any, executor: Any) -> Any:
+def _teams(value: str) -> tuple[str, ...]:
+    """``--teams``: () for all, else the ids or names given (resolved against the data by the run)."""
+    return () if value.strip() in ("", "all") else tuple(t.strip() for t in value.split(",") if t.strip())
+
+
+def _run_with_progress(opts: RunOptions, executor: Executor | None) -> RunResult:
     from toolkit.reporting.run import run_reports
 
     log = logging.getLogger("toolkit.report")
@@ -235,42 +274,53 @@ def _run_with_progress(opts: Any, executor: Any) -> Any:
         with Progress(transient=True) as bar:
             task = bar.add_task("rendering team reports", total=None)
 
-            def tick(team: str, done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total, description=f"rendered {team}")
+            def tick(team: TeamResult, done: int, total: int) -> None:
+                word = "FAILED" if team.status == "failed" else team.status
+                bar.update(task, completed=done, total=total, description=f"{word} {team.team_id}")
+                if team.status == "failed":
+                    bar.console.print(f"FAILED {team.team_id}: {team.reason}")
 
             return _guarded(lambda: run_reports(opts, executor=executor, progress=tick))
 
-    def line(team: str, done: int, total: int) -> None:
-        log.info("rendered %s (%d/%d)", team, done, total)
+    def line(team: TeamResult, done: int, total: int) -> None:
+        if team.status != "failed":
+            log.info("%s %s (%d/%d)", team.status, team.team_id, done, total)
+        else:
+            log.error("FAILED %s (%d/%d): %s", team.team_id, done, total, team.reason)
 
     return _guarded(lambda: run_reports(opts, executor=executor, progress=line))
 
 
-def _guarded(call: Any) -> Any:
-    from toolkit.reporting.run import EXIT_LOCKED, RunLockedError
-
+def _guarded(call: Callable[[], RunResult]) -> RunResult:
     try:
         return call()
     except RunLockedError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_LOCKED) from None
+        raise typer.Exit(ExitCode.LOCKED) from None
     except ToolkitError as exc:
         _fail(exc)
 
 
 @app.command("prepare")
-def prepare_cmd(path: PathArg, out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the team slices.")],
+@load_options
+def prepare_cmd(path: PathArg, load_options: LoadOptions,
+                out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the team slices.")],
                 as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today).")] = None,
-                source: SourceOpt = None, mapping: MappingOpt = None, roster: RosterOpt = None,
-                process: ProcessOpt = None, seed: Annotated[int, typer.Option(help="Audit-pick seed.")] = 0) -> None:
+                teams: Annotated[str, typer.Option("--teams", help="'all' or comma-separated team ids or names.")] = "all",
+                seed: Annotated[int, typer.Option(help="Audit-pick seed.")] = 0) -> None:
     """Write each team's slice (OUT/<team_id>/) for running notebooks/team_report.ipynb with papermill yourself."""
     from toolkit.reporting.slices import prepare_slices
+    from toolkit.reporting.teams import resolve_teams
     from toolkit.validation import validate_dataset
 
     day = _as_of(as_of)
-    proc, data = _load(path, source, mapping, roster, process)
+    proc, data = _load(path, load_options)
+    try:
+        chosen = resolve_teams(data.teams, _teams(teams))
+    except ToolkitError as exc:
+        _fail(exc)
     quality = validate_dataset(data, proc, as_of=day)
-    for s in prepare_slices(data, proc, day, out, quality=quality, seed=seed):
+    for s in prepare_slices(data, proc, day, out, quality=quality, teams=list(chosen) or None, seed=seed):
         typer.echo(f"{s.team_id}\t{s.data_dir}")
     if quality.blocking:
         typer.echo("warning: the data has blocking data-quality errors (see toolkit validate)", err=True)
@@ -289,7 +339,7 @@ def samples_cmd(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to
     unknown = [f for f in chosen if f not in samples.FORMATS]
     if unknown:
         typer.echo(f"error: unknown format(s) {unknown}; choose from {list(samples.FORMATS)}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.BLOCKED)
     written = samples.write_samples(out, seed=seed, scale=scale, formats=chosen)
     for fmt, paths in written.items():
         typer.echo(f"{fmt}: " + ", ".join(str(p) for p in paths))

@@ -41,16 +41,22 @@ def test_a_failing_team_leaves_the_others_published_and_its_old_report(tmp_path)
     old.parent.mkdir(parents=True)
     old.write_text("last week's report", encoding="utf-8")
     nb = notebook_with(tmp_path, f"if team_id == {broken!r}:\n    raise RuntimeError('injected failure')")
+    told: list[tuple[str, str, int, int]] = []
     result = run_reports(RunOptions(input=SAMPLES / "salesforce_export", out=out, as_of=AS_OF, teams=TWO_TEAMS,
-                                    formats=("html",), notebook=nb))
+                                    formats=("html",), notebook=nb),
+                         progress=lambda t, done, total: told.append((t.team_id, t.status, done, total)))
     assert result.exit_code == EXIT_SOME_FAILED
+    assert sorted(told) == [(broken, "failed", told[[t[0] for t in told].index(broken)][2], 2),
+                            (healthy, "rendered", told[[t[0] for t in told].index(healthy)][2], 2)]
+    assert sorted(t[2] for t in told) == [1, 2]
     status = {t.team_id: t for t in result.teams}
     assert status[healthy].status == "published" and status[broken].status == "failed"
     assert "injected failure" in status[broken].reason
     assert old.read_text(encoding="utf-8") == "last week's report"
     assert (out / AS_OF.isoformat() / healthy / "team_report.html").stat().st_size > 10_000
     index = (out / AS_OF.isoformat() / "index.html").read_text(encoding="utf-8")
-    assert "failed" in index and "injected failure" in index
+    assert "FAILED" in index and "injected failure" in index
+    assert f"previous: <a href='{broken}/team_report.html'>HTML</a>" in index  # the kept report, linked
 
 
 def test_a_cell_that_exits_early_is_caught_by_the_gate(tmp_path) -> None:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,7 +178,10 @@ def _dispatch(source: str, p: Path, mapping: str | Path | None, proc: Process, r
         if mapping is None:
             raise FormatDetectionError("a mapping file for a generic CSV/Excel export", "none given",
                                        "write one (see examples/mappings) and pass mapping=PATH / --mapping")
-        return load_generic(p, load_mapping(mapping), process=proc, roster=rost)
+        spec = load_mapping(mapping)
+        if date_style is not None:  # the command line settles what the mapping leaves open or states
+            spec = dataclasses.replace(spec, date_style=date_style)
+        return load_generic(p, spec, process=proc, roster=rost)
     if source == "salesforce":
         from toolkit.loaders.salesforce import load_salesforce
         return load_salesforce(p, process=proc, roster=rost, date_style=date_style, include_deleted=include_deleted)

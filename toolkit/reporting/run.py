@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import __version__
-from toolkit.errors import RunLockedError, ToolkitError  # noqa: F401  (RunLockedError: re-exported)
+from toolkit.errors import RunLockedError
+from toolkit.loaders.options import LoadOptions
 from toolkit.exit_codes import ExitCode
 from toolkit.reporting.exports import write_atomic
 
@@ -49,16 +50,14 @@ class RunOptions:
     input: Path
     out: Path = Path("reports")
     as_of: dt.date = field(default_factory=dt.date.today)
-    source: str | None = None
-    mapping: Path | None = None
-    roster: Path | None = None
-    process: Path | None = None
+    load: LoadOptions = field(default_factory=LoadOptions)
     teams: tuple[str, ...] = ()
     jobs: int = 2
     formats: tuple[str, ...] = FORMATS
     force: bool = False
     notebook: Path = DEFAULT_NOTEBOOK
     cell_timeout: int = 600
+    team_timeout: int = 300
     seed: int = 0
 
 
@@ -70,6 +69,8 @@ class TeamResult:
     seconds: float
     reason: str = ""
     files: list[str] = field(default_factory=list)
+    #: a failed team's previous report files, kept in place and linked from the index
+    previous: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -99,9 +100,7 @@ def _lock(folder: Path) -> Iterator[None]:
 
 def _run_key(file_hashes: list[str], opts: RunOptions, notebook_hash: str) -> str:
     parts = {"inputs": sorted(file_hashes), "as_of": opts.as_of.isoformat(), "teams": sorted(opts.teams),
-             "formats": sorted(opts.formats), "process": _hash_file(opts.process) if opts.process else "default",
-             "mapping": _hash_file(opts.mapping) if opts.mapping else None, "source": opts.source,
-             "roster": _hash_file(opts.roster) if opts.roster else None, "notebook": notebook_hash,
+             "formats": sorted(opts.formats), "load": opts.load.fingerprint(), "notebook": notebook_hash,
              "version": __version__, "seed": opts.seed}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
@@ -235,16 +234,14 @@ def _execute(task: dict[str, Any], executed: Path, params: dict[str, Any], pm: A
 
 
 def run_reports(opts: RunOptions, *, executor: cf.Executor | None = None,
-                progress: Callable[[str, int, int], None] | None = None) -> RunResult:
+                progress: Callable[[TeamResult, int, int], None] | None = None) -> RunResult:
     """Run the whole job; see the module docstring. Returns the exit code ops act on."""
-    from toolkit.loaders import load
-    from toolkit.process import load_process
     from toolkit.validation import validate_dataset
 
     day_dir = opts.out / opts.as_of.isoformat()
     with _lock(day_dir):
-        process = load_process(opts.process)
-        data = load(opts.input, source=opts.source, mapping=opts.mapping, roster=opts.roster, process=process)
+        process = opts.load.load_process()
+        data = opts.load.load(opts.input, process)
         notebook_hash = _hash_file(opts.notebook)
         key = _run_key(data.files["sha256"].to_list(), opts, notebook_hash)
         manifest_path = day_dir / "manifest.json"
@@ -268,21 +265,18 @@ def run_reports(opts: RunOptions, *, executor: cf.Executor | None = None,
 
 def _render_and_publish(opts: RunOptions, data: Any, process: Any, quality: Any, staging: Path, day_dir: Path,
                         key: str, executor: cf.Executor | None,
-                        progress: Callable[[str, int, int], None] | None) -> RunResult:
+                        progress: Callable[[TeamResult, int, int], None] | None) -> RunResult:
     from toolkit.reporting.slices import prepare_slices
+    from toolkit.reporting.teams import resolve_teams
 
-    teams = list(opts.teams) or None
+    teams = list(resolve_teams(data.teams, opts.teams)) or None
     known = data.teams["team_id"].to_list()
-    unknown = [t for t in (teams or []) if t not in known]
-    if unknown:
-        raise ToolkitError(f"team ids from this export ({known[:8]}...)", f"{unknown}",
-                           "list them with `toolkit load PATH --json` (teams) or use --teams all")
     slices = prepare_slices(data, process, opts.as_of, staging / "slices", quality=quality, teams=teams, seed=opts.seed)
     tasks = [{"team_id": s.team_id, "team_name": s.team_name, "notebook": str(opts.notebook),
               "stage_dir": str(staging / "out" / s.team_id), "formats": list(opts.formats),
               "cell_timeout": opts.cell_timeout, "other_team_ids": known,
               "parameters": {"team_id": s.team_id, "as_of": opts.as_of.isoformat(), "data_dir": str(s.data_dir.resolve()),
-                             "process_path": str(opts.process or "")}} for s in slices]
+                             "process_path": str(opts.load.process or "")}} for s in slices]
     own = executor is None
     pool = executor or cf.ProcessPoolExecutor(max_workers=max(1, opts.jobs))
     results: list[dict[str, Any]] = []
@@ -296,7 +290,9 @@ def _render_and_publish(opts: RunOptions, data: Any, process: Any, quality: Any,
                 results.append({"team_id": t["team_id"], "team_name": t["team_name"], "status": "failed",
                                 "reason": f"{type(exc).__name__}: {exc}", "files": [], "seconds": 0.0})
             if progress:
-                progress(results[-1]["team_id"], i, len(tasks))
+                r = results[-1]
+                progress(TeamResult(r["team_id"], r["team_name"], r["status"],
+                                    r["seconds"], r["reason"], r["files"]), i, len(tasks))
     finally:
         if own:
             pool.shutdown(wait=True)
@@ -308,15 +304,17 @@ def _render_and_publish(opts: RunOptions, data: Any, process: Any, quality: Any,
             for name in r["files"]:
                 os.replace(staging / "out" / r["team_id"] / name, target / name)
             r["status"] = "published"
-        outcome.append(TeamResult(r["team_id"], r["team_name"], r["status"], r["seconds"], r["reason"], r["files"]))
+        kept = [] if r["status"] == "published" else [
+            f for f in ("team_report.html", "team_report.pdf") if (day_dir / r["team_id"] / f).is_file()]
+        outcome.append(TeamResult(r["team_id"], r["team_name"], r["status"], r["seconds"], r["reason"], r["files"],
+                                  kept))
     org = _render_org(staging, opts) if any(t.status == "published" for t in outcome) else "no team published"
     if org == "ok":
         os.replace(staging / "org" / "org_summary.html", day_dir / "org_summary.html")
     manifest = {
         "run_key": key, "org_summary": org, "as_of": opts.as_of.isoformat(), "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
         "toolkit_version": __version__, "versions": _versions(), "source": data.source,
-        "parameters": {"input": str(opts.input), "source": opts.source, "mapping": str(opts.mapping or ""),
-                       "roster": str(opts.roster or ""), "process": str(opts.process or "default"),
+        "parameters": {"input": str(opts.input), **opts.load.parameters(),
                        "teams": list(opts.teams) or "all", "formats": list(opts.formats), "seed": opts.seed},
         "inputs": [{"file": f["file"], "sha256": f["sha256"], "lines_in": f["lines_in"], "rows": f["rows"],
                     "rejected": f["rejected"], "skipped": f["skipped"], "encoding": f["encoding"]}
@@ -383,8 +381,12 @@ def index_page(as_of: dt.date, teams: list[TeamResult], manifest: dict[str, Any]
     for t in teams:
         links = " ".join(f"<a href='{html.escape(t.team_id)}/{html.escape(f)}'>{html.escape(f.rsplit('.', 1)[1].upper())}</a>"
                          for f in t.files if not f.endswith(".ipynb")) if t.status == "published" else ""
+        if t.status != "published" and t.previous:
+            links = "previous: " + " ".join(
+                f"<a href='{html.escape(t.team_id)}/{html.escape(f)}'>{html.escape(f.rsplit('.', 1)[1].upper())}</a>"
+                for f in t.previous)
         status = ("<span class='tk-ok'>published</span>" if t.status == "published"
-                  else f"<span class='tk-signal'>failed</span> <span class='tk-note'>{html.escape(t.reason)}</span>")
+                  else f"<span class='tk-signal'>FAILED</span> <span class='tk-note'>{html.escape(t.reason)}</span>")
         rows.append(f"<tr><td><bdi>{html.escape(t.team_name)}</bdi></td><td>{status}</td><td>{links}</td>"
                     f"<td class='tk-float1'>{t.seconds:.1f}</td></tr>")
     dq = manifest["data_quality"]
