@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from toolkit import schema as S
-from toolkit.errors import SchemaError
+from toolkit.errors import FormatDetectionError, SchemaError
 from toolkit.loaders import load
 
 Q = '"'
@@ -112,3 +112,172 @@ def test_header_names_compare_after_nfkc_and_whitespace_folding(tmp_path: Path) 
     assert ds.source == "hubspot"
     assert ds.deals.select(S.DEAL_ID, S.DEAL_NAME, S.STAGE_RAW, S.OWNER_NAME, S.AMOUNT).rows() == [
         ("1", "A", "Closed Won", "Anna Berg", 5.0), ("2", "B", "Contract Sent", "Tom", None)]
+
+
+# --- localised exports -------------------------------------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "mappings"
+
+PT_HEADER = ["ID", "Título", "Criado por", "Proprietário", "Valor", "Moeda de Valor", "Probabilidade", "Organização",
+             "Funil", "Etapa", "Status", "Negócio criado em", "Data de fechamento esperada", "Ganho em", "Data de perda"]
+PT_ROWS = [
+    ["101", "Escola Azul", "Ana Lima", "Ana Lima", "1500", "BRL", "80", "Escola Azul Ltda", "Escolas",
+     "Proposta enviada", "Aberto", "2024-03-01 09:00:00", "2024-04-30", "", ""],
+    ["102", "Clínica Sol", "Ana Lima", "Bruno Reis", "2300.5", "BRL", "", "Clínica Sol", "Escolas",
+     "Negociação", "Ganho", "2024-02-10 14:30:00", "2024-03-15", "2024-03-12 10:00:00", ""],
+    ["103", "Loja Mar", "Bruno Reis", "Bruno Reis", "", "BRL", "10", "", "Varejo",
+     "Qualificado", "Perdido", "2024-01-05 08:15:00", "", "", "2024-02-01 16:45:00"],
+]
+
+
+def plain(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+@pytest.mark.parametrize("form", ["nfc", "nfd"])
+def test_portuguese_pipedrive_export_loads_without_a_mapping_and_says_so(tmp_path: Path, form: str) -> None:
+    import unicodedata
+    header = PT_HEADER if form == "nfc" else [unicodedata.normalize("NFD", h) for h in PT_HEADER]
+    path = tmp_path / "deals-7345120-3.csv"
+    path.write_bytes(plain([header, *PT_ROWS]))
+    ds = load(path)
+    assert ds.source == "pipedrive"
+    assert ds.notes[0] == ("source: pipedrive (a Pipedrive deals export, Portuguese headers; deals-7345120-3.csv "
+                           "has Pipedrive's deals headers in Portuguese)")
+    assert any(n.startswith("deals-7345120-3.csv: Pipedrive deals export, Portuguese headers (pt-BR;")
+               for n in ds.notes)
+    got = ds.deals.select(S.DEAL_ID, S.DEAL_NAME, S.OWNER_NAME, S.STAGE_RAW, S.STATUS, S.AMOUNT, S.CURRENCY,
+                          S.CLOSE_DATE).sort(S.DEAL_ID).rows()
+    assert [(r[0], r[1], r[2], r[3], r[4], r[5], r[6], str(r[7])) for r in got] == [
+        ("101", "Escola Azul", "Ana Lima", "Proposta enviada", "open", 1500.0, "BRL", "2024-04-30"),
+        ("102", "Clínica Sol", "Bruno Reis", "Negociação", "won", 2300.5, "BRL", "2024-03-12"),
+        ("103", "Loja Mar", "Bruno Reis", "Qualificado", "lost", None, "BRL", "2024-02-01")]
+    # Columns the toolkit does not map keep an English name.
+    assert ds.deals.sort(S.DEAL_ID).select("creator", "probability", "organization").rows() == [
+        ("Ana Lima", "80", "Escola Azul Ltda"), ("Ana Lima", None, "Clínica Sol"), ("Bruno Reis", "10", None)]
+    f = ds.files.row(0, named=True)
+    assert (f["lines_in"], f["row_lines"], f["rejected"], f["skipped"]) == (4, 3, 0, 1)
+
+
+DE_HEADER = ["Deal - ID", "Deal - Titel", "Deal - Besitzer", "Deal - Wert", "Deal - Organisation", "Deal - Pipeline",
+             "Deal - Phase", "Deal - Status", "Deal - Deal erstellt", "Deal - Datum des gewonnenen Deals",
+             "Deal - Datum des verlorenen Deals", "Deal - Verlustgrund", "Deal - Wahrscheinlichkeit"]
+DE_ROWS = [
+    ["7", "Nordwind GmbH Deal", "Anna Berg", "24000", "Nordwind GmbH", "Pipeline", "Verhandlung", "Gewonnen",
+     "2024-01-09 10:23:41", "2024-03-14 16:02:10", "", "", "100"],
+    ["8", "Acme Deal", "Tom Weiss", "8500.5", "Acme", "Pipeline", "Angebot gemacht", "Offen",
+     "2024-02-01 08:47:12", "", "", "", "40"],
+    ["9", "Globex Pilot", "Anna Berg", "0", "Globex", "Pipeline", "Kontakt hergestellt", "Verloren",
+     "2024-02-12 13:00:00", "", "2024-02-29 11:05:30", "Zu teuer", ""],
+    ["10", "Alt", "Tom Weiss", "5", "", "Pipeline", "Qualifiziert", "Archiviert",
+     "2024-02-12 13:00:00", "", "", "", ""],
+]
+
+
+def test_german_pipedrive_export_loads_without_a_mapping_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "deals-29684860-7.csv"
+    path.write_bytes(plain([DE_HEADER, *DE_ROWS]))
+    ds = load(path)
+    assert ds.source == "pipedrive"
+    assert ds.notes[0].startswith("source: pipedrive (a Pipedrive deals export, German headers; ")
+    assert any("Pipedrive deals export, German headers (de;" in n for n in ds.notes)
+    got = ds.deals.select(S.DEAL_ID, S.OWNER_NAME, S.STAGE_RAW, S.STATUS, S.AMOUNT, S.CLOSED_AT).sort(S.DEAL_ID).rows()
+    assert [(r[0], r[1], r[2], r[3], r[4], None if r[5] is None else str(r[5])) for r in got] == [
+        ("7", "Anna Berg", "Verhandlung", "won", 24000.0, "2024-03-14 16:02:10"),
+        ("8", "Tom Weiss", "Angebot gemacht", "open", 8500.5, None),
+        ("9", "Anna Berg", "Kontakt hergestellt", "lost", 0.0, "2024-02-29 11:05:30")]
+    assert ds.deals.sort(S.DEAL_ID)["lost_reason"].to_list() == [None, None, "Zu teuer"]
+    # A status word the header set does not know is a reject on its line, not a guess.
+    assert ds.rejects.select(S.LINE, S.COLUMN, S.RAW, S.REASON).rows() == [
+        (5, "Deal - Status", "Archiviert", "INVALID_STATUS")]
+    f = ds.files.row(0, named=True)
+    assert (f["lines_in"], f["row_lines"], f["rejected"], f["skipped"]) == (5, 3, 1, 1)
+
+
+def test_german_pipedrive_export_with_source_given(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(plain([DE_HEADER, *DE_ROWS[:3]]))
+    ds = load(path, source="pipedrive")
+    assert ds.deals.height == 3 and ds.rejects.height == 0
+    assert any("German headers" in n for n in ds.notes)
+
+
+FR_HUBSPOT = ["ID de fiche d'informations", "Nom de la transaction", "Pipeline", "Phase de la transaction", "Montant",
+              "Date de fermeture", "Date de création", "Propriétaire de la transaction",
+              "Associated Company (Primary)"]
+
+
+def test_french_hubspot_export_loads_and_says_so(tmp_path: Path) -> None:
+    rows = [["9801", "Atelier Lune", "Pipeline de ventes", "Closed Won", "1200.0", "2024-03-14 16:02",
+             "2024-01-09 10:23", "Claire Durand", "Atelier Lune"],
+            ["9802", "Boulangerie Nord", "Pipeline de ventes", "Contract Sent", "", "2024-04-30 00:00",
+             "2024-02-01 08:47", "Marc Petit", ""]]
+    path = tmp_path / "hubspot-crm-exports-toutes-les-transactions-2024-08-27.csv"
+    path.write_bytes(quoted([FR_HUBSPOT, *rows]))
+    ds = load(path)
+    assert ds.source == "hubspot"
+    assert ds.notes[0].startswith("source: hubspot (a HubSpot deals export, French headers; ")
+    assert any("HubSpot deals export, French headers (fr;" in n for n in ds.notes)
+    assert ds.deals.select(S.DEAL_ID, S.DEAL_NAME, S.OWNER_NAME, S.STAGE_RAW, S.STATUS, S.AMOUNT).sort(S.DEAL_ID).rows() == [
+        ("9801", "Atelier Lune", "Claire Durand", "Closed Won", "won", 1200.0),
+        ("9802", "Boulangerie Nord", "Marc Petit", "Contract Sent", "open", None)]
+    assert ds.stage_events.height == 0
+
+
+def test_unknown_language_pipedrive_export_names_the_vendor_and_the_mapping_example(tmp_path: Path) -> None:
+    path = tmp_path / "deals-4410-2.csv"
+    path.write_bytes(plain([["Offerta - ID", "Offerta - Titolo", "Offerta - Proprietario", "Offerta - Fase"],
+                            ["1", "A", "Luca", "Contatto"]]))
+    with pytest.raises(FormatDetectionError) as err:
+        load(path)
+    text = str(err.value)
+    assert "found deals-4410-2.csv, whose headers match none of the known ones" in text
+    assert "looks like a Pipedrive deals export with headers in a language the toolkit does not know " \
+           "(known: en, pt-BR, de, fr, es)" in text
+    assert "examples/mappings/pipedrive_deals.yaml" in text
+    # Named as Pipedrive's, it says the same.
+    with pytest.raises(SchemaError, match=r"looks like a Pipedrive deals export .*pipedrive_deals\.yaml"):
+        load(path, source="pipedrive")
+
+
+def test_unknown_language_hubspot_export_names_the_vendor_and_the_mapping_example(tmp_path: Path) -> None:
+    path = tmp_path / "hubspot-crm-exports-todos-los-negocios-2024-08-27.csv"
+    path.write_bytes(quoted([["ID de registro", "Nombre del negocio", "Etapa del negocio", "Associated Company IDs (Primary)"],
+                             ["1", "A", "Closed Won", "77"]]))
+    with pytest.raises(FormatDetectionError, match=r"looks like a HubSpot deals export .*\(known: en, fr\).*"
+                                                   r"examples/mappings/hubspot_deals\.yaml"):
+        load(path)
+
+
+def test_the_mapping_examples_read_the_exports_they_describe(tmp_path: Path) -> None:
+    (tmp_path / "deals.csv").write_bytes(plain([
+        ["Deal - ID", "Deal - Title", "Deal - Owner", "Deal - Value", "Deal - Currency of Value", "Deal - Stage",
+         "Deal - Deal created", "Deal - Expected close date", "Deal - Deal closed on", "Deal - Status"],
+        ["1", "A", "Ann", "10", "EUR", "Proposal Made", "2024-01-02 10:00:00", "2024-02-01", "", "Open"],
+        ["2", "B", "Bob", "20", "EUR", "Contact Made", "2024-01-03 10:00:00", "2024-02-01", "2024-01-20 09:00:00",
+         "Won"]]))
+    (tmp_path / "pipedrive_deals.yaml").write_bytes((EXAMPLES / "pipedrive_deals.yaml").read_bytes())
+    ds = load(tmp_path / "pipedrive_deals.yaml")
+    assert ds.deals.select(S.DEAL_ID, S.STATUS, S.AMOUNT).sort(S.DEAL_ID).rows() == [("1", "open", 10.0),
+                                                                                    ("2", "won", 20.0)]
+    (tmp_path / "deals.csv").write_bytes(quoted([
+        ["Record ID", "Deal Name", "Deal owner", "Deal Stage", "Amount", "Create Date", "Close Date"],
+        ["5", "C", "Cid", "Closed Lost", "", "2024-01-02 10:00", "2024-02-01 00:00"]]))
+    (tmp_path / "hubspot_deals.yaml").write_bytes((EXAMPLES / "hubspot_deals.yaml").read_bytes())
+    ds = load(tmp_path / "hubspot_deals.yaml")
+    assert ds.deals.select(S.DEAL_ID, S.STATUS).rows() == [("5", "lost")]
+
+
+def test_no_header_name_means_two_fields_in_one_language() -> None:
+    from toolkit.loaders.common import snake
+    from toolkit.loaders.headers import header_sets
+    for vendor in ("pipedrive", "hubspot"):
+        for hs in header_sets(vendor):
+            seen: dict[str, str] = {}
+            for key in (*hs.fields, *hs.extras):
+                for n in hs.names(key):
+                    assert seen.setdefault(snake(n), key) == key, (vendor, hs.code, n)
+            assert hs.known or hs.confidence == "not found", (vendor, hs.code)
+            assert hs.sources, (vendor, hs.code)

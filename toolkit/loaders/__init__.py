@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.errors import FormatDetectionError, InputFileError
-from toolkit.loaders.common import ReadFile, Roster, read_roster, snake
+from toolkit.loaders.common import ReadFile, Roster, first_line_fields, read_roster, snake
 from toolkit.loaders.sniff import binary_kind
 from toolkit.model import Dataset
 from toolkit.process import Process, load_process
@@ -92,6 +92,13 @@ def detect_source(path: Path) -> Detection:
             return _found("hubspot", f"{p.name} has HubSpot's 'Record ID'/'Deal Stage' columns")
         if "deal_pipeline_stage_id" in names:
             return _found("hubspot_sync", f"{p.name} has the sync's deal_pipeline_stage_id column")
+    from toolkit.loaders.headers import VENDOR_NAMES, detect, looks_like, unknown_language_hint
+    for p, names in peeks.items():
+        hs = detect(names)
+        if hs is not None:
+            vendor = VENDOR_NAMES[hs.vendor]
+            return Detection(hs.vendor, f"{p.name} has {vendor}'s deals headers in {hs.name}",
+                             f"a {vendor} deals export, {hs.name} headers")
     for p, names in peeks.items():
         if {"stage_name", "id"} <= names and {"close_date", "is_closed", "is_won"} & names:
             synced = "_fivetran_synced" in names or "_fivetran_active" in names or p.stem.lower().startswith("sf_")
@@ -100,6 +107,12 @@ def detect_source(path: Path) -> Detection:
     for p, names in peeks.items():
         if {"opportunity_name", "stage"} <= names:
             return _found("salesforce_report", f"{p.name} has a Salesforce report's 'Opportunity Name'/'Stage'")
+    for p in data_files:
+        vendor_guess = looks_like(p.stem, first_line_fields(p))
+        if vendor_guess is not None:
+            raise FormatDetectionError("a Salesforce, HubSpot or Pipedrive export, or a mapping file",
+                                       f"{p.name}, whose headers match none of the known ones",
+                                       unknown_language_hint(vendor_guess))
     raise FormatDetectionError("a Salesforce, HubSpot or Pipedrive export, or a mapping file",
                                f"files {[p.name for p in data_files]} whose headers match none of them",
                                f"pass --source (source=) one of {SOURCES}, or --mapping (mapping=) PATH for other CRMs")

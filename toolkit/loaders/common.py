@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -16,6 +17,9 @@ from toolkit.errors import InputFileError, LedgerError, SchemaError
 from toolkit.model import Dataset, team_id
 from toolkit.loaders.reading import ROW_END_LINE, ROW_LINE, RawTable, escape_raw, ledger_counts
 from toolkit.process import Process
+
+if TYPE_CHECKING:
+    from toolkit.loaders.headers import HeaderSet
 
 # --- names -------------------------------------------------------------------------------------
 
@@ -323,6 +327,8 @@ class ReadFile:
     role: str
     columns: dict[str, str]
     fmt: dict[str, str]
+    #: The vendor's header language the file was read in (None: English, or not a vendor file).
+    header_set: HeaderSet | None = None
 
     @property
     def frame(self) -> pl.DataFrame:
@@ -335,8 +341,12 @@ def read_file(path: Path, role: str, specs: Sequence[ColumnSpec], *, what: str, 
               delimiter: str | None = None, date_formats: Sequence[str] = (),
               null_tokens: Mapping[str, Sequence[str]] | None = None, sheet: str | None = None,
               required_any: int = 2,
-              dynamic: Callable[[list[str]], Sequence[ColumnSpec]] | None = None) -> ReadFile:
-    """Read, pick and type one input file of a source."""
+              dynamic: Callable[[list[str]], Sequence[ColumnSpec]] | None = None,
+              vendor: str | None = None) -> ReadFile:
+    """Read, pick and type one input file of a source.
+
+    ``vendor`` (pipedrive, hubspot) also reads the vendor's headers in the other languages it
+    exports in; the language found is said in the file's notes and returned as ``header_set``."""
     from toolkit.loaders.reading import read_delimited
     from toolkit.loaders.values import cast_columns
 
@@ -348,14 +358,34 @@ def read_file(path: Path, role: str, specs: Sequence[ColumnSpec], *, what: str, 
         raise InputFileError(f"a CSV or Excel file for the {what}", f"{display} is {kind}",
                              "export the data again as CSV or .xlsx")
     expected = [n for s in specs for n in s.names]
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from toolkit.loaders.excel import read_xlsx
-        date_cols = [n for s in specs if s.kind in ("date", "datetime") for n in s.names]
-        table = read_xlsx(path, display_name=display, sheet=sheet, expected=expected,
-                          date_columns=date_cols, required_any=required_any)
-    else:
-        table = read_delimited(path, display_name=display, encoding=encoding, delimiter=delimiter,
-                               expected=expected, required_any=required_any)
+    if vendor is not None:
+        from toolkit.loaders.headers import all_names
+        expected += all_names(vendor)
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            from toolkit.loaders.excel import read_xlsx
+            date_cols = [n for s in specs if s.kind in ("date", "datetime") for n in s.names]
+            if vendor is not None:
+                from toolkit.loaders.headers import known_sets, localized
+                date_cols += [n for hs in known_sets(vendor) for s in localized(specs, hs)
+                              if s.kind in ("date", "datetime") for n in s.names]
+            table = read_xlsx(path, display_name=display, sheet=sheet, expected=expected,
+                              date_columns=date_cols, required_any=required_any)
+        else:
+            table = read_delimited(path, display_name=display, encoding=encoding, delimiter=delimiter,
+                                   expected=expected, required_any=required_any)
+    except SchemaError as exc:
+        if vendor is None:
+            raise
+        from toolkit.loaders.headers import unknown_language_hint
+        raise SchemaError(exc.expected, exc.found, unknown_language_hint(vendor)) from exc
+    header_set = None
+    if vendor is not None:
+        from toolkit.loaders.headers import choose, localized
+        header_set = choose(vendor, specs, [h for h in table.header if h not in table.repeats])
+        if header_set is not None:
+            specs = localized(specs, header_set)
+            table.notes.append(header_set.note)
     if dynamic is not None:
         specs = [*specs, *dynamic([h for h in table.header if h not in table.repeats])]
     columns = pick_columns(table, specs, what=what)
@@ -366,7 +396,7 @@ def read_file(path: Path, role: str, specs: Sequence[ColumnSpec], *, what: str, 
                               date_formats=date_formats, null_tokens=nulls)
     table.frame = typed
     table.release()
-    return ReadFile(table, role, columns, {"date_style": fmt.date_style, "decimal": fmt.decimal or ""})
+    return ReadFile(table, role, columns, {"date_style": fmt.date_style, "decimal": fmt.decimal or ""}, header_set)
 
 
 def require_ids(rf: ReadFile, column: str = S.DEAL_ID) -> None:

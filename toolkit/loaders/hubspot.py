@@ -72,7 +72,7 @@ def load_hubspot(path: Path, *, process: Process, roster: Roster, date_style: st
     """Load a HubSpot deals export (a CSV or XLSX file, or a folder holding one)."""
     path_file, folder = export_file(path, "HubSpot deals export", "export deals from CRM > Deals > Export")
     rf = read_file(path_file, "deals", DEALS, what="HubSpot deals export", base=folder,
-                   date_default=date_style, dynamic=_stage_columns)
+                   date_default=date_style, dynamic=_stage_columns, vendor=SOURCE)
     require_ids(rf)
     drop_duplicate_ids(rf.table, ["_modified"])
     f = rf.frame

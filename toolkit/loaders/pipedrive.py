@@ -29,6 +29,7 @@ from toolkit.loaders.common import (
     finish_events,
     read_file,
     require_ids,
+    snake,
 )
 from toolkit.loaders.reading import RawTable, escape_raw, file_sha256
 from toolkit.process import Process
@@ -60,8 +61,15 @@ FLOW_NAMES = ("deal-flow.jsonl", "deal_flow.jsonl", "deals-flow.jsonl", "flow.js
 def load_pipedrive(path: Path, *, process: Process, roster: Roster, date_style: str | None = None) -> Dataset:
     """Load a Pipedrive deals export (CSV or XLSX, or a folder with one and its deal flow)."""
     file, folder = export_file(path, "Pipedrive deals export", "export deals from the Deals list view")
-    rf = read_file(file, "deals", DEALS, what="Pipedrive deals export", base=folder, date_default=date_style)
+    rf = read_file(file, "deals", DEALS, what="Pipedrive deals export", base=folder, date_default=date_style,
+                   vendor=SOURCE)
     require_ids(rf)
+    if rf.header_set is not None and rf.header_set.statuses and "_status" in rf.frame.columns:
+        # A localised export writes its status in the UI language ("Ganho"): read it as Pipedrive's own.
+        words = rf.header_set.statuses
+        rf.table.frame = rf.frame.with_columns(
+            pl.col("_status").str.strip_chars().str.to_lowercase()
+            .replace_strict(words, default=pl.col("_status")).alias("_status"))
     f = rf.frame
     status = f["_status"].str.strip_chars().str.to_lowercase() if "_status" in f.columns else None
     if status is not None:
@@ -74,9 +82,11 @@ def load_pipedrive(path: Path, *, process: Process, roster: Roster, date_style: 
                   "a status Open, Won or Lost", raw_column="_status")
     drop_duplicate_ids(rf.table, ["_modified"])
     f = rf.frame
-    # "Deal - Next step" arrives as deal_next_step: the entity prefix is noise for deal fields.
-    rename = {c: c.removeprefix("deal_") for c in f.columns if c.startswith("deal_") and c not in S.names(S.DEALS)
-              and c.removeprefix("deal_") not in f.columns}
+    # "Deal - Next step" arrives as deal_next_step: the entity prefix is noise for deal fields
+    # ("Negócio - Etiqueta" in a Portuguese export).
+    entity = snake(rf.header_set.entity) + "_" if rf.header_set is not None and rf.header_set.entity else "deal_"
+    rename = {c: c.removeprefix(entity) for c in f.columns if c.startswith(entity) and c not in S.names(S.DEALS)
+              and c.removeprefix(entity) not in f.columns}
     f = f.rename(rename)
     status_expr = (pl.col("_status").str.strip_chars().str.to_lowercase() if "_status" in f.columns
                    else pl.lit(None, pl.String))
