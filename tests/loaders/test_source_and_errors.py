@@ -10,7 +10,12 @@ import polars as pl
 import pytest
 
 from toolkit import schema as S
-from toolkit.errors import ConfigError, FormatDetectionError, InputFileError, SchemaError
+from toolkit.errors import (
+    ConfigError,
+    FormatDetectionError,
+    InputFileError,
+    SchemaError,
+)
 from toolkit.loaders import load
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"

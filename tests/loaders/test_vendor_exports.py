@@ -209,6 +209,25 @@ FR_HUBSPOT = ["ID de fiche d'informations", "Nom de la transaction", "Pipeline",
               "Associated Company (Primary)"]
 
 
+PT_HUBSPOT = ["ID do registro", "Nome do negócio", "Etapa do negócio", "Valor", "Data de fechamento", "Data de criação",
+              "Proprietário do negócio", "Motivo da perda", "Associated Note", "Associated Note IDs"]
+
+
+def test_portuguese_hubspot_export_loads_and_says_so(tmp_path: Path) -> None:
+    rows = [["301", "Escola Azul", "Fechado ganho", "1500", "2024-03-14 16:02", "2024-01-09 10:23", "Ana Lima", "", "", ""],
+            ["302", "Loja Mar", "Fechado perdido", "", "2024-02-01 09:00", "2024-01-05 08:15", "Bruno Reis",
+             "Preço", "Ligou", "88"]]
+    path = tmp_path / "hubspot-crm-exports-todos-os-negocios-2024-08-27.csv"
+    path.write_bytes(quoted([PT_HUBSPOT, *rows]))
+    ds = load(path)
+    assert ds.source == "hubspot"
+    assert ds.notes[0].startswith("source: hubspot (a HubSpot deals export, Portuguese headers; ")
+    assert ds.deals.select(S.DEAL_ID, S.DEAL_NAME, S.OWNER_NAME, S.STAGE_RAW, S.AMOUNT).sort(S.DEAL_ID).rows() == [
+        ("301", "Escola Azul", "Ana Lima", "Fechado ganho", 1500.0),
+        ("302", "Loja Mar", "Bruno Reis", "Fechado perdido", None)]
+    assert ds.deals.sort(S.DEAL_ID)["lost_reason"].to_list() == [None, "Preço"]
+
+
 def test_french_hubspot_export_loads_and_says_so(tmp_path: Path) -> None:
     rows = [["9801", "Atelier Lune", "Pipeline de ventes", "Closed Won", "1200.0", "2024-03-14 16:02",
              "2024-01-09 10:23", "Claire Durand", "Atelier Lune"],
@@ -243,11 +262,11 @@ def test_unknown_language_pipedrive_export_names_the_vendor_and_the_mapping_exam
 
 
 def test_unknown_language_hubspot_export_names_the_vendor_and_the_mapping_example(tmp_path: Path) -> None:
-    path = tmp_path / "hubspot-crm-exports-todos-los-negocios-2024-08-27.csv"
-    path.write_bytes(quoted([["ID de registro", "Nombre del negocio", "Etapa del negocio", "Associated Company IDs (Primary)"],
+    path = tmp_path / "hubspot-crm-exports-tutte-le-offerte-2024-08-27.csv"
+    path.write_bytes(quoted([["ID record", "Nome offerta", "Fase", "Associated Company IDs (Primary)"],
                              ["1", "A", "Closed Won", "77"]]))
-    with pytest.raises(FormatDetectionError, match=r"looks like a HubSpot deals export .*\(known: en, fr\).*"
-                                                   r"examples/mappings/hubspot_deals\.yaml"):
+    with pytest.raises(FormatDetectionError, match=r"looks like a HubSpot deals export .*\(known: en, fr, pt-BR, es\)"
+                                                   r".*examples/mappings/hubspot_deals\.yaml"):
         load(path)
 
 
@@ -279,5 +298,7 @@ def test_no_header_name_means_two_fields_in_one_language() -> None:
             for key in (*hs.fields, *hs.extras):
                 for n in hs.names(key):
                     assert seen.setdefault(snake(n), key) == key, (vendor, hs.code, n)
-            assert hs.known or hs.confidence == "not found", (vendor, hs.code)
+            # A language is read only with a source and the names to find a deal by.
+            assert not hs.known or hs.confidence in ("H", "M", "L"), (vendor, hs.code)
+            assert hs.fields or hs.confidence == "not found", (vendor, hs.code)
             assert hs.sources, (vendor, hs.code)

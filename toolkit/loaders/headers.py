@@ -44,8 +44,9 @@ class HeaderSet:
 
     @property
     def known(self) -> bool:
-        """False for a language no source could be found for (it has no names)."""
-        return bool(self.fields)
+        """Whether the language can be read: its id and stage headers are known. A language
+        with no source, or too few names to find a deal by, is listed but never guessed."""
+        return "deal_id" in self.fields and "stage_raw" in self.fields
 
     def names(self, key: str) -> tuple[str, ...]:
         """The headers of a field: ``<Entity> - <Label>`` first, then the bare label."""
@@ -125,7 +126,7 @@ def detect(header: set[str]) -> HeaderSet | None:
     return hs if hs is not None and hits >= SIGNATURE_MIN else None
 
 
-_PIPEDRIVE_FILE = re.compile(r"^deals-\d+-\d+$", re.I)
+_PIPEDRIVE_FILE = re.compile(r"^deals-\d+-\d+$", re.IGNORECASE)
 _ENTITY_HEADER = re.compile(r"^[^\W\d_][\w'’]*(?: [\w'’]+)? - .+")
 
 
