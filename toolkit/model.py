@@ -38,7 +38,7 @@ def team_id(name: str | None) -> str:
 class Dataset:
     """The canonical tables of one load, with the ledger of every input file.
 
-    ``deals``, ``stage_events``, ``reps`` are polars frames (``.to_pandas()`` for pandas users);
+    ``deals``, ``stage_events``, ``reps``, ``deal_states`` are polars frames (``.to_pandas()`` for pandas users);
     ``rejects`` lists every input record that was not loaded, ``repairs`` the loaded records that
     were changed (e.g. NUL bytes removed), ``files`` one row per input file with its ledger.
     """
@@ -50,6 +50,9 @@ class Dataset:
     rejects: pl.DataFrame
     repairs: pl.DataFrame
     files: pl.DataFrame
+    #: One row per known state of a deal over time (``schema.DEAL_STATES``): every state the
+    #: source's history records, then the deal's current state (see toolkit.loaders.states).
+    deal_states: pl.DataFrame = field(default_factory=lambda: S.empty(S.DEAL_STATES))
     notes: list[str] = field(default_factory=list)
     has_history: bool = True
     #: The roster's owners (case-folded names), when a roster was given; None otherwise.
@@ -75,6 +78,7 @@ class Dataset:
             "source": self.source,
             "deals": self.deals.height,
             "stage_events": self.stage_events.height,
+            "deal_states": self.deal_states.height,
             "reps": self.reps.height,
             "teams": self.teams.height,
             "lines_in": int(self.files["lines_in"].sum()) if self.files.height else 0,

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 
 @dataclass(frozen=True)
@@ -17,7 +21,7 @@ class Column:
     """One canonical column: its name, polars type and what it means."""
 
     name: str
-    dtype: pl.DataType
+    dtype: PolarsDataType
     meaning: str
 
 
@@ -46,6 +50,14 @@ SOURCE_LINE = "source_line"
 ENTERED_AT = "entered_at"
 CHANGED_BY = "changed_by"
 
+# --- pipelines ---------------------------------------------------------------------------------
+PIPELINE = "pipeline"
+#: The pipeline of a source that has none.
+DEFAULT_PIPELINE = "default"
+
+# --- deal_states -------------------------------------------------------------------------------
+VALID_FROM = "valid_from"
+
 # --- reps --------------------------------------------------------------------------------------
 ACTIVE = "active"
 
@@ -61,6 +73,7 @@ DEALS: tuple[Column, ...] = (
     Column(MANAGER_NAME, pl.String, "the team's manager"),
     Column(STAGE, pl.String, "current stage mapped to the process's stage names (null: unknown)"),
     Column(STAGE_RAW, pl.String, "the CRM's own stage label"),
+    Column(PIPELINE, pl.String, "the pipeline (sales process) the deal is in; 'default' where the source has none"),
     Column(STATUS, pl.String, "open, won or lost"),
     Column(AMOUNT, pl.Float64, "amount in the deal's currency"),
     Column(CURRENCY, pl.String, "ISO 4217 code of the amount"),
@@ -77,6 +90,7 @@ STAGE_EVENTS: tuple[Column, ...] = (
     Column(DEAL_ID, pl.String, "the deal that entered the stage"),
     Column(STAGE, pl.String, "the stage entered, mapped to the process (null: unknown)"),
     Column(STAGE_RAW, pl.String, "the CRM's own stage label"),
+    Column(PIPELINE, pl.String, "the pipeline the stage belongs to; 'default' where the source has none"),
     Column(ENTERED_AT, DATETIME, "when the deal entered the stage"),
     Column(CHANGED_BY, pl.String, "who moved it, where the CRM says"),
     Column(SOURCE_FILE, pl.String, "file the entry came from"),
@@ -90,6 +104,17 @@ REPS: tuple[Column, ...] = (
     Column(TEAM_NAME, pl.String, "the rep's team"),
     Column(MANAGER_NAME, pl.String, "the rep's manager"),
     Column(ACTIVE, pl.Boolean, "whether the rep is active"),
+)
+
+DEAL_STATES: tuple[Column, ...] = (
+    Column(DEAL_ID, pl.String, "the deal"),
+    Column(VALID_FROM, DATETIME, "from when this state holds (until the deal's next state)"),
+    Column(STAGE, pl.String, "the stage in this state, mapped to the process (null: unknown)"),
+    Column(AMOUNT, pl.Float64, "the amount in this state (null: empty)"),
+    Column(CURRENCY, pl.String, "ISO 4217 code of the amount"),
+    Column(CLOSE_DATE, pl.Date, "the expected or actual close date in this state"),
+    Column(SOURCE_FILE, pl.String, "file the state came from"),
+    Column(SOURCE_LINE, pl.Int64, "physical line of the state (file order breaks ties)"),
 )
 
 # --- the ledger --------------------------------------------------------------------------------
@@ -144,7 +169,7 @@ def names(columns: tuple[Column, ...]) -> list[str]:
     return [c.name for c in columns]
 
 
-def polars_schema(columns: tuple[Column, ...]) -> dict[str, pl.DataType]:
+def polars_schema(columns: tuple[Column, ...]) -> dict[str, PolarsDataType]:
     """The polars schema of a canonical table."""
     return {c.name: c.dtype for c in columns}
 
@@ -152,21 +177,3 @@ def polars_schema(columns: tuple[Column, ...]) -> dict[str, pl.DataType]:
 def empty(columns: tuple[Column, ...]) -> pl.DataFrame:
     """An empty frame with a canonical table's columns and types."""
     return pl.DataFrame(schema=polars_schema(columns))
-
-
-# --- pipelines and deal states (contract shared by loaders, process and metrics) -----------------
-PIPELINE = "pipeline"
-#: The pipeline of a source that has none.
-DEFAULT_PIPELINE = "default"
-VALID_FROM = "valid_from"
-
-DEAL_STATES: tuple[Column, ...] = (
-    Column(DEAL_ID, pl.String, "the deal"),
-    Column(VALID_FROM, DATETIME, "from when this state holds (until the deal's next state)"),
-    Column(STAGE, pl.String, "the stage in this state, mapped to the process (null: unknown)"),
-    Column(AMOUNT, pl.Float64, "the amount in this state (null: empty)"),
-    Column(CURRENCY, pl.String, "ISO 4217 code of the amount"),
-    Column(CLOSE_DATE, pl.Date, "the expected or actual close date in this state"),
-    Column(SOURCE_FILE, pl.String, "file the state came from"),
-    Column(SOURCE_LINE, pl.Int64, "physical line of the state (file order breaks ties)"),
-)

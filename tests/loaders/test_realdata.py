@@ -97,4 +97,8 @@ def test_fivetran_hubspot_tables() -> None:
     # The seed's stage history was hashed apart from its deals: no entry joins, each is listed.
     assert ds.summary()["rejects_by_reason"] == {"UNKNOWN_DEAL": 14}
     assert sorted(ds.teams[S.TEAM_NAME].to_list()) == ["Unassigned", "team_01", "team_02"]
-    assert ledger(ds) == (241, 221, 14, 6)
+    # deal_pipeline_data.csv (7 lines: header + 6 pipelines) is read for pipeline labels
+    assert ledger(ds) == (248, 227, 14, 7)
+    # The seed's deals name no pipeline (deal_pipeline_id is empty on all 44): the default one.
+    assert ds.deals[S.PIPELINE].to_list() == [S.DEFAULT_PIPELINE] * 44
+    assert ds.deal_states.height == 44  # no history joins: each deal's current state only

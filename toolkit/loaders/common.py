@@ -14,8 +14,9 @@ import polars as pl
 
 from toolkit import schema as S
 from toolkit.errors import InputFileError, LedgerError, SchemaError
-from toolkit.model import Dataset, team_id
+from toolkit.loaders import labels
 from toolkit.loaders.reading import ROW_END_LINE, ROW_LINE, RawTable, escape_raw, ledger_counts
+from toolkit.model import Dataset, team_id
 from toolkit.process import Process
 
 if TYPE_CHECKING:
@@ -134,7 +135,7 @@ def with_team_ids(frame: pl.DataFrame) -> pl.DataFrame:
     out = frame.with_columns(pl.col(S.TEAM_NAME).replace_strict(ids, default=S.UNASSIGNED_TEAM_ID,
                                                                 return_dtype=pl.String).alias(S.TEAM_ID))
     display = (out.filter(pl.col(S.TEAM_ID) != S.UNASSIGNED_TEAM_ID)
-               .with_columns(pl.col(S.TEAM_NAME).str.strip_chars())
+               .with_columns(labels.fold_label(pl.col(S.TEAM_NAME)))
                .group_by(S.TEAM_ID, S.TEAM_NAME).len()
                .sort([S.TEAM_ID, "len", S.TEAM_NAME], descending=[False, True, False])
                .unique(S.TEAM_ID, keep="first").select(S.TEAM_ID, pl.col(S.TEAM_NAME).alias("_display")))
@@ -161,7 +162,9 @@ class Roster:
 
 
 def owner_key(col: pl.Expr) -> pl.Expr:
-    return col.str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", " ")
+    """How owners are matched to a roster: folded (NFKC, spaces), case-insensitive, without a
+    "(Deactivated User)" mark."""
+    return labels.owner_name(col).str.to_lowercase()
 
 
 def apply_roster(deals: pl.DataFrame, roster: Roster) -> pl.DataFrame:
@@ -242,6 +245,13 @@ def drop_duplicate_ids(table: RawTable, order_by: Sequence[str] = ()) -> int:
     return n
 
 
+#: Private columns of a loader's deals that :func:`assemble` reads and then drops: the deal's last
+#: modification (the start of its current state) and a "(Deactivated User)" mark on its owner.
+MODIFIED = "_modified"
+OWNER_DEACTIVATED = "_owner_deactivated"
+PRIVATE = (MODIFIED, OWNER_DEACTIVATED)
+
+
 def finish_deals(frame: pl.DataFrame, *, source: str, file_of: str | pl.Expr, process: Process,
                  roster: Roster, extra_keep: Sequence[str] = ()) -> pl.DataFrame:
     """Canonical deals from a frame that has canonical field names (missing ones become null)."""
@@ -250,16 +260,23 @@ def finish_deals(frame: pl.DataFrame, *, source: str, file_of: str | pl.Expr, pr
         if col.name not in f.columns:
             f = f.with_columns(pl.lit(None, col.dtype).alias(col.name))
     f = f.with_columns(
+        (pl.col(OWNER_DEACTIVATED).fill_null(False) if OWNER_DEACTIVATED in f.columns else pl.lit(False))
+        .or_(labels.owner_deactivated(pl.col(S.OWNER_NAME))).alias(OWNER_DEACTIVATED),
+        labels.owner_name(pl.col(S.OWNER_NAME)).alias(S.OWNER_NAME),
+        labels.pipeline_name(pl.col(S.PIPELINE)).alias(S.PIPELINE),
+    )
+    f = f.with_columns(
         pl.coalesce(S.OWNER_NAME, S.OWNER_ID).alias(S.OWNER_NAME),
         pl.coalesce(S.OWNER_ID, S.OWNER_NAME).alias(S.OWNER_ID),
     )
     f = apply_roster(f, roster)
-    mapped = process.stage_expr(pl.col(S.STAGE_RAW))
+    pipeline = pl.col(S.PIPELINE)
+    mapped = labels.stage_of(process, pl.col(S.STAGE_RAW), pipeline)
     f = f.with_columns(
-        pl.coalesce(pl.col(S.STATUS), process.status_of_stage(mapped)).alias(S.STATUS),
+        pl.coalesce(pl.col(S.STATUS), labels.status_of(process, mapped, pipeline)).alias(S.STATUS),
     ).with_columns(
-        pl.when(pl.col(S.STATUS) == "won").then(pl.lit(process.won.name))
-        .when(pl.col(S.STATUS) == "lost").then(pl.lit(process.lost.name))
+        pl.when(pl.col(S.STATUS) == "won").then(labels.won_name(process, pipeline))
+        .when(pl.col(S.STATUS) == "lost").then(labels.lost_name(process, pipeline))
         .otherwise(mapped).alias(S.STAGE),
         pl.col(S.SOURCE_LINE).cast(pl.Int64),
         pl.lit(source).alias(S.SOURCE),
@@ -268,25 +285,35 @@ def finish_deals(frame: pl.DataFrame, *, source: str, file_of: str | pl.Expr, pr
     f = with_team_ids(f)
     canon = S.names(S.DEALS)
     extras = [c for c in f.columns if c not in canon and not c.startswith("_") and not c.endswith("__currency")]
+    private = [c for c in PRIVATE if c in f.columns]
     out = f.select([pl.col(c.name).cast(c.dtype) for c in S.DEALS] + [pl.col(c) for c in extras + list(extra_keep)
-                                                                      if c not in canon])
+                                                                      + private if c not in canon])
     return out.sort(S.DEAL_ID)
 
 
-def finish_events(frame: pl.DataFrame, process: Process) -> pl.DataFrame:
-    """Canonical stage_events: mapped stages, consecutive repeats of a stage collapsed."""
+def finish_events(frame: pl.DataFrame, process: Process, deals: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Canonical stage_events: mapped stages, consecutive repeats of a stage collapsed. An entry
+    without a pipeline of its own is in its deal's pipeline (``deals``), else ``default``."""
     if frame.is_empty():
         return S.empty(S.STAGE_EVENTS)
     f = frame
     for col in S.STAGE_EVENTS:
         if col.name not in f.columns:
             f = f.with_columns(pl.lit(None, col.dtype).alias(col.name))
-    f = f.with_columns(pl.coalesce(pl.col(S.STAGE), process.stage_expr(pl.col(S.STAGE_RAW))).alias(S.STAGE))
+    own = labels.fold_label(pl.col(S.PIPELINE))
+    if deals is not None and S.PIPELINE in deals.columns:
+        f = f.join(deals.select(S.DEAL_ID, pl.col(S.PIPELINE).alias("_deal_pipeline")), on=S.DEAL_ID, how="left")
+        f = f.with_columns(pl.coalesce(own, "_deal_pipeline", pl.lit(S.DEFAULT_PIPELINE)).alias(S.PIPELINE))
+    else:
+        f = f.with_columns(labels.pipeline_name(pl.col(S.PIPELINE)).alias(S.PIPELINE))
+    f = f.with_columns(pl.coalesce(pl.col(S.STAGE), labels.stage_of(process, pl.col(S.STAGE_RAW), pl.col(S.PIPELINE)))
+                       .alias(S.STAGE))
     f = f.sort([S.DEAL_ID, S.ENTERED_AT, S.SOURCE_LINE], nulls_last=True)
     # A history row is written on any change (amount, close date): only a change of stage is a
-    # stage entry, so consecutive rows of one stage collapse into the first.
-    label = pl.coalesce(S.STAGE, pl.col(S.STAGE_RAW).str.to_lowercase())
-    same = (label == label.shift(1)) & (pl.col(S.DEAL_ID) == pl.col(S.DEAL_ID).shift(1))
+    # stage entry, so consecutive rows of one stage (in one pipeline) collapse into the first.
+    label = pl.coalesce(S.STAGE, labels.fold_label(pl.col(S.STAGE_RAW)).str.to_lowercase())
+    same = ((label == label.shift(1)) & (pl.col(S.DEAL_ID) == pl.col(S.DEAL_ID).shift(1))
+            & (pl.col(S.PIPELINE) == pl.col(S.PIPELINE).shift(1)))
     f = f.filter(~same.fill_null(False))
     return f.select([pl.col(c.name).cast(c.dtype) for c in S.STAGE_EVENTS])
 
@@ -294,11 +321,13 @@ def finish_events(frame: pl.DataFrame, process: Process) -> pl.DataFrame:
 def build_reps(deals: pl.DataFrame, roster: Roster, users: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per rep: every deal owner, every roster entry and every user the source lists as
     owning deals; team and manager as on their deals (roster first)."""
+    # An owner the CRM wrote as "Name (Deactivated User)" on any deal is inactive.
+    deactivated = (pl.col(OWNER_DEACTIVATED).any() if OWNER_DEACTIVATED in deals.columns else pl.lit(False))
     from_deals = (deals.filter(pl.col(S.OWNER_ID).is_not_null())
                   .group_by(S.OWNER_ID).agg(pl.col(S.OWNER_NAME).drop_nulls().first(),
                                             pl.col(S.TEAM_NAME).drop_nulls().mode().sort().first(),
-                                            pl.col(S.MANAGER_NAME).drop_nulls().mode().sort().first())
-                  .with_columns(pl.lit(True).alias(S.ACTIVE)))
+                                            pl.col(S.MANAGER_NAME).drop_nulls().mode().sort().first(),
+                                            (~deactivated).alias(S.ACTIVE)))
     parts = [from_deals]
     if not roster.frame.is_empty():
         r = roster.frame.with_columns(pl.coalesce(S.OWNER_ID, S.OWNER_NAME).alias(S.OWNER_ID))
@@ -308,6 +337,11 @@ def build_reps(deals: pl.DataFrame, roster: Roster, users: pl.DataFrame | None =
         parts.append(extra.select(S.OWNER_ID, S.OWNER_NAME, S.TEAM_NAME, S.MANAGER_NAME,
                                   pl.col(S.ACTIVE).fill_null(True)))
     if users is not None and not users.is_empty():
+        # The source's user list says who is active for the owners it lists.
+        from_deals = from_deals.join(users.select(S.OWNER_ID, pl.col(S.ACTIVE).alias("_user_active")),
+                                     on=S.OWNER_ID, how="left")
+        parts[0] = from_deals.with_columns((pl.col(S.ACTIVE) & pl.col("_user_active").fill_null(True))
+                                           .alias(S.ACTIVE)).drop("_user_active")
         known_ids = set(pl.concat([p[S.OWNER_ID] for p in parts]).to_list())
         parts.append(users.filter(~pl.col(S.OWNER_ID).is_in(list(known_ids)))
                      .select(S.OWNER_ID, S.OWNER_NAME, S.TEAM_NAME, S.MANAGER_NAME, S.ACTIVE))
@@ -463,8 +497,16 @@ def roster_from_frame(frame: pl.DataFrame, file: str | None) -> Roster:
 
 def assemble(source: str, deal_files: Sequence[ReadFile], deals: pl.DataFrame, events: pl.DataFrame,
              other_files: Sequence[ReadFile], process: Process, roster: Roster, *,
-             users: pl.DataFrame | None = None, has_history: bool, notes: Sequence[str] = ()) -> Dataset:
-    """The Dataset of a load, with its ledger checked."""
+             users: pl.DataFrame | None = None, has_history: bool, notes: Sequence[str] = (),
+             history_states: pl.DataFrame | None = None) -> Dataset:
+    """The Dataset of a load, with its ledger checked. ``history_states`` are the states the
+    source's history rows record (:mod:`toolkit.loaders.states`); without them a stage history
+    gives one state per stage entry."""
+    from toolkit.loaders.states import deal_states, states_from_events
+
+    if history_states is None:
+        history_states = states_from_events(events, deals)
+    states = deal_states(history_states, deals)
     files = list(deal_files) + list(other_files)
     tables = [f.table for f in files]
     unknown = deals.filter(pl.col(S.STAGE).is_null() & pl.col(S.STAGE_RAW).is_not_null())[S.STAGE_RAW].unique().sort()
@@ -474,9 +516,11 @@ def assemble(source: str, deal_files: Sequence[ReadFile], deals: pl.DataFrame, e
                          f"{unknown.head(8).to_list()}; known: {process.stage_names}")
     for t in tables:
         all_notes += [f"{t.file}: {n}" for n in t.notes]
+    reps = build_reps(deals, roster, users)
+    deals = deals.drop([c for c in PRIVATE if c in deals.columns])
     return Dataset(
-        source=source, deals=deals, stage_events=events,
-        reps=build_reps(deals, roster, users), rejects=rejects_frame(tables), repairs=repairs_frame(tables),
+        source=source, deals=deals, stage_events=events, deal_states=states,
+        reps=reps, rejects=rejects_frame(tables), repairs=repairs_frame(tables),
         files=files_frame(tables, [f.role for f in files], [f.fmt for f in files]),
         notes=all_notes, has_history=has_history,
         roster_owners=None if roster.frame.is_empty() else roster.frame["owner_key"].to_list())

@@ -43,6 +43,7 @@ from toolkit.loaders.common import (
     require_ids,
     roster_from_frame,
 )
+from toolkit.loaders.states import history_states
 from toolkit.process import Process
 from toolkit.yaml_nodes import YamlNode, compose_yaml
 
@@ -50,10 +51,10 @@ SOURCE = "generic"
 
 DEAL_KINDS = {S.DEAL_ID: "id", S.OWNER_ID: "id", S.AMOUNT: "amount", S.CREATED_AT: "datetime",
               S.CLOSED_AT: "datetime", S.CLOSE_DATE: "date", S.LAST_ACTIVITY_AT: "datetime"}
-EVENT_KINDS = {S.DEAL_ID: "id", S.ENTERED_AT: "datetime"}
+EVENT_KINDS = {S.DEAL_ID: "id", S.ENTERED_AT: "datetime", S.AMOUNT: "amount", S.CLOSE_DATE: "date"}
 ROSTER_FIELDS = (S.OWNER_NAME, S.OWNER_ID, S.TEAM_NAME, S.MANAGER_NAME, S.ACTIVE)
 DEAL_FIELDS = tuple(c.name for c in S.DEALS if c.name not in (S.SOURCE, S.SOURCE_FILE, S.SOURCE_LINE, S.TEAM_ID, S.STAGE))
-EVENT_FIELDS = (S.DEAL_ID, S.STAGE_RAW, S.ENTERED_AT, S.CHANGED_BY)
+EVENT_FIELDS = (S.DEAL_ID, S.STAGE_RAW, S.ENTERED_AT, S.CHANGED_BY, S.PIPELINE, S.AMOUNT, S.CURRENCY, S.CLOSE_DATE)
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,7 @@ def load_generic(path: Path, mapping: Mapping, *, process: Process, roster: Rost
     if "_raw_label" in deals.columns:
         deals = deals.with_columns(pl.col("_raw_label").alias(S.STAGE_RAW)).drop("_raw_label")
     events = S.empty(S.STAGE_EVENTS)
+    states = None
     if "stage_events" in mapping.files:
         ev = _read(mapping, "stage_events", _specs(mapping.columns.get("stage_events", {}), EVENT_KINDS,
                                                   (S.DEAL_ID, S.STAGE_RAW, S.ENTERED_AT)), base)
@@ -232,12 +234,17 @@ def load_generic(path: Path, mapping: Mapping, *, process: Process, roster: Rost
         e = ev.frame.with_columns(pl.col("_line").alias(S.SOURCE_LINE), pl.lit(ev.table.file).alias(S.SOURCE_FILE))
         if mapping.stages:
             e = e.with_columns(process.stage_expr(_restage(pl.col(S.STAGE_RAW), mapping)).alias(S.STAGE))
-        events = finish_events(e, process)
+        events = finish_events(e, process, deals)
+        # Every history row is a state; amount, currency and close date where the mapping names
+        # them (a history without them says they did not change).
+        state_cols = [c for c in (S.STAGE, S.STAGE_RAW, S.PIPELINE, S.AMOUNT, S.CURRENCY, S.CLOSE_DATE) if c in e.columns]
+        states = history_states(e.select(S.DEAL_ID, pl.col(S.ENTERED_AT).alias(S.VALID_FROM), *state_cols,
+                                         S.SOURCE_FILE, S.SOURCE_LINE), deals, process)
     deals = fill_closed_at(deals, events, process)
     notes = [] if "stage_events" in mapping.files else ["no stage history file in the mapping: checks that need "
                                                         "history report 'no history'"]
     return assemble(SOURCE, [deals_rf], deals, events, others, process, roster,
-                    has_history="stage_events" in mapping.files, notes=notes)
+                    has_history="stage_events" in mapping.files, notes=notes, history_states=states)
 
 
 def _restage(col: pl.Expr, mapping: Mapping) -> pl.Expr:

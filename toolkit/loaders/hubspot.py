@@ -43,7 +43,7 @@ DEALS = (
     ColumnSpec(S.DEAL_ID, ("Record ID", "Deal ID", "hs_object_id"), "id", required=True),
     ColumnSpec(S.DEAL_NAME, ("Deal Name",)),
     ColumnSpec(S.STAGE_RAW, ("Deal Stage",), required=True),
-    ColumnSpec("_pipeline", ("Pipeline",)),
+    ColumnSpec(S.PIPELINE, ("Pipeline",)),
     ColumnSpec(S.AMOUNT, ("Amount",), "amount"),
     ColumnSpec(S.CURRENCY, ("Currency", "Deal currency code")),
     ColumnSpec(S.CLOSE_DATE, ("Close Date",), "datetime"),
@@ -87,12 +87,18 @@ def load_hubspot(path: Path, *, process: Process, roster: Roster, date_style: st
     frame = frame.drop([c for c in frame.columns if _HISTORY_EXTRAS.match(c)] + stage_cols)
     deals = finish_deals(frame, source=SOURCE, file_of=rf.table.file, process=process, roster=roster)
     if stage_cols:
+        # A stage column belongs to its pipeline: `Date entered "Closed Won (Renewals)"`.
+        parts = {c: _STAGE_COLUMN.match(rf.columns[c].strip()) for c in stage_cols}
+        stage_of_col = {c: m.group("stage") for c, m in parts.items() if m}
+        pipeline_of_col = {c: m.group("pipeline") for c, m in parts.items() if m and m.group("pipeline")}
         long = (f.select(S.DEAL_ID, "_line", *stage_cols)
                 .unpivot(index=[S.DEAL_ID, "_line"], on=stage_cols, variable_name="_col", value_name=S.ENTERED_AT)
                 .filter(pl.col(S.ENTERED_AT).is_not_null())
-                .with_columns(pl.col("_col").str.split("::").list.get(1).alias(S.STAGE_RAW),
+                .with_columns(pl.col("_col").replace_strict(stage_of_col, return_dtype=pl.String).alias(S.STAGE_RAW),
+                              pl.col("_col").replace_strict(pipeline_of_col, default=None, return_dtype=pl.String)
+                              .alias(S.PIPELINE),
                               pl.col("_line").alias(S.SOURCE_LINE), pl.lit(rf.table.file).alias(S.SOURCE_FILE)))
-        events = finish_events(long, process)
+        events = finish_events(long, process, deals)
     else:
         events = S.empty(S.STAGE_EVENTS)
     deals = fill_closed_at(deals, events, process)
@@ -105,6 +111,7 @@ def load_hubspot(path: Path, *, process: Process, roster: Roster, date_style: st
 SYNC_FILES = {
     "deals": ("deal", "deal_data", "deals"),
     "stages": ("deal_pipeline_stage", "deal_pipeline_stage_data"),
+    "pipelines": ("deal_pipeline", "deal_pipeline_data"),
     "history": ("deal_stage", "deal_stage_data"),
     "owners": ("owner", "owner_data", "owners"),
     "owner_teams": ("owner_team", "owner_team_data"),
@@ -114,6 +121,7 @@ SYNC_DEALS = (
     ColumnSpec(S.DEAL_ID, ("deal_id",), "id", required=True),
     ColumnSpec(S.DEAL_NAME, ("property_dealname",)),
     ColumnSpec("_stage_id", ("deal_pipeline_stage_id", "property_dealstage")),
+    ColumnSpec("_pipeline_id", ("deal_pipeline_id", "property_pipeline")),
     ColumnSpec(S.OWNER_ID, ("owner_id", "property_hubspot_owner_id"), "id"),
     ColumnSpec(S.AMOUNT, ("property_amount",), "amount"),
     ColumnSpec(S.CURRENCY, ("property_deal_currency_code",)),
@@ -126,6 +134,11 @@ SYNC_STAGES = (
     ColumnSpec("_label", ("label",), required=True),
     ColumnSpec("_closed_won", ("closed_won",), "bool"),
     ColumnSpec("_is_closed", ("is_closed",), "bool"),
+    ColumnSpec("_deleted", ("_fivetran_deleted",), "bool"),
+)
+SYNC_PIPELINES = (
+    ColumnSpec("_pipeline_id", ("pipeline_id",), "id", required=True),
+    ColumnSpec("_pipeline_label", ("label",), required=True),
     ColumnSpec("_deleted", ("_fivetran_deleted",), "bool"),
 )
 SYNC_HISTORY = (
@@ -178,6 +191,18 @@ def load_hubspot_sync(folder: Path, *, process: Process, roster: Roster) -> Data
         f = f.with_columns(pl.coalesce("_label", "_stage_id").alias(S.STAGE_RAW))
     elif "_stage_id" in f.columns:
         f = f.with_columns(pl.col("_stage_id").alias(S.STAGE_RAW))
+    pipelines = side("pipelines", SYNC_PIPELINES)
+    if "_pipeline_id" in f.columns:
+        # The pipeline's label where the pipeline table has it, else its id.
+        if pipelines is not None:
+            p = pipelines.frame
+            p = p.filter(~pl.col("_deleted").fill_null(False)) if "_deleted" in p.columns else p
+            f = f.join(p.select("_pipeline_id", "_pipeline_label").unique("_pipeline_id", keep="first"),
+                       on="_pipeline_id", how="left")
+        else:
+            f = f.with_columns(pl.lit(None, pl.String).alias("_pipeline_label"))
+        f = f.with_columns(pl.coalesce("_pipeline_label", "_pipeline_id").alias(S.PIPELINE)).drop(
+            "_pipeline_label", "_pipeline_id")
     if owners is not None:
         o = owners.frame.select(S.OWNER_ID, pl.concat_str("_first", "_last", separator=" ", ignore_nulls=True)
                                 .replace("", None).alias(S.OWNER_NAME))
@@ -201,6 +226,6 @@ def load_hubspot_sync(folder: Path, *, process: Process, roster: Roster) -> Data
             h = h.with_columns(pl.lit(None, pl.String).alias("_label"))
         h = h.with_columns(pl.coalesce("_label", "_stage_id").alias(S.STAGE_RAW), pl.col("_line").alias(S.SOURCE_LINE),
                            pl.lit(hist.table.file).alias(S.SOURCE_FILE))
-        events = finish_events(h, process)
+        events = finish_events(h, process, deals)
     deals = fill_closed_at(deals, events, process)
     return assemble(SOURCE_SYNC, [deals_rf], deals, events, others, process, roster, has_history=hist is not None)

@@ -42,7 +42,7 @@ DEALS = (
     ColumnSpec(S.OWNER_NAME, ("Deal - Owner", "Owner"), required=True),
     ColumnSpec(S.AMOUNT, ("Deal - Value", "Value"), "amount"),
     ColumnSpec(S.CURRENCY, ("Deal - Currency of Value", "Deal - Currency", "Currency")),
-    ColumnSpec("_pipeline", ("Deal - Pipeline", "Pipeline")),
+    ColumnSpec(S.PIPELINE, ("Deal - Pipeline", "Pipeline")),
     ColumnSpec(S.STAGE_RAW, ("Deal - Stage", "Stage"), required=True),
     ColumnSpec("_status", ("Deal - Status", "Status")),
     ColumnSpec(S.CREATED_AT, ("Deal - Deal created", "Deal created", "Deal - Add time"), "datetime"),

@@ -17,7 +17,6 @@ from pathlib import Path
 import polars as pl
 
 from toolkit import schema as S
-from toolkit.model import Dataset
 from toolkit.loaders.common import (
     ColumnSpec,
     ReadFile,
@@ -33,6 +32,8 @@ from toolkit.loaders.common import (
     read_file,
     require_ids,
 )
+from toolkit.loaders.states import history_states
+from toolkit.model import Dataset
 from toolkit.process import Process
 
 SOURCE_EXPORT = "salesforce"
@@ -43,6 +44,7 @@ FILES = {
     "history": ("opportunity_history", "sf_opportunity_history_data", "sf_opportunity_history"),
     "users": ("user", "users", "sf_user_data", "sf_user"),
     "roles": ("user_role", "user_roles", "sf_user_role_data", "sf_user_role"),
+    "record_types": ("record_type", "record_types", "sf_record_type_data", "sf_record_type"),
 }
 
 OPPORTUNITY = (
@@ -60,10 +62,16 @@ OPPORTUNITY = (
     ColumnSpec("_is_deleted", ("IsDeleted",), "bool"),
     ColumnSpec("_active", ("_fivetran_active",), "bool"),
     ColumnSpec("_modified", ("LastModifiedDate", "SystemModstamp"), "datetime"),
+    # The record type selects the opportunity's sales process: one pipeline per record type.
+    ColumnSpec("_record_type_id", ("RecordTypeId",), "id"),
+    ColumnSpec(S.PIPELINE, ("RecordType.Name", "RecordTypeName", "RecordType")),
 )
 HISTORY = (
     ColumnSpec(S.DEAL_ID, ("OpportunityId", "Id"), "id", required=True),
     ColumnSpec(S.STAGE_RAW, ("StageName",), required=True),
+    ColumnSpec(S.AMOUNT, ("Amount",), "amount"),
+    ColumnSpec(S.CLOSE_DATE, ("CloseDate",), "date"),
+    ColumnSpec(S.CURRENCY, ("CurrencyIsoCode",)),
     ColumnSpec(S.ENTERED_AT, ("_fivetran_start", "CreatedDate"), "datetime", required=True),
     ColumnSpec(S.CHANGED_BY, ("CreatedById", "LastModifiedById")),
     ColumnSpec("_is_deleted", ("IsDeleted",), "bool"),
@@ -77,6 +85,11 @@ USERS = (
     ColumnSpec("_manager_id", ("ManagerId",)),
     ColumnSpec(S.ACTIVE, ("IsActive",), "bool"),
 )
+RECORD_TYPES = (
+    ColumnSpec("_record_type_id", ("Id",), "id", required=True),
+    ColumnSpec("_record_type", ("Name",), required=True),
+    ColumnSpec("_sobject", ("SobjectType",)),
+)
 ROLES = (
     ColumnSpec("_role_id", ("Id",), "id", required=True),
     ColumnSpec("_role_name", ("Name",), required=True),
@@ -88,6 +101,7 @@ REPORT = (
     ColumnSpec(S.STAGE_RAW, ("Stage",), required=True),
     ColumnSpec(S.OWNER_NAME, ("Opportunity Owner", "Owner", "Owner Name", "Owner Full Name")),
     ColumnSpec(S.TEAM_NAME, ("Owner Role", "Role", "Team")),
+    ColumnSpec(S.PIPELINE, ("Opportunity Record Type", "Record Type", "Sales Process")),
     ColumnSpec(S.MANAGER_NAME, ("Owner Manager", "Manager")),
     ColumnSpec(S.CURRENCY, ("Amount Currency", "Opportunity Currency", "Currency")),
     ColumnSpec(S.AMOUNT, ("Amount",), "amount"),
@@ -104,6 +118,8 @@ REPORT_HISTORY = (
     ColumnSpec(S.ENTERED_AT, ("Edit Date", "Last Modified", "Stage Change Date", "Last Modified Date"),
                "datetime", required=True),
     ColumnSpec(S.CHANGED_BY, ("Edited By", "Last Modified By")),
+    ColumnSpec(S.AMOUNT, ("Amount",), "amount"),
+    ColumnSpec(S.CLOSE_DATE, ("Close Date",), "date"),
 )
 
 REPORT_FILES = {
@@ -174,25 +190,52 @@ def load_salesforce(path: Path, *, process: Process, roster: Roster, date_style:
                       date_default=date_style) if "roles" in found else None
     others += [f for f in (users, roles) if f is not None]
     people = _teams_from_roles(users, roles)
+    opp.table.frame = _with_record_types(opp, found.get("record_types"), folder, date_style, others)
     frame = opp.frame.with_columns(_status(opp.frame).alias(S.STATUS),
                                    pl.col("_line").alias(S.SOURCE_LINE))
     frame = frame.join(people.select(S.OWNER_ID, S.OWNER_NAME, S.TEAM_NAME, S.MANAGER_NAME),
                        on=S.OWNER_ID, how="left") if S.OWNER_ID in frame.columns else frame
     deals = finish_deals(frame, source=SOURCE_EXPORT, file_of=opp.table.file, process=process, roster=roster)
-    events, has_history = _history(found.get("history"), folder, process, deals, date_style, others,
-                                   HISTORY, include_deleted)
+    events, states, has_history = _history(found.get("history"), folder, process, deals, date_style, others,
+                                           HISTORY, include_deleted)
     deals = fill_closed_at(deals, events, process)
     notes = [] if has_history else ["no OpportunityHistory file: checks that need stage history report 'no history'"]
     return assemble(SOURCE_EXPORT, [opp], deals, events, others, process, roster,
                     users=people.filter(pl.col(S.OWNER_ID).is_in(deals[S.OWNER_ID].implode())) if users else None,
-                    has_history=has_history, notes=notes)
+                    has_history=has_history, notes=notes, history_states=states)
+
+
+def _with_record_types(opp: ReadFile, path: Path | None, folder: Path, date_style: str | None,
+                       others: list[ReadFile]) -> pl.DataFrame:
+    """The opportunities with their pipeline: the name of their record type (RecordType.csv), else
+    the record type id itself, so that deals of different sales processes stay apart."""
+    f = opp.frame
+    if "_record_type_id" not in f.columns:
+        return f
+    names = None
+    if path is not None:
+        rt = read_file(path, "record_types", RECORD_TYPES, what="Salesforce RecordType file", base=folder,
+                       date_default=date_style)
+        others.append(rt)
+        r = rt.frame
+        if "_sobject" in r.columns:
+            r = r.filter(pl.col("_sobject").is_null() | (pl.col("_sobject") == "Opportunity"))
+        names = r.select("_record_type_id", "_record_type").unique("_record_type_id", keep="first")
+    if names is not None:
+        f = f.join(names, on="_record_type_id", how="left")
+    else:
+        f = f.with_columns(pl.lit(None, pl.String).alias("_record_type"))
+    own = pl.col(S.PIPELINE) if S.PIPELINE in f.columns else pl.lit(None, pl.String)
+    return f.with_columns(pl.coalesce(own, "_record_type", "_record_type_id").alias(S.PIPELINE)).drop(
+        "_record_type", "_record_type_id")
 
 
 def _history(path: Path | None, folder: Path, process: Process, deals: pl.DataFrame, date_style: str | None,
              others: list[ReadFile], specs: tuple[ColumnSpec, ...], include_deleted: bool = False
-             ) -> tuple[pl.DataFrame, bool]:
+             ) -> tuple[pl.DataFrame, pl.DataFrame | None, bool]:
+    """(stage events, the states every history row records, whether there is a history)."""
     if path is None:
-        return S.empty(S.STAGE_EVENTS), False
+        return S.empty(S.STAGE_EVENTS), None, False
     hist = read_file(path, "stage_events", specs, what="Salesforce history file", base=folder,
                      date_default=date_style)
     require_ids(hist)
@@ -203,9 +246,14 @@ def _history(path: Path | None, folder: Path, process: Process, deals: pl.DataFr
     drop_rows(hist.table, ~hist.frame[S.DEAL_ID].is_in(deals[S.DEAL_ID].implode()), S.DEAL_ID,
               S.Reason.UNKNOWN_DEAL, "a history row of a loaded opportunity; no such opportunity was loaded")
     others.append(hist)
-    events = finish_events(hist.frame.with_columns(pl.col("_line").alias(S.SOURCE_LINE),
-                                                   pl.lit(hist.table.file).alias(S.SOURCE_FILE)), process)
-    return events, True
+    rows = hist.frame.with_columns(pl.col("_line").alias(S.SOURCE_LINE), pl.lit(hist.table.file).alias(S.SOURCE_FILE))
+    events = finish_events(rows, process, deals)
+    # Every history row is a state (a row is written on any change of stage, amount or close
+    # date), while stage entries collapse rows of one stage.
+    states = history_states(rows.select(S.DEAL_ID, pl.col(S.ENTERED_AT).alias(S.VALID_FROM), S.STAGE_RAW,
+                                        *[c for c in (S.AMOUNT, S.CLOSE_DATE, S.CURRENCY) if c in rows.columns],
+                                        S.SOURCE_FILE, S.SOURCE_LINE), deals, process)
+    return events, states, True
 
 
 def load_salesforce_report(path: Path, *, process: Process, roster: Roster, date_style: str | None = None) -> Dataset:
@@ -227,7 +275,9 @@ def load_salesforce_report(path: Path, *, process: Process, roster: Roster, date
     frame = rep.frame.with_columns(_status(rep.frame).alias(S.STATUS), pl.col("_line").alias(S.SOURCE_LINE))
     deals = finish_deals(frame, source=SOURCE_REPORT, file_of=rep.table.file, process=process, roster=roster)
     others: list[ReadFile] = []
-    events, has_history = _history(found.get("history"), folder, process, deals, date_style, others, REPORT_HISTORY)
+    events, states, has_history = _history(found.get("history"), folder, process, deals, date_style, others,
+                                           REPORT_HISTORY)
     deals = fill_closed_at(deals, events, process)
     notes = [] if has_history else ["no opportunity history report: checks that need stage history report 'no history'"]
-    return assemble(SOURCE_REPORT, [rep], deals, events, others, process, roster, has_history=has_history, notes=notes)
+    return assemble(SOURCE_REPORT, [rep], deals, events, others, process, roster, has_history=has_history, notes=notes,
+                    history_states=states)

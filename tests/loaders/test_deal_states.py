@@ -1,0 +1,185 @@
+"""deal_states: every history row a source has, then each deal's current state; and the states of
+two exports of the same CRM. Expected rows are written out by hand or counted with plain csv."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import toolkit
+from toolkit import schema as S
+from toolkit.errors import ConfigError
+from toolkit.loaders.states import states_from_two_exports
+
+REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
+D = dt.datetime
+
+
+def _states(ds: toolkit.Dataset) -> list[tuple]:
+    return ds.deal_states.select(S.DEAL_ID, S.VALID_FROM, S.STAGE, S.AMOUNT, S.CURRENCY, S.CLOSE_DATE,
+                                 S.SOURCE_FILE, S.SOURCE_LINE).rows()
+
+
+def _salesforce(folder: Path, *, modified: bool = True) -> Path:
+    folder.mkdir()
+    mod = ",LastModifiedDate" if modified else ""
+    (folder / "Opportunity.csv").write_text(
+        f"Id,Name,StageName,Amount,CurrencyIsoCode,CloseDate,IsClosed,IsWon,CreatedDate{mod}\n"
+        f"006A,Alpha,Closed Won,150,EUR,2024-03-20,true,true,2024-01-01 09:00:00{',2024-03-20 12:00:00' if modified else ''}\n"
+        f"006B,Beta,Qualification,80,USD,2024-06-30,false,false,2024-02-01 09:00:00{',2024-02-10 08:00:00' if modified else ''}\n",
+        encoding="utf-8")
+    # 006A: created in Prospecting, amount raised, close date pushed (same stage), then won.
+    (folder / "OpportunityHistory.csv").write_text(
+        "Id,OpportunityId,CreatedDate,StageName,Amount,CloseDate\n"
+        "008a,006A,2024-01-01 09:00:00,Prospecting,100,2024-03-01\n"
+        "008b,006A,2024-01-15 10:00:00,Prospecting,150,2024-03-01\n"
+        "008c,006A,2024-02-01 11:00:00,Prospecting,150,2024-03-31\n"
+        "008d,006A,2024-03-20 12:00:00,Closed Won,150,2024-03-20\n"
+        "008e,006B,2024-02-01 09:00:00,Qualification,,2024-06-30\n", encoding="utf-8")
+    return folder
+
+
+def test_salesforce_history_keeps_every_row_and_adds_the_current_state(tmp_path: Path) -> None:
+    ds = toolkit.load(_salesforce(tmp_path / "sf"))
+    h, o = "OpportunityHistory.csv", "Opportunity.csv"
+    assert _states(ds) == [
+        ("006A", D(2024, 1, 1, 9), "Qualify", 100.0, "EUR", dt.date(2024, 3, 1), h, 2),
+        ("006A", D(2024, 1, 15, 10), "Qualify", 150.0, "EUR", dt.date(2024, 3, 1), h, 3),
+        ("006A", D(2024, 2, 1, 11), "Qualify", 150.0, "EUR", dt.date(2024, 3, 31), h, 4),
+        ("006A", D(2024, 3, 20, 12), "Closed Won", 150.0, "EUR", dt.date(2024, 3, 20), h, 5),
+        # the current state starts at LastModifiedDate; at the same time it follows the history row
+        ("006A", D(2024, 3, 20, 12), "Closed Won", 150.0, "EUR", dt.date(2024, 3, 20), o, 2),
+        # an empty Amount in a history row is an empty amount in that state (not the current 80)
+        ("006B", D(2024, 2, 1, 9), "Qualify", None, "USD", dt.date(2024, 6, 30), h, 6),
+        ("006B", D(2024, 2, 10, 8), "Qualify", 80.0, "USD", dt.date(2024, 6, 30), o, 3),
+    ]
+    # stage_events still collapse the rows of one stage: 006A entered two stages, 006B one.
+    assert ds.stage_events.select(S.DEAL_ID, S.STAGE).rows() == [("006A", "Qualify"), ("006A", "Closed Won"),
+                                                                 ("006B", "Qualify")]
+    assert ds.summary()["deal_states"] == 7
+
+
+def test_current_state_without_a_modified_time_starts_at_the_latest_time_the_export_shows(tmp_path: Path) -> None:
+    ds = toolkit.load(_salesforce(tmp_path / "sf", modified=False))
+    current = ds.deal_states.filter(pl.col(S.SOURCE_FILE) == "Opportunity.csv")
+    # 006A is closed: from its close (the won entry of the history); 006B is open: its last history row.
+    assert current.select(S.DEAL_ID, S.VALID_FROM).rows() == [("006A", D(2024, 3, 20, 12)), ("006B", D(2024, 2, 1, 9))]
+
+
+def test_a_source_without_history_has_one_state_per_deal(tmp_path: Path) -> None:
+    (tmp_path / "deals.csv").write_text("Ref,Stage,Amount,Created\nA,Qualify,10,2024-01-02\nB,Propose,,2024-01-03\n",
+                                        encoding="utf-8")
+    (tmp_path / "mapping.yaml").write_text(
+        "files: {deals: deals.csv}\ncolumns:\n  deals: {deal_id: Ref, stage_raw: Stage, amount: Amount, "
+        "created_at: Created}\ncurrency: EUR\n", encoding="utf-8")
+    ds = toolkit.load(tmp_path)
+    assert _states(ds) == [("A", D(2024, 1, 2), "Qualify", 10.0, "EUR", None, "deals.csv", 2),
+                           ("B", D(2024, 1, 3), "Propose", None, "EUR", None, "deals.csv", 3)]
+
+
+def test_generic_history_with_amount_and_close_date_columns(tmp_path: Path) -> None:
+    (tmp_path / "deals.csv").write_text("Ref,Stage,Amount,Due\nA,Propose,120,2024-05-31\n", encoding="utf-8")
+    (tmp_path / "history.csv").write_text(
+        "Ref,Stage,At,Value,Due\nA,Qualify,2024-01-02 10:00,100,2024-04-30\nA,Qualify,2024-01-09 10:00,110,2024-04-30\n"
+        "A,Propose,2024-01-16 10:00,120,2024-05-31\n", encoding="utf-8")
+    (tmp_path / "mapping.yaml").write_text(
+        "files: {deals: deals.csv, stage_events: history.csv}\ncurrency: EUR\ncolumns:\n"
+        "  deals: {deal_id: Ref, stage_raw: Stage, amount: Amount, close_date: Due}\n"
+        "  stage_events: {deal_id: Ref, stage_raw: Stage, entered_at: At, amount: Value, close_date: Due}\n",
+        encoding="utf-8")
+    ds = toolkit.load(tmp_path)
+    assert _states(ds) == [
+        ("A", D(2024, 1, 2, 10), "Qualify", 100.0, "EUR", dt.date(2024, 4, 30), "history.csv", 2),
+        ("A", D(2024, 1, 9, 10), "Qualify", 110.0, "EUR", dt.date(2024, 4, 30), "history.csv", 3),
+        ("A", D(2024, 1, 16, 10), "Propose", 120.0, "EUR", dt.date(2024, 5, 31), "history.csv", 4),
+        # no modified time, no creation: the current state starts at the last history row
+        ("A", D(2024, 1, 16, 10), "Propose", 120.0, "EUR", dt.date(2024, 5, 31), "deals.csv", 2),
+    ]
+    assert ds.stage_events.height == 2
+
+
+def test_a_stage_only_history_keeps_the_current_amount_and_close_date(tmp_path: Path) -> None:
+    (tmp_path / "deals.csv").write_text("Ref,Stage,Amount\nA,Propose,50\n", encoding="utf-8")
+    (tmp_path / "history.csv").write_text("Ref,Stage,At\nA,Qualify,2024-01-02\nA,Propose,2024-01-05\n",
+                                          encoding="utf-8")
+    (tmp_path / "mapping.yaml").write_text(
+        "files: {deals: deals.csv, stage_events: history.csv}\ncolumns:\n"
+        "  deals: {deal_id: Ref, stage_raw: Stage, amount: Amount}\n"
+        "  stage_events: {deal_id: Ref, stage_raw: Stage, entered_at: At}\n", encoding="utf-8")
+    rows = _states(toolkit.load(tmp_path))
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [("A", D(2024, 1, 2), "Qualify", 50.0),
+                                                        ("A", D(2024, 1, 5), "Propose", 50.0),
+                                                        ("A", D(2024, 1, 5), "Propose", 50.0)]
+
+
+def test_states_from_two_exports(tmp_path: Path) -> None:
+    def export(name: str, rows: str) -> toolkit.Dataset:
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "deals.csv").write_text("Ref,Stage,Amount,Due\n" + rows, encoding="utf-8")
+        (folder / "mapping.yaml").write_text("files: {deals: deals.csv}\ncurrency: EUR\ncolumns:\n"
+                                             "  deals: {deal_id: Ref, stage_raw: Stage, amount: Amount, close_date: Due}\n",
+                                             encoding="utf-8")
+        return toolkit.load(folder)
+
+    before = export("w1", "A,Qualify,100,2024-03-31\nB,Propose,50,2024-04-30\n")
+    after = export("w2", "A,Propose,100,2024-04-30\nC,Qualify,10,2024-05-31\n")
+    states = states_from_two_exports(before, after, dt.date(2024, 3, 1), D(2024, 3, 8, 6))
+    end_of_day = D(2024, 3, 1, 23, 59, 59)
+    assert states.rows() == [
+        ("A", end_of_day, "Qualify", 100.0, "EUR", dt.date(2024, 3, 31), "deals.csv", 2),
+        ("A", D(2024, 3, 8, 6), "Propose", 100.0, "EUR", dt.date(2024, 4, 30), "deals.csv", 2),
+        ("B", end_of_day, "Propose", 50.0, "EUR", dt.date(2024, 4, 30), "deals.csv", 3),
+        ("C", D(2024, 3, 8, 6), "Qualify", 10.0, "EUR", dt.date(2024, 5, 31), "deals.csv", 3),
+    ]
+    assert states.columns == S.names(S.DEAL_STATES)
+    with pytest.raises(ConfigError):
+        states_from_two_exports(after, before, dt.date(2024, 3, 8), dt.date(2024, 3, 1))
+
+
+# --- the real Salesforce Data Exports ---------------------------------------------------------
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("folder, opportunities", [("sfdc-devorg-sample-elastic", "opportunity.csv"),
+                                                   ("sfdc-devorg-sample-powerbi", "Opportunity.csv")])
+def test_real_salesforce_exports_keep_every_history_row(folder: str, opportunities: str) -> None:
+    path = REALDATA / folder
+    if not path.is_dir():
+        pytest.skip(f"real CRM exports not found at {path}")
+    opps = _csv_rows(path / opportunities)
+    live = {r["Id"] for r in opps if r.get("IsDeleted", "0").lower() not in ("1", "true")}
+    history = [r for r in _csv_rows(path / "OpportunityHistory.csv")
+               if r["OpportunityId"] in live and r.get("IsDeleted", "0").lower() not in ("1", "true")]
+    ds = toolkit.load(path)
+    # one state per live history row, plus one current state per opportunity
+    assert ds.deal_states.height == len(history) + len(live)
+    per_deal: dict[str, int] = {}
+    for r in history:
+        per_deal[r["OpportunityId"]] = per_deal.get(r["OpportunityId"], 0) + 1
+    got = dict(ds.deal_states.group_by(S.DEAL_ID).len().rows())
+    assert got == {d: per_deal.get(d, 0) + 1 for d in live}
+    # the amounts of the history rows are kept, row by row
+    want_amounts = sorted(float(r["Amount"]) for r in history if r["Amount"])
+    got_amounts = sorted(ds.deal_states.filter(pl.col(S.SOURCE_FILE) == "OpportunityHistory.csv")[S.AMOUNT]
+                         .drop_nulls().to_list())
+    assert got_amounts == want_amounts
+
+
+@pytest.mark.realdata
+def test_real_salesforce_export_counts() -> None:
+    """The figures of the two dev-org exports, as counted by the test above, written down."""
+    for folder, states, events in (("sfdc-devorg-sample-elastic", 93, 31), ("sfdc-devorg-sample-powerbi", 84, 48)):
+        path = REALDATA / folder
+        if not path.is_dir():
+            pytest.skip(f"real CRM exports not found at {path}")
+        ds = toolkit.load(path)
+        assert (ds.deal_states.height, ds.stage_events.height) == (states, events), folder

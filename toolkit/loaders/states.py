@@ -1,0 +1,124 @@
+"""deal_states: each deal's known states over time, from a source's history rows, from the deals
+file itself, or from two exports of the same CRM.
+
+A state row says: from ``valid_from`` on, the deal was in ``stage`` with ``amount`` (``currency``)
+and ``close_date``, until its next state row. The deal's state at a time t is its latest row with
+``valid_from <= t``; rows of one deal with the same ``valid_from`` are in the order they were
+written (the history file's lines, then the deals file), which is the frame's order.
+
+Where the rows come from:
+
+- **history rows**: every row a source's history has, not only stage changes (Salesforce
+  OpportunityHistory rows carry stage, amount and close date; Pipedrive's deal flow is replayed
+  change by change; a generic history maps what it has). A field the history does not record takes
+  the deal's current value: the history says nothing about it changing, and an empty value would
+  read as a change to nothing.
+- **the current state** of every deal, from the deals file. Its ``valid_from`` is the deal's last
+  modification where the export has it (Salesforce ``LastModifiedDate``, HubSpot ``Last Modified
+  Date``, Pipedrive ``Update time``): the current values certainly hold from then to the export,
+  and a deal not modified since before a window did not change in it. Where the export has no
+  such time, the latest moment the export itself shows for the deal: its close (closed deals),
+  else its last history row or its creation. Never the time the toolkit reads the file: every deal
+  would then seem to have changed (or closed) in the week of the load.
+- **two exports** (:func:`states_from_two_exports`): each export's deals at that export's time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from toolkit import schema as S
+from toolkit.errors import ConfigError
+from toolkit.loaders import labels
+from toolkit.loaders.common import MODIFIED
+from toolkit.model import Dataset
+from toolkit.process import Process
+
+_RANK = "_rank"  # history rows (0) before the deals file's row (1) at the same valid_from
+_FIELDS = (S.STAGE, S.AMOUNT, S.CURRENCY, S.CLOSE_DATE)
+
+
+def history_states(rows: pl.DataFrame, deals: pl.DataFrame, process: Process | None = None) -> pl.DataFrame:
+    """State rows from history rows that have ``deal_id``, ``valid_from``, ``source_file``,
+    ``source_line`` and any of ``stage`` (mapped) or ``stage_raw`` (mapped here by the deal's
+    pipeline, with ``process``), ``amount``, ``currency``, ``close_date``; the fields a history
+    lacks take the deal's current value. Rows of unknown deals are not states."""
+    if rows.is_empty():
+        return _empty_ranked()
+    current = deals.select(S.DEAL_ID, pl.col(S.PIPELINE).alias("_deal_pipeline"),
+                           *[pl.col(c).alias(f"_now_{c}") for c in _FIELDS])
+    f = rows.join(current, on=S.DEAL_ID, how="inner")
+    if S.STAGE not in f.columns and S.STAGE_RAW in f.columns and process is not None:
+        pipeline = (pl.coalesce(labels.fold_label(pl.col(S.PIPELINE)), "_deal_pipeline")
+                    if S.PIPELINE in f.columns else pl.col("_deal_pipeline"))
+        f = f.with_columns(labels.stage_of(process, pl.col(S.STAGE_RAW), pipeline).alias(S.STAGE))
+    rows = f
+    return f.select(
+        pl.col(S.DEAL_ID).cast(pl.String), pl.col(S.VALID_FROM).cast(S.DATETIME),
+        *[(pl.col(c) if c in rows.columns else pl.col(f"_now_{c}")).cast(dtype).alias(c)
+          for c, dtype in ((S.STAGE, pl.String), (S.AMOUNT, pl.Float64), (S.CURRENCY, pl.String),
+                           (S.CLOSE_DATE, pl.Date))],
+        pl.col(S.SOURCE_FILE).cast(pl.String), pl.col(S.SOURCE_LINE).cast(pl.Int64), pl.lit(0).alias(_RANK))
+
+
+def states_from_events(events: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFrame:
+    """States from a stage-only history (canonical stage_events): one per stage entry."""
+    return history_states(events.select(S.DEAL_ID, pl.col(S.ENTERED_AT).alias(S.VALID_FROM), S.STAGE,
+                                        S.SOURCE_FILE, S.SOURCE_LINE), deals)
+
+
+def current_states(deals: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
+    """Each deal's current state (see the module docstring for its ``valid_from``)."""
+    last = history.group_by(S.DEAL_ID).agg(pl.col(S.VALID_FROM).max().alias("_last_history"))
+    f = deals.join(last, on=S.DEAL_ID, how="left")
+    modified = pl.col(MODIFIED).cast(S.DATETIME) if MODIFIED in f.columns else pl.lit(None, S.DATETIME)
+    closed = pl.when(pl.col(S.STATUS).is_in(["won", "lost"])).then(pl.col(S.CLOSED_AT)).otherwise(None)
+    seen = pl.max_horizontal(pl.col("_last_history"), pl.col(S.CREATED_AT))
+    return f.select(S.DEAL_ID, pl.coalesce(modified, closed, seen).cast(S.DATETIME).alias(S.VALID_FROM),
+                    *_FIELDS, S.SOURCE_FILE, S.SOURCE_LINE, pl.lit(1).alias(_RANK))
+
+
+def deal_states(history: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFrame:
+    """The deal_states table: the history's states and every deal's current state, in order."""
+    return _finish(pl.concat([history, current_states(deals, history)], how="vertical"))
+
+
+def states_from_two_exports(previous: Dataset, current: Dataset, previous_as_of: dt.date | dt.datetime,
+                            current_as_of: dt.date | dt.datetime) -> pl.DataFrame:
+    """deal_states from two exports of the same CRM (``--previous``): each export's deals as they
+    were at that export's time (a date means the end of that day, 23:59:59). A deal only in the
+    later export has no earlier state; a deal only in the earlier one keeps its last state."""
+    before, after = _as_datetime(previous_as_of), _as_datetime(current_as_of)
+    if before >= after:
+        raise ConfigError("the previous export to be older than the current one",
+                          f"previous as of {before}, current as of {after}", "swap the two, or check --previous")
+    if previous.source != current.source:
+        raise ConfigError("two exports of the same CRM", f"{previous.source!r} and {current.source!r}",
+                          "pass an earlier export of the same source as --previous")
+
+    def at(data: Dataset, when: dt.datetime, rank: int) -> pl.DataFrame:
+        return data.deals.select(S.DEAL_ID, pl.lit(when, S.DATETIME).alias(S.VALID_FROM), *_FIELDS,
+                                 S.SOURCE_FILE, S.SOURCE_LINE, pl.lit(rank).alias(_RANK))
+
+    return _finish(pl.concat([at(previous, before, 0), at(current, after, 1)], how="vertical"))
+
+
+def _as_datetime(value: dt.date | dt.datetime) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.combine(value, dt.time(23, 59, 59))
+
+
+def _empty_ranked() -> pl.DataFrame:
+    return S.empty(S.DEAL_STATES).with_columns(pl.lit(0).alias(_RANK))
+
+
+def _finish(frame: pl.DataFrame) -> pl.DataFrame:
+    return (frame.with_columns(pl.col(_RANK).cast(pl.Int32))
+            .sort([S.DEAL_ID, S.VALID_FROM, _RANK, S.SOURCE_LINE], nulls_last=True, maintain_order=True)
+            .select([pl.col(c.name).cast(c.dtype) for c in S.DEAL_STATES]))
+
+
+__all__ = ["current_states", "deal_states", "history_states", "states_from_events", "states_from_two_exports"]
