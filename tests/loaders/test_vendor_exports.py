@@ -302,3 +302,26 @@ def test_no_header_name_means_two_fields_in_one_language() -> None:
             assert not hs.known or hs.confidence in ("H", "M", "L"), (vendor, hs.code)
             assert hs.fields or hs.confidence == "not found", (vendor, hs.code)
             assert hs.sources, (vendor, hs.code)
+
+
+def test_portuguese_pipedrive_workbook_with_date_cells(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([f"Negócio - {h}" for h in ("ID", "Título", "Proprietário", "Valor", "Funil", "Etapa", "Status",
+                                          "Negócio criado em", "Ganho em")])
+    ws.append([501, "Escola Azul", "Ana Lima", 1500.5, "Escolas", "Negociação", "Ganho",
+               dt.datetime(2024, 2, 10, 14, 30), dt.datetime(2024, 3, 12, 10, 0)])
+    ws.append([502, "Loja Mar", "Bruno Reis", None, "Varejo", "Qualificado", "Aberto",
+               dt.datetime(2024, 1, 5, 8, 15), None])
+    path = tmp_path / "deals-7428260-2353.xlsx"
+    wb.save(path)
+    ds = load(path)
+    assert ds.source == "pipedrive"
+    rows = ds.deals.select(S.DEAL_ID, S.STATUS, S.AMOUNT, S.CREATED_AT, S.CLOSED_AT).sort(S.DEAL_ID).rows()
+    assert [(r[0], r[1], r[2], str(r[3]), None if r[4] is None else str(r[4])) for r in rows] == [
+        ("501", "won", 1500.5, "2024-02-10 14:30:00", "2024-03-12 10:00:00"),
+        ("502", "open", None, "2024-01-05 08:15:00", None)]
+    assert any("Portuguese headers" in n for n in ds.notes)
