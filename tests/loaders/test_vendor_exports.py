@@ -154,6 +154,7 @@ def test_portuguese_pipedrive_export_loads_without_a_mapping_and_says_so(tmp_pat
         ("101", "Escola Azul", "Ana Lima", "Proposta enviada", "open", 1500.0, "BRL", "2024-04-30"),
         ("102", "Clínica Sol", "Bruno Reis", "Negociação", "won", 2300.5, "BRL", "2024-03-12"),
         ("103", "Loja Mar", "Bruno Reis", "Qualificado", "lost", None, "BRL", "2024-02-01")]
+    assert ds.deals.sort(S.DEAL_ID)[S.PIPELINE].to_list() == ["Escolas", "Escolas", "Varejo"]
     # Columns the toolkit does not map keep an English name.
     assert ds.deals.sort(S.DEAL_ID).select("creator", "probability", "organization").rows() == [
         ("Ana Lima", "80", "Escola Azul Ltda"), ("Ana Lima", None, "Clínica Sol"), ("Bruno Reis", "10", None)]
@@ -290,10 +291,14 @@ def test_the_mapping_examples_read_the_exports_they_describe(tmp_path: Path) -> 
 
 
 def test_no_header_name_means_two_fields_in_one_language() -> None:
+    from toolkit.loaders import hubspot, pipedrive
     from toolkit.loaders.common import snake
     from toolkit.loaders.headers import header_sets
-    for vendor in ("pipedrive", "hubspot"):
+    for vendor, specs in (("pipedrive", pipedrive.DEALS), ("hubspot", hubspot.DEALS)):
+        fields = {s.field for s in specs}
         for hs in header_sets(vendor):
+            # Every localised field is one the loader reads (a renamed field would be lost silently).
+            assert set(hs.fields) <= fields, (vendor, hs.code, set(hs.fields) - fields)
             seen: dict[str, str] = {}
             for key in (*hs.fields, *hs.extras):
                 for n in hs.names(key):
