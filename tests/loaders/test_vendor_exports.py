@@ -258,8 +258,13 @@ def test_unknown_language_pipedrive_export_names_the_vendor_and_the_mapping_exam
            "(known: en, pt-BR, de, fr, es)" in text
     assert "examples/mappings/pipedrive_deals.yaml" in text
     # Named as Pipedrive's, it says the same.
-    with pytest.raises(SchemaError, match=r"looks like a Pipedrive deals export .*pipedrive_deals\.yaml"):
+    with pytest.raises(SchemaError) as named:
         load(path, source="pipedrive")
+    text = str(named.value)
+    assert text.startswith("expected a Pipedrive deals header (in English: ['Deal - ID', 'Deal - Owner', "
+                           "'Deal - Stage'], or one of its known languages); found first line ")
+    assert "looks like a Pipedrive deals export" in text and "pipedrive_deals.yaml" in text
+    assert "Affaire" not in text and "Negócio" not in text
 
 
 def test_unknown_language_hubspot_export_names_the_vendor_and_the_mapping_example(tmp_path: Path) -> None:

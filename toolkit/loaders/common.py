@@ -411,8 +411,11 @@ def read_file(path: Path, role: str, specs: Sequence[ColumnSpec], *, what: str, 
     except SchemaError as exc:
         if vendor is None:
             raise
-        from toolkit.loaders.headers import unknown_language_hint
-        raise SchemaError(exc.expected, exc.found, unknown_language_hint(vendor)) from exc
+        from toolkit.loaders.headers import VENDOR_NAMES, unknown_language_hint
+        # Name the vendor's own (English) headers, not the mix of every language searched.
+        own = [n for s in specs if s.required for n in s.names[:1]]
+        raise SchemaError(f"a {VENDOR_NAMES[vendor]} deals header (in English: {own}, or one of its known "
+                          "languages)", exc.found, unknown_language_hint(vendor)) from exc
     header_set = None
     if vendor is not None:
         from toolkit.loaders.headers import choose, localized
