@@ -21,6 +21,7 @@ stages: {Engaging: Discover}   # raw stage labels -> the process's stage names
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,6 +84,14 @@ def load_mapping(path: str | Path) -> Mapping:
     p = Path(path)
     if not p.is_file():
         raise ConfigError("a mapping YAML file", f"no file at {p}", "pass --mapping PATH to an existing file")
+    try:
+        return _parse_mapping(p)
+    except RecursionError:
+        raise ConfigError("a mapping file of a few levels", f"{p} nested too deeply to read",
+                          "a mapping has files, columns and a few settings; see examples/mappings") from None
+
+
+def _parse_mapping(p: Path) -> Mapping:
     top = compose_yaml(p.read_text(encoding="utf-8"), str(p), "a mapping").mapping(
         {"source", "files", "columns", "encoding", "delimiter", "decimal", "date_style", "date_format",
          "currency", "sheet", "null_tokens", "status", "stages"})
@@ -128,12 +137,31 @@ def load_mapping(path: str | Path) -> Mapping:
             status_column = sm["column"].text()
     stages = {k: v.text() for k, v in top["stages"].mapping_any().items()} if "stages" in top else {}
     return Mapping(
-        folder=p.parent, files=files, columns=columns, encoding=top["encoding"].text() if "encoding" in top else None,
-        delimiter=top["delimiter"].node.value if "delimiter" in top else None, decimal=decimal, date_style=style,
+        folder=p.parent, files=files, columns=columns, encoding=_encoding(top["encoding"]) if "encoding" in top else None,
+        delimiter=_delimiter(top["delimiter"]) if "delimiter" in top else None, decimal=decimal, date_style=style,
         date_formats=top["date_format"].texts() if "date_format" in top else (),
         currency=top["currency"].text() if "currency" in top else None,
         sheet=top["sheet"].text() if "sheet" in top else None, null_tokens=nulls, status=status,
         status_column=status_column, stages=stages, source=str(p))
+
+
+def _delimiter(node: YamlNode) -> str:
+    """One character that is not a letter, digit, quote or line end (a tab: "\\t")."""
+    value = node.node.value if node.is_scalar() else None
+    if not isinstance(value, str) or len(value) != 1 or value.isalnum() or value in ('"', "\n", "\r"):
+        raise node.fail("a delimiter of one character, e.g. ';', ',', '|' or \"\\t\"")
+    return value
+
+
+def _encoding(node: YamlNode) -> str:
+    """An encoding Python knows (cp1252, utf-8, latin-1, utf-16, ...)."""
+    name = node.text()
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise node.fail("an encoding name such as utf-8, cp1252, latin-1 or utf-16",
+                        f"{name!r} is not one; check the spelling") from None
+    return name
 
 
 def _texts_allow_empty(node: YamlNode) -> tuple[str, ...]:

@@ -9,7 +9,6 @@ full-width letters; they are one label. The raw text stays where the canonical t
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Mapping
 
 import polars as pl
 
@@ -47,40 +46,23 @@ def pipeline_name(col: pl.Expr) -> pl.Expr:
     return fold_label(col).fill_null(pl.lit(S.DEFAULT_PIPELINE))
 
 
-def _pipelines(process: Process) -> Mapping[str, Process]:
-    # A process file may define one process per pipeline; the single-process form has none.
-    subs = getattr(process, "pipelines", None)
-    return subs if isinstance(subs, Mapping) else {}
-
-
-def per_pipeline(process: Process, pipeline: pl.Expr, build: Callable[[Process], pl.Expr]) -> pl.Expr:
-    """``build(p)`` for each row's own pipeline process ``p`` (the process itself where the
-    pipeline has none of its own). Pipeline names compare folded and case-insensitively."""
-    expr = build(process)
-    key = pipeline.str.to_lowercase()
-    for name, sub in _pipelines(process).items():
-        expr = pl.when(key == fold_text(name).casefold()).then(build(sub)).otherwise(expr)
-    return expr
-
-
 def stage_of(process: Process, raw: pl.Expr, pipeline: pl.Expr) -> pl.Expr:
     """The process stage of raw CRM labels, judged by each row's pipeline; null where unknown."""
-    folded = fold_label(raw)
-    return per_pipeline(process, pipeline, lambda p: p.stage_expr(folded))
+    return process.stage_expr(raw, pipeline)
 
 
 def won_name(process: Process, pipeline: pl.Expr) -> pl.Expr:
-    return per_pipeline(process, pipeline, lambda p: pl.lit(p.won.name))
+    return process.outcome_expr("won", pipeline)
 
 
 def lost_name(process: Process, pipeline: pl.Expr) -> pl.Expr:
-    return per_pipeline(process, pipeline, lambda p: pl.lit(p.lost.name))
+    return process.outcome_expr("lost", pipeline)
 
 
 def status_of(process: Process, stage: pl.Expr, pipeline: pl.Expr) -> pl.Expr:
     """open / won / lost of mapped stages, by each row's pipeline process."""
-    return per_pipeline(process, pipeline, lambda p: p.status_of_stage(stage))
+    return process.status_of_stage(stage, pipeline)
 
 
 __all__ = ["DEACTIVATED", "fold_label", "fold_text", "lost_name", "owner_deactivated", "owner_name",
-           "per_pipeline", "pipeline_name", "stage_of", "status_of", "won_name"]
+           "pipeline_name", "stage_of", "status_of", "won_name"]

@@ -3,13 +3,13 @@ where it is exported beside it, the stage history as the deal-flow API returns i
 
 Won and lost are statuses in Pipedrive, not stages: ``Deal - Stage`` of a won deal is the last open
 stage it was in. The export itself carries only ``Deal - Last stage change``; full history comes
-from ``GET /v1/deals/{id}/flow`` saved as JSON lines (``deal-flow.jsonl``): ``dealChange`` items
-whose ``field_key`` is ``stage_id`` (moves) or ``status`` (won, lost, reopened).
+from ``GET /v1/deals/{id}/flow`` saved as JSON lines (``deal-flow.jsonl``), read in
+:mod:`toolkit.loaders.pipedrive_flow`: stage moves, status changes (won, lost, reopened), and the
+value, expected close date, currency and pipeline changes that make the deals' states over time.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import polars as pl
@@ -26,12 +26,12 @@ from toolkit.loaders.common import (
     export_file,
     fill_closed_at,
     finish_deals,
-    finish_events,
     read_file,
     require_ids,
     snake,
 )
-from toolkit.loaders.reading import RawTable, escape_raw, file_sha256
+from toolkit.loaders.pipedrive_flow import flow_events, flow_states, read_flow
+from toolkit.loaders.reading import RawTable
 from toolkit.process import Process
 
 SOURCE = "pipedrive"
@@ -103,81 +103,19 @@ def load_pipedrive(path: Path, *, process: Process, roster: Roster, date_style: 
     deals = finish_deals(frame, source=SOURCE, file_of=rf.table.file, process=process, roster=roster)
     flow = next((folder / n for n in FLOW_NAMES if (folder / n).is_file()), None)
     tables: list[RawTable] = []
+    states = None
     if flow is not None:
-        events, flow_table = _flow_events(flow, folder, frame, process, rf.table.file)
-        tables.append(flow_table)
+        read = read_flow(flow, folder, deals)
+        tables.append(read.table)
+        events = flow_events(read, deals, process, rf.table.file)
+        expected = (dict(frame.select(S.DEAL_ID, "_expected_close").iter_rows()) if "_expected_close" in frame.columns
+                    else {})
+        states = flow_states(read, deals, expected, process, rf.table.file)
     else:
         events = S.empty(S.STAGE_EVENTS)
     deals = fill_closed_at(deals, events, process)
     notes = [] if flow else ["a Pipedrive export has no stage history (only 'Last stage change'); save the deal "
                              "flow as deal-flow.jsonl beside it for history checks"]
     extra = [ReadFile(t, "stage_events", {}, {"date_style": "iso", "decimal": ""}) for t in tables]
-    return assemble(SOURCE, [rf], deals, events, extra, process, roster, has_history=flow is not None, notes=notes)
-
-
-def _flow_events(path: Path, folder: Path, deals: pl.DataFrame, process: Process,
-                 deals_file: str) -> tuple[pl.DataFrame, RawTable]:
-    """Stage entries from a deal-flow JSON-lines file; every line is an entry, a skip or a reject."""
-    data = path.read_bytes()
-    name = str(path.relative_to(folder))
-    lines = data.decode("utf-8", "backslashreplace").splitlines()
-    table = RawTable(file=name, sha256=file_sha256(data), frame=pl.DataFrame(), header=[], lines_in=len(lines),
-                     encoding="utf-8", delimiter="", header_line=0)
-    rows: list[dict[str, object]] = []
-    known = set(deals[S.DEAL_ID].to_list())
-    for i, text in enumerate(lines, start=1):
-        if not text.strip():
-            table.skipped["blank"] += 1
-            continue
-        try:
-            item = json.loads(text)
-            d = item["data"]
-            key = d["field_key"]
-            deal = str(d["item_id"])
-            at = d["log_time"]
-        except (ValueError, KeyError, TypeError) as exc:
-            table.reject(i, i, None, escape_raw(text), S.Reason.MALFORMED_RECORD,
-                         f"expected a dealChange object with data.item_id, field_key, log_time; found {exc!r}")
-            continue
-        if key not in ("stage_id", "status"):
-            table.skipped["other_change"] += 1
-            continue
-        if deal not in known:
-            table.reject(i, i, "item_id", deal, S.Reason.UNKNOWN_DEAL, "a change of a loaded deal; no such deal")
-            continue
-        extra = d.get("additional_data") or {}
-        rows.append({S.DEAL_ID: deal, "_key": key, "_old": extra.get("old_value_formatted", d.get("old_value")),
-                     "_new": extra.get("new_value_formatted", d.get("new_value")), "_at": at,
-                     S.CHANGED_BY: None if d.get("user_id") is None else str(d.get("user_id")), "_line": i,
-                     "_end_line": i})
-    f = pl.DataFrame(rows, schema={S.DEAL_ID: pl.String, "_key": pl.String, "_old": pl.String, "_new": pl.String,
-                                   "_at": pl.String, S.CHANGED_BY: pl.String, "_line": pl.Int64, "_end_line": pl.Int64})
-    f = f.with_columns(pl.col("_at").str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False).alias(S.ENTERED_AT))
-    bad = f[S.ENTERED_AT].is_null()
-    for row in f.filter(bad).iter_rows(named=True):
-        table.reject(row["_line"], row["_line"], "log_time", str(row["_at"]), S.Reason.INVALID_DATE,
-                     "expected log_time as YYYY-MM-DD HH:MM:SS")
-    f = f.filter(~bad)
-    table.frame = f
-    # The stage a deal is in after a status change back to open is the last open stage entered.
-    status_stage = {"won": process.won.name, "lost": process.lost.name}
-    moves = f.with_columns(
-        pl.when(pl.col("_key") == "stage_id").then(pl.col("_new"))
-        .when(pl.col("_new").str.to_lowercase().is_in(list(status_stage))).then(
-            pl.col("_new").str.to_lowercase().replace_strict(status_stage, default=None))
-        .otherwise(None).alias(S.STAGE_RAW))
-    last_open = (pl.when(pl.col("_key") == "stage_id").then(pl.col("_new")).otherwise(None)
-                 .forward_fill().over(S.DEAL_ID, order_by=[S.ENTERED_AT, "_line"]))
-    moves = moves.with_columns(pl.when(pl.col(S.STAGE_RAW).is_null() & (pl.col("_new").str.to_lowercase() == "open"))
-                               .then(last_open).otherwise(pl.col(S.STAGE_RAW)).alias(S.STAGE_RAW))
-    first = (f.filter(pl.col("_key") == "stage_id").sort(S.ENTERED_AT, "_line")
-             .group_by(S.DEAL_ID).agg(pl.col("_old").first().alias("_first")))
-    created = (deals.select(S.DEAL_ID, S.CREATED_AT, pl.col(S.STAGE_RAW).alias("_current"), "_line")
-               .join(first, on=S.DEAL_ID, how="left")
-               .select(S.DEAL_ID, pl.coalesce("_first", "_current").alias(S.STAGE_RAW),
-                       pl.col(S.CREATED_AT).alias(S.ENTERED_AT), pl.lit(None, pl.String).alias(S.CHANGED_BY),
-                       pl.col("_line").alias(S.SOURCE_LINE), pl.lit(deals_file).alias(S.SOURCE_FILE)))
-    created = created.filter(pl.col(S.ENTERED_AT).is_not_null())
-    flow_rows = moves.select(S.DEAL_ID, S.STAGE_RAW, S.ENTERED_AT, S.CHANGED_BY, pl.col("_line").alias(S.SOURCE_LINE),
-                             pl.lit(name).alias(S.SOURCE_FILE))
-    return finish_events(pl.concat([created, flow_rows]), process), table
+    return assemble(SOURCE, [rf], deals, events, extra, process, roster, has_history=flow is not None, notes=notes,
+                    history_states=states)
