@@ -171,13 +171,13 @@ def load(path: str | Path, *, source: str | None = None, mapping: str | Path | N
         detection = Detection(source, "source given", LAYOUT_NAMES[source])
     else:
         detection = detect_source(p)
-    log.info("source %s (%s)", detection.source, detection.reason)
+    what = f"{detection.layout}; " if detection.layout else ""
+    log.info("source %s (%s%s)", detection.source, what, detection.reason)
     folder = p if p.is_dir() else p.parent
     roster_path = Path(roster) if roster is not None else next(
         (folder / n for n in ROSTER_NAMES if (folder / n).is_file()), None)
     rost, roster_file = (read_roster(roster_path, folder) if roster_path is not None else (Roster.empty(), None))
     ds = _dispatch(detection.source, p, mapping, proc, rost, date_style, include_deleted)
-    what = f"{detection.layout}; " if detection.layout else ""
     ds.notes.insert(0, f"source: {detection.source} ({what}{detection.reason})")
     if roster_file is not None:
         _add_file(ds, roster_file)
