@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from toolkit.errors import ConfigError
-from toolkit.yaml_nodes import YamlNode, compose_yaml
+from toolkit.yaml_nodes import YamlNode, compose_yaml, read_yaml_text
 
 DEFAULT_PROCESS = "default_process.yaml"
 
@@ -319,4 +319,4 @@ def load_process(path: str | Path | None = None) -> Process:
     p = Path(path)
     if not p.is_file():
         raise ConfigError("a process YAML file", f"no file at {p}", "pass --process PATH to an existing file")
-    return parse_process(p.read_text(encoding="utf-8"), str(p))
+    return parse_process(read_yaml_text(p), str(p))

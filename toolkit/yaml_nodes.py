@@ -3,6 +3,9 @@ file) names the key path and the line of the bad value."""
 
 from __future__ import annotations
 
+import codecs
+from pathlib import Path
+
 import yaml
 
 from toolkit.errors import ConfigError
@@ -75,6 +78,20 @@ class YamlNode:
         if isinstance(self.node, yaml.ScalarNode):
             return (self.text(),)
         return tuple(n.text() for n in self.sequence())
+
+
+def read_yaml_text(path: Path) -> str:
+    """The text of a YAML file: UTF-8 (a BOM allowed) or UTF-16 with its BOM, as YAML requires.
+    Another encoding is a ConfigError naming the line of the first byte that does not decode."""
+    data = path.read_bytes()
+    encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"a YAML file in {'UTF-16' if encoding == 'utf-16' else 'UTF-8'}",
+                          f"byte {data[exc.start]:#04x} at line {line} of {path} that is not",
+                          "save the file as UTF-8 (most editors: Save with encoding)") from None
 
 
 def compose_yaml(text: str, source: str, what: str) -> YamlNode:

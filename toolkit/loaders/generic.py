@@ -46,7 +46,7 @@ from toolkit.loaders.common import (
 )
 from toolkit.loaders.states import history_states
 from toolkit.process import Process
-from toolkit.yaml_nodes import YamlNode, compose_yaml
+from toolkit.yaml_nodes import YamlNode, compose_yaml, read_yaml_text
 
 SOURCE = "generic"
 
@@ -92,7 +92,7 @@ def load_mapping(path: str | Path) -> Mapping:
 
 
 def _parse_mapping(p: Path) -> Mapping:
-    top = compose_yaml(p.read_text(encoding="utf-8"), str(p), "a mapping").mapping(
+    top = compose_yaml(read_yaml_text(p), str(p), "a mapping").mapping(
         {"source", "files", "columns", "encoding", "delimiter", "decimal", "date_style", "date_format",
          "currency", "sheet", "null_tokens", "status", "stages"})
     if "files" not in top or "columns" not in top:
