@@ -1,128 +1,39 @@
-"""What every source loader shares: picking and renaming columns, the canonical tables, team
-names, the roster, de-duplication, and the ledger that accounts for every input line."""
+"""What every source loader shares: the canonical tables, team names, the roster,
+de-duplication, and the ledger that accounts for every input line. Reading one file and naming
+its columns is :mod:`toolkit.loaders.columns` (re-exported here)."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import polars as pl
 
 from toolkit import schema as S
-from toolkit.errors import InputFileError, LedgerError, SchemaError
+from toolkit.errors import LedgerError, SchemaError
 from toolkit.loaders import labels
-from toolkit.loaders.reading import ROW_END_LINE, ROW_LINE, RawTable, escape_raw, ledger_counts
+from toolkit.loaders.columns import (
+    ColumnSpec,
+    ReadFile,
+    pick_columns,
+    read_file,
+    snake,
+    user_header,
+)
+from toolkit.loaders.reading import (
+    ROW_END_LINE,
+    ROW_LINE,
+    RawTable,
+    escape_raw,
+    ledger_counts,
+)
+from toolkit.loaders.sniff import first_line_fields
 from toolkit.model import Dataset, team_id
 from toolkit.process import Process
 
-if TYPE_CHECKING:
-    from toolkit.loaders.headers import HeaderSet
-
-# --- names -------------------------------------------------------------------------------------
-
-# An acronym's plural ("IDs", "URLs") is one word, not "I_Ds".
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])(?![A-Z]s\b)")
-
-
-def snake(name: str) -> str:
-    """A column name as snake_case: ``StageName`` -> ``stage_name``, ``Decision_Maker__c`` ->
-    ``decision_maker``, ``Next Step`` -> ``next_step``. Letters outside ASCII are kept."""
-    n = unicodedata.normalize("NFKC", name).strip().replace("\ufeff", "")
-    n = re.sub(r"__c$", "", n)
-    n = _CAMEL.sub("_", n)
-    n = re.sub(r"[^\w]+", "_", n.casefold())
-    return re.sub(r"_+", "_", n).strip("_")
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    """How a source names one canonical field: accepted header names (compared as snake_case)."""
-
-    field: str
-    names: tuple[str, ...]
-    kind: str = "text"
-    required: bool = False
-
-
-def user_header(table: RawTable) -> list[str]:
-    """The header as the file writes it (a repeated name shown as written, not as renamed)."""
-    return [table.repeats.get(h, h) for h in table.header]
-
-
-def pick_columns(table: RawTable, specs: Sequence[ColumnSpec], *, what: str) -> dict[str, str]:
-    """Rename ``table.frame``'s columns: the first header matching each spec gets the canonical
-    name, the others their snake_case names (``extra`` columns). Returns canonical -> header.
-
-    A header written twice (HubSpot repeats its association columns) is read once: the copies of a
-    column the toolkit does not map are dropped and named in the notes; the copies of a mapped
-    column must agree on every row, else the file is refused with the rows that differ."""
-    by_snake: dict[str, str] = {}
-    for h in table.header:
-        if h in table.frame.columns and h not in table.repeats:
-            by_snake.setdefault(snake(h), h)
-    chosen: dict[str, str] = {}
-    for spec in specs:
-        for candidate in spec.names:
-            header = by_snake.get(snake(candidate))
-            if header is not None and header not in chosen.values():
-                chosen[spec.field] = header
-                break
-        else:
-            if spec.required:
-                names = " or ".join(repr(n) for n in spec.names[:4])
-                # Helper fields (a leading _) are the toolkit's own: name only the user's columns.
-                wanted = f"a column {names}" if spec.field.startswith("_") else f"a column for {spec.field} ({names})"
-                raise SchemaError(
-                    f"{wanted} in the {what}",
-                    f"the header {user_header(table)[:12]} in {table.file} (line {table.header_line})",
-                    "check that the export includes this column, or pass a mapping file")
-    _settle_repeats(table, chosen)
-    rename: dict[str, str] = {h: f for f, h in chosen.items()}
-    taken = set(rename.values()) | {ROW_LINE, ROW_END_LINE}
-    for h in table.frame.columns:
-        if h in rename or h in (ROW_LINE, ROW_END_LINE):
-            continue
-        new = snake(h) or "column"
-        while new in taken:
-            new += "_x"
-        rename[h] = new
-        taken.add(new)
-    table.frame = table.frame.rename(rename)
-    return chosen
-
-
-def _settle_repeats(table: RawTable, chosen: Mapping[str, str]) -> None:
-    """Drop the later copies of repeated columns, after checking that mapped ones agree."""
-    copies: dict[str, list[str]] = {}
-    for copy, first in table.repeats.items():
-        if copy in table.frame.columns and first in table.frame.columns:
-            copies.setdefault(first, []).append(copy)
-    field_of = {h: f for f, h in chosen.items()}
-    position = {h: i + 1 for i, h in enumerate(table.header)}
-    for first, cs in copies.items():
-        where = ", ".join(str(position[c]) for c in [first, *cs])
-        if first in field_of:
-            for c in cs:
-                differ = table.frame.filter(~pl.col(first).eq_missing(pl.col(c)))
-                if differ.height:
-                    field = field_of[first]
-                    read_as = "" if field.startswith("_") else f", read as {field}"
-                    raise SchemaError(
-                        f"the copies of the column {first!r} (columns {where}{read_as}) to agree on every row",
-                        f"{differ.height} row(s) of {table.file} where they differ, on line(s) "
-                        f"{differ[ROW_LINE].head(10).to_list()}",
-                        "keep one copy of the column in the export, or correct those rows")
-            table.notes.append(f"column {first!r} appears {len(cs) + 1} times (columns {where}) with the same "
-                               "values; it is read once")
-        else:
-            table.notes.append(f"column {first!r} appears {len(cs) + 1} times (columns {where}); the first is "
-                               "kept, the other copies are not read")
-    table.frame = table.frame.drop([c for cs in copies.values() for c in cs])
-
+# Loaders import these from here; they live in toolkit.loaders.columns and toolkit.loaders.sniff.
+__all__ = ["ColumnSpec", "ReadFile", "first_line_fields", "pick_columns", "read_file", "snake", "user_header"]
 
 # --- teams -------------------------------------------------------------------------------------
 
@@ -353,89 +264,6 @@ def build_reps(deals: pl.DataFrame, roster: Roster, users: pl.DataFrame | None =
 
 
 
-@dataclass
-class ReadFile:
-    """A file read, its columns picked and typed: what a source loader works from."""
-
-    table: RawTable
-    role: str
-    columns: dict[str, str]
-    fmt: dict[str, str]
-    #: The vendor's header language the file was read in (None: English, or not a vendor file).
-    header_set: HeaderSet | None = None
-
-    @property
-    def frame(self) -> pl.DataFrame:
-        return self.table.frame
-
-
-def read_file(path: Path, role: str, specs: Sequence[ColumnSpec], *, what: str, base: Path | None = None,
-              date_default: str | None = None, date_style: str | None = None, decimal: str | None = None,
-              encoding: str | None = None,
-              delimiter: str | None = None, date_formats: Sequence[str] = (),
-              null_tokens: Mapping[str, Sequence[str]] | None = None, sheet: str | None = None,
-              required_any: int = 2,
-              dynamic: Callable[[list[str]], Sequence[ColumnSpec]] | None = None,
-              vendor: str | None = None) -> ReadFile:
-    """Read, pick and type one input file of a source.
-
-    ``vendor`` (pipedrive, hubspot) also reads the vendor's headers in the other languages it
-    exports in; the language found is said in the file's notes and returned as ``header_set``."""
-    from toolkit.loaders.reading import read_delimited
-    from toolkit.loaders.values import cast_columns
-
-    from toolkit.loaders.sniff import binary_file_kind
-
-    display = str(path.relative_to(base)) if base and path.is_relative_to(base) else str(path)
-    kind = binary_file_kind(path)
-    if kind is not None:
-        raise InputFileError(f"a CSV or Excel file for the {what}", f"{display} is {kind}",
-                             "export the data again as CSV or .xlsx")
-    expected = [n for s in specs for n in s.names]
-    if vendor is not None:
-        from toolkit.loaders.headers import all_names
-        expected += all_names(vendor)
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            from toolkit.loaders.excel import read_xlsx
-            date_cols = [n for s in specs if s.kind in ("date", "datetime") for n in s.names]
-            if vendor is not None:
-                from toolkit.loaders.headers import known_sets, localized
-                date_cols += [n for hs in known_sets(vendor) for s in localized(specs, hs)
-                              if s.kind in ("date", "datetime") for n in s.names]
-            table = read_xlsx(path, display_name=display, sheet=sheet, expected=expected,
-                              date_columns=date_cols, required_any=required_any)
-        else:
-            table = read_delimited(path, display_name=display, encoding=encoding, delimiter=delimiter,
-                                   expected=expected, required_any=required_any)
-    except SchemaError as exc:
-        if vendor is None:
-            raise
-        from toolkit.loaders.headers import VENDOR_NAMES, unknown_language_hint
-        # Name the vendor's own (English) headers, not the mix of every language searched.
-        own = [n for s in specs if s.required for n in s.names[:1]]
-        raise SchemaError(f"a {VENDOR_NAMES[vendor]} deals header (in English: {own}, or one of its known "
-                          "languages)", exc.found, unknown_language_hint(vendor)) from exc
-    header_set = None
-    if vendor is not None:
-        from toolkit.loaders.headers import choose, localized
-        header_set = choose(vendor, specs, [h for h in table.header if h not in table.repeats])
-        if header_set is not None:
-            specs = localized(specs, header_set)
-            table.notes.append(header_set.note)
-    if dynamic is not None:
-        specs = [*specs, *dynamic([h for h in table.header if h not in table.repeats])]
-    columns = pick_columns(table, specs, what=what)
-    kinds = {s.field: s.kind for s in specs if s.field in columns}
-    nulls = {k: v for k, v in (null_tokens or {}).items()}
-    typed, fmt = cast_columns(table, kinds, date_default=date_default, date_style=date_style,  # type: ignore[arg-type]
-                              decimal=decimal,
-                              date_formats=date_formats, null_tokens=nulls)
-    table.frame = typed
-    table.release()
-    return ReadFile(table, role, columns, {"date_style": fmt.date_style, "decimal": fmt.decimal or ""}, header_set)
-
-
 def require_ids(rf: ReadFile, column: str = S.DEAL_ID) -> None:
     """Rows without an id cannot be a deal: reject them."""
     if column in rf.frame.columns:
@@ -461,30 +289,6 @@ def read_roster(path: Path, base: Path | None = None) -> tuple[Roster, ReadFile]
                           f"the header {first_line_fields(path)[:12]} in {path.name}",
                           f"write the first line of {path.name} as: {ROSTER_HEADER}") from exc
     return roster_from_frame(rf.frame, str(rf.table.file)), rf
-
-
-def first_line_fields(path: Path) -> list[str]:
-    """The fields of a file's first non-blank line (its header, as the user wrote it)."""
-    import csv
-
-    from toolkit.loaders.reading import decide_encoding, detect_delimiter, normalise_newlines
-
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        import openpyxl
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            for row in wb.worksheets[0].iter_rows(max_row=30, values_only=True):
-                if any(v is not None and str(v).strip() for v in row):
-                    return [str(v) if v is not None else "" for v in row]
-            return []
-        finally:
-            wb.close()
-    with path.open("rb") as fh:
-        head = fh.read(65536)
-    enc, data, _bad, _note = decide_encoding(head, None)
-    text = normalise_newlines(data).decode("utf-8" if enc in ("utf-16", "utf-8-sig") else enc, "replace")
-    line = next((ln for ln in text.split("\n") if ln.strip()), "")
-    return next(csv.reader([line], delimiter=detect_delimiter(text)), [])
 
 
 def roster_from_frame(frame: pl.DataFrame, file: str | None) -> Roster:

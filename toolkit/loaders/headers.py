@@ -16,7 +16,7 @@ from importlib import resources
 
 import yaml
 
-from toolkit.loaders.common import ColumnSpec, snake
+from toolkit.loaders.columns import ColumnSpec, snake
 
 VENDORS = ("pipedrive", "hubspot")
 VENDOR_NAMES = {"pipedrive": "Pipedrive", "hubspot": "HubSpot"}

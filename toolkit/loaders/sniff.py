@@ -3,6 +3,7 @@ name, a PDF, an image) is named as such instead of being decoded and printed as 
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 # Leading bytes of the binary formats an export folder is likely to hold by mistake.
@@ -49,3 +50,29 @@ def binary_file_kind(path: Path) -> str | None:
         return None
     with path.open("rb") as fh:
         return binary_kind(fh.read(4096))
+
+
+def first_line_fields(path: Path) -> list[str]:
+    """The fields of a file's first non-blank line (its header, as the user wrote it)."""
+    from toolkit.loaders.reading import (
+        decide_encoding,
+        detect_delimiter,
+        normalise_newlines,
+    )
+
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        import openpyxl
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            for row in wb.worksheets[0].iter_rows(max_row=30, values_only=True):
+                if any(v is not None and str(v).strip() for v in row):
+                    return [str(v) if v is not None else "" for v in row]
+            return []
+        finally:
+            wb.close()
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    enc, data, _bad, _note = decide_encoding(head, None)
+    text = normalise_newlines(data).decode("utf-8" if enc in ("utf-16", "utf-8-sig") else enc, "replace")
+    line = next((ln for ln in text.split("\n") if ln.strip()), "")
+    return next(csv.reader([line], delimiter=detect_delimiter(text)), [])
