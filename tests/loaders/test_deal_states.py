@@ -183,3 +183,33 @@ def test_real_salesforce_export_counts() -> None:
             pytest.skip(f"real CRM exports not found at {path}")
         ds = toolkit.load(path)
         assert (ds.deal_states.height, ds.stage_events.height) == (states, events), folder
+
+
+def test_hubspot_stage_entries_and_the_current_state_from_last_modified(tmp_path: Path) -> None:
+    (tmp_path / "hubspot-crm-exports-all-deals-2024-03-01.csv").write_text(
+        '"Record ID","Deal Name","Deal Stage","Deal owner","Amount","Close Date","Last Modified Date",'
+        '"Date entered ""Qualify (Sales Pipeline)""","Date entered ""Propose (Sales Pipeline)"""\n'
+        '"1","A","Propose","Ann","500","2024-04-30 00:00","2024-02-20 08:00","2024-01-01 10:00","2024-02-01 10:00"\n',
+        encoding="utf-8")
+    ds = toolkit.load(tmp_path)
+    name = "hubspot-crm-exports-all-deals-2024-03-01.csv"
+    # The export has no amount history: the stage entries carry the current amount and close date.
+    assert _states(ds) == [("1", D(2024, 1, 1, 10), "Qualify", 500.0, None, dt.date(2024, 4, 30), name, 2),
+                           ("1", D(2024, 2, 1, 10), "Propose", 500.0, None, dt.date(2024, 4, 30), name, 2),
+                           ("1", D(2024, 2, 20, 8), "Propose", 500.0, None, dt.date(2024, 4, 30), name, 2)]
+
+
+def test_salesforce_report_history_with_amount_and_close_date(tmp_path: Path) -> None:
+    (tmp_path / "opportunities.csv").write_text(
+        '"Opportunity ID","Opportunity Name","Stage","Opportunity Owner","Amount","Close Date"\n'
+        '"006A","Alpha","Proposal","Ann","120","3/31/2024"\n', encoding="utf-8")
+    (tmp_path / "stage_history.csv").write_text(
+        '"Opportunity ID","To Stage","Edit Date","Amount","Close Date"\n'
+        '"006A","Prospecting","1/5/2024","100","2/29/2024"\n"006A","Proposal","2/1/2024","120","3/31/2024"\n',
+        encoding="utf-8")
+    ds = toolkit.load(tmp_path, source="salesforce_report")
+    h, o = "stage_history.csv", "opportunities.csv"
+    assert _states(ds) == [("006A", D(2024, 1, 5), "Qualify", 100.0, None, dt.date(2024, 2, 29), h, 2),
+                           ("006A", D(2024, 2, 1), "Propose", 120.0, None, dt.date(2024, 3, 31), h, 3),
+                           # no modified time in a report: the current state from the last history row
+                           ("006A", D(2024, 2, 1), "Propose", 120.0, None, dt.date(2024, 3, 31), o, 2)]

@@ -13,14 +13,15 @@ import toolkit
 from toolkit import schema as S
 from toolkit.loaders import labels
 
-HUBSPOT = "\n".join([
-    '"Record ID","Deal Name","Pipeline","Deal Stage","Deal owner","HubSpot Team",'
-    '"Date entered ""Qualify (Sales Pipeline)""","Date entered ""Closed Lost  (Sales  Pipeline)"""',
+LINES = (
+    ('"Record ID","Deal Name","Pipeline","Deal Stage","Deal owner","HubSpot Team",'
+     '"Date entered ""Qualify (Sales Pipeline)""","Date entered ""Closed Lost  (Sales  Pipeline)"""'),
     '"1","A","Sales Pipeline","Closed Lost ","Ann Lee","EMEA ","2024-01-01 10:00","2024-02-01 10:00"',
-    '"2","B","Sales  Pipeline","\uff31\uff55\uff41\uff4c\uff49\uff46\uff59","Ann  Lee (Deactivated User)","EMEA",'
-    '"2024-01-02 10:00",""',
+    ('"2","B","Sales  Pipeline","\uff31\uff55\uff41\uff4c\uff49\uff46\uff59","Ann  Lee (Deactivated User)","EMEA",'
+     '"2024-01-02 10:00",""'),
     '"3","C","Sales\u00a0Pipeline","Closed  Lost","Bob Stone","emea","2024-01-03 10:00",""',
-]) + "\n"
+)
+HUBSPOT = "\n".join(LINES) + "\n"
 
 
 @pytest.fixture
