@@ -3,6 +3,11 @@ the same run, reported as ratios. Not part of the test run.
 
     .venv/bin/python benchmarks/bench.py                   # 1,000,000 deals, everything
     .venv/bin/python benchmarks/bench.py --deals 100000 --only load,metrics
+    .venv/bin/python benchmarks/bench.py --deals 100000,1000000 --only load   # growth too
+
+The load is compared with the bare polars all-strings read and with DuckDB's read_csv filling a
+rejects table, on the same files, and again with one stray quote and one invalid byte in the
+history file.
 
 Each measurement runs in its own Python process so its peak memory (max RSS) is its own. The
 data is generated once into benchmarks/data/ (git-ignored) by the toolkit's seeded generator.
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -47,22 +53,81 @@ def ensure_data(n_deals: int) -> Path:
     return folder / "salesforce_export"
 
 
-def bench_load(folder: Path) -> dict:
-    load = child(f"""
+def variant(folder: Path, kind: str) -> Path:
+    """A copy of the export whose history file has one defect in its middle line: a stray quote
+    (``kind="quote"``: text after a closing quote, which RFC 4180 forbids) or one byte that is
+    valid in no encoding the reader would choose (``kind="byte"``: 0x81, undefined in UTF-8 and
+    cp1252). The other files are symlinks to the clean ones."""
+    out = folder.parent / f"{folder.name}_{kind}"
+    hist = out / "OpportunityHistory.csv"
+    if hist.is_file():
+        return out
+    out.mkdir(exist_ok=True)
+    for f in folder.glob("*.csv"):
+        if f.name != hist.name and not (out / f.name).exists():
+            (out / f.name).symlink_to(f)
+    data = (folder / hist.name).read_bytes()
+    mid = data.index(b"\n", len(data) // 2) + 1
+    end = data.index(b"\n", mid)
+    line = data[mid:end]
+    cut = line.index(b'","') + 1  # just after the first field's closing quote
+    bad = line[:cut] + b"x" + line[cut:] if kind == "quote" else line[:3] + b"\x81" + line[3:]
+    hist.write_bytes(data[:mid] + bad + data[end:])
+    return out
+
+
+def _load_child(folder: Path) -> dict:
+    return child(f"""
         import time, toolkit
         t = time.perf_counter(); d = toolkit.load({str(folder)!r}); dt = time.perf_counter() - t
         _out = {{"seconds": dt, "deals": d.deals.height, "stage_events": d.stage_events.height,
                  "history_rows": int(d.files.filter(d.files["role"] == "stage_events")["rows"][0]),
                  "rejected": int(d.files["rejected"].sum())}}
     """)
+
+
+def bench_load(folder: Path) -> dict:
+    """toolkit.load against the bare polars all-strings read and DuckDB's typed read with a
+    rejects table, on the same four files; then toolkit.load with one defect in the history."""
+    load = _load_child(folder)
     base = child(f"""
         import time, polars as pl, pathlib
         files = sorted(pathlib.Path({str(folder)!r}).glob("*.csv"))
         t = time.perf_counter(); frames = [pl.read_csv(f, infer_schema=False) for f in files]
         _out = {{"seconds": time.perf_counter() - t, "rows": sum(f.height for f in frames)}}
     """)
-    return {"toolkit_load": load, "polars_read_csv": base,
-            "time_ratio": load["seconds"] / base["seconds"], "memory_ratio": load["peak_rss_mb"] / base["peak_rss_mb"]}
+    duck = child(f"""
+        import time, duckdb, pathlib
+        files = sorted(pathlib.Path({str(folder)!r}).glob("*.csv"))
+        con = duckdb.connect()
+        t = time.perf_counter(); rows = 0; rejects = 0
+        for i, f in enumerate(files):
+            con.execute(f"CREATE TABLE t{{i}} AS SELECT * FROM read_csv('{{f}}', store_rejects = true, "
+                        f"rejects_table = 'rej{{i}}', rejects_scan = 'scan{{i}}')")
+            rows += con.execute(f"SELECT count(*) FROM t{{i}}").fetchone()[0]
+            rejects += con.execute(f"SELECT count(*) FROM rej{{i}}").fetchone()[0]
+        _out = {{"seconds": time.perf_counter() - t, "rows": rows, "reject_errors": rejects}}
+    """)
+    out: dict = {"toolkit_load": load, "polars_read_csv": base, "duckdb_read_csv_rejects": duck,
+                 "time_vs_polars": load["seconds"] / base["seconds"],
+                 "rss_vs_polars": load["peak_rss_mb"] / base["peak_rss_mb"],
+                 "time_vs_duckdb": load["seconds"] / duck["seconds"],
+                 "rss_vs_duckdb": load["peak_rss_mb"] / duck["peak_rss_mb"]}
+    for kind in ("quote", "byte"):
+        v = _load_child(variant(folder, kind))
+        out[f"toolkit_load_one_{kind}"] = v
+        out[f"one_{kind}_time_vs_clean"] = v["seconds"] / load["seconds"]
+        out[f"one_{kind}_rss_vs_clean"] = v["peak_rss_mb"] / load["peak_rss_mb"]
+    return out
+
+
+def growth(small: dict, large: dict) -> dict:
+    """How time and memory grow from the smaller to the larger export, load against bare read."""
+    def ratio(key: str, what: str) -> float:
+        return large[key][what] / small[key][what]
+    return {"load_time_x": ratio("toolkit_load", "seconds"), "polars_time_x": ratio("polars_read_csv", "seconds"),
+            "load_rss_x": ratio("toolkit_load", "peak_rss_mb"),
+            "polars_rss_x": ratio("polars_read_csv", "peak_rss_mb")}
 
 
 def bench_metrics(folder: Path, apply_sample: int) -> dict:
@@ -153,23 +218,30 @@ def bench_validate(folder: Path) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--deals", type=int, default=1_000_000)
+    ap.add_argument("--deals", default="1000000", help="one size or several, comma-separated (e.g. 100000,1000000)")
     ap.add_argument("--only", default="load,metrics,validate")
     ap.add_argument("--apply-sample", type=int, default=20_000,
                     help="deals for the groupby/apply comparison (it is too slow for all of them)")
     args = ap.parse_args()
-    folder = ensure_data(args.deals)
-    results: dict = {"deals_requested": args.deals}
-    for name in args.only.split(","):
-        t = time.perf_counter()
-        if name == "load":
-            results["load"] = bench_load(folder)
-        elif name == "metrics":
-            results["metrics"] = bench_metrics(folder, args.apply_sample)
-        elif name == "validate":
-            results["validate"] = bench_validate(folder)
-        print(f"{name}: done in {time.perf_counter() - t:.0f} s", file=sys.stderr)
-        print(json.dumps({name: results[name]}, indent=2, default=str))
+    sizes = [int(n) for n in args.deals.split(",")]
+    loads: dict[int, dict] = {}
+    for n in sizes:
+        folder = ensure_data(n)
+        results: dict = {"deals_requested": n}
+        for name in args.only.split(","):
+            t = time.perf_counter()
+            print(f"{name} at {n:,} deals: machine load (1, 5, 15 min) {os.getloadavg()}", file=sys.stderr)
+            if name == "load":
+                results["load"] = loads[n] = bench_load(folder)
+            elif name == "metrics":
+                results["metrics"] = bench_metrics(folder, args.apply_sample)
+            elif name == "validate":
+                results["validate"] = bench_validate(folder)
+            print(f"{name}: done in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+            print(json.dumps({f"{name}_{n}": results[name]}, indent=2, default=str), flush=True)
+    if len(loads) > 1:
+        small, large = loads[min(loads)], loads[max(loads)]
+        print(json.dumps({f"growth_{min(loads)}_to_{max(loads)}": growth(small, large)}, indent=2))
 
 
 if __name__ == "__main__":

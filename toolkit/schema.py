@@ -162,6 +162,14 @@ class Reason(StrEnum):
     SUPERSEDED = "SUPERSEDED"
     UNKNOWN_DEAL = "UNKNOWN_DEAL"
     MALFORMED_RECORD = "MALFORMED_RECORD"
+    #: A quoted field closed and followed by text (RFC 4180 allows only a delimiter or a newline).
+    TEXT_AFTER_QUOTE = "TEXT_AFTER_QUOTE"
+    #: A record above the header that looks like data (as wide as the header, mostly filled).
+    ROW_ABOVE_HEADER = "ROW_ABOVE_HEADER"
+    #: A summary row (Total, Grand Total, Summe, ...) among the data rows.
+    SUMMARY_ROW = "SUMMARY_ROW"
+    #: A byte-order mark inside the file (files concatenated): removed from the values (a repair).
+    BOM_IN_DATA = "BOM_IN_DATA"
 
 
 def names(columns: tuple[Column, ...]) -> list[str]:

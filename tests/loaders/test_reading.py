@@ -25,26 +25,16 @@ from toolkit.loaders.reading import MAX_RECORD_BYTES, RAW_LIMIT, read_delimited
 
 @pytest.fixture(params=["vectorised", "csv_module"])
 def read_via(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Callable[..., reading.RawTable]:
-    """read_via(path, **kw): read_delimited through the splitter named by the param, asserting that
-    this splitter was the one used. "csv_module" forces the reference splitter on bytes the
-    vectorised one would take, so each test using this fixture checks both splitters alike."""
-    used: list[str] = []
-    original = reading._records_vectorised
-
-    def spy(data: bytes, delimiter: str):  # type: ignore[no-untyped-def]
-        if request.param == "csv_module":
-            used.append("csv_module")
-            return None
-        out = original(data, delimiter)
-        used.append("vectorised" if out is not None else "csv_module")
-        return out
-
-    monkeypatch.setattr(reading, "_records_vectorised", spy)
+    """read_via(path, **kw): read_delimited through the splitter named by the param. "vectorised"
+    is the reader as it is, and must take every record of these files on the fast path;
+    "csv_module" sends every record through the careful splitter, so each test using this fixture
+    checks both splitters alike."""
+    monkeypatch.setattr(reading, "FAST_SPLIT", request.param == "vectorised")
 
     def read(path: Path, **kw: object) -> reading.RawTable:
-        used.clear()
         table = read_delimited(path, **kw)  # type: ignore[arg-type]
-        assert (used or ["csv_module"]) == [request.param], f"expected the {request.param} splitter, used {used}"
+        if request.param == "vectorised":
+            assert table.careful_records == 0, f"{table.careful_records} record(s) left the fast path"
         check_ledger(table)
         return table
 
@@ -62,31 +52,19 @@ def rejects(table: reading.RawTable) -> list[tuple]:
     return [(r[S.LINE], r[S.END_LINE], r[S.COLUMN], r[S.RAW], r[S.REASON]) for r in table.rejects]
 
 
-def read_natural(path, **kw) -> tuple[reading.RawTable, str]:
-    """(table, splitter the reader chose by itself: "vectorised" or "csv_module")."""
-    original = reading._records_vectorised
-    chose: list[str] = []
-
-    def spy(data: bytes, delimiter: str):  # type: ignore[no-untyped-def]
-        out = original(data, delimiter)
-        chose.append("vectorised" if out is not None else "csv_module")
-        return out
-
-    reading._records_vectorised = spy  # type: ignore[assignment]
-    try:
-        table = read_delimited(path, **kw)
-    finally:
-        reading._records_vectorised = original  # type: ignore[assignment]
+def read_natural(path, **kw) -> tuple[reading.RawTable, int]:
+    """(table, how many records the reader sent to the careful splitter by itself)."""
+    table = read_delimited(path, **kw)
     check_ledger(table)
-    return table, (chose or ["csv_module"])[0]
+    return table, table.careful_records
 
 
 def both_splitters(path, monkeypatch: pytest.MonkeyPatch, **kw) -> tuple[reading.RawTable, reading.RawTable]:
-    """(vectorised read, csv-module read) of one file; asserts the reader chose the vectorised one."""
-    fast, used = read_natural(path, **kw)
-    assert used == "vectorised"
+    """(fast read, all-careful read) of one file; asserts the reader kept every record fast."""
+    fast, careful = read_natural(path, **kw)
+    assert careful == 0
     with monkeypatch.context() as m:
-        m.setattr(reading, "_records_vectorised", lambda data, delimiter: None)
+        m.setattr(reading, "FAST_SPLIT", False)
         slow = read_delimited(path, **kw)
     check_ledger(slow)
     return fast, slow
@@ -208,19 +186,19 @@ def test_case_18_unterminated_quote_on_the_last_line(write) -> None:
     assert check_ledger(t) == (2, 1, 1)
 
 
-def test_case_18_unterminated_quote_mid_file_is_one_reject_to_the_end(write) -> None:
-    # The quote swallows the rest of the file; the earlier rows stay, every swallowed line is
-    # accounted for in the one reject, and the file does not fail as a whole.
+def test_case_18_unterminated_quote_mid_file_rejects_its_line_and_reads_on(write) -> None:
+    # A quote never closed cannot tell where its field would end: the line it opens on is rejected
+    # and the lines after it are read as records of their own, so nothing is swallowed or merged.
     data = b'Id,Name,Amount\n1,a,5\n2,"broken,6\n3,c,7\n4,d,8'  # no final newline
     t = read_delimited(write("unterminated_mid.csv", data))
-    assert rows(t, "Id") == [("1", 2, 2)]
-    assert rejects(t) == [(3, 5, None, '2,"broken,6\\n3,c,7\\n4,d,8', "UNTERMINATED_QUOTE")]
-    assert (t.lines_in, check_ledger(t)) == (5, (1, 3, 1))
+    assert rows(t, "Id") == [("1", 2, 2), ("3", 4, 4), ("4", 5, 5)]
+    assert rejects(t) == [(3, 3, None, '2,"broken,6', "UNTERMINATED_QUOTE")]
+    assert (t.lines_in, check_ledger(t)) == (5, (3, 1, 1))
 
 
 def test_case_19_stray_quote_mid_field_is_literal_and_never_merges_rows(write) -> None:
-    t, used = read_natural(write("stray.csv", b'Id,Name,Amount\n1,24" monitor,5\n2,27" monitor,6\n3,c,7\n'))
-    assert used == "csv_module"
+    t, careful = read_natural(write("stray.csv", b'Id,Name,Amount\n1,24" monitor,5\n2,27" monitor,6\n3,c,7\n'))
+    assert careful == 2  # only the two records with a stray quote left the fast path
     assert rows(t, "Id", "Name", "Amount") == [
         ("1", '24" monitor', "5", 2, 2), ("2", '27" monitor', "6", 3, 3), ("3", "c", "7", 4, 4)]
     assert t.rejects == []
@@ -229,9 +207,9 @@ def test_case_19_stray_quote_mid_field_is_literal_and_never_merges_rows(write) -
 
 def test_case_19_stray_quote_rows_do_not_change_the_other_rows(write) -> None:
     clean = b'Id,Name,Amount\n1,"Acme, Inc.",5\n2,"multi\nline",6\n3,"say ""hi""",7\n4,d,8,9\n'
-    fast, fast_used = read_natural(write("clean.csv", clean))
-    slow, slow_used = read_natural(write("with_stray.csv", clean + b'5,24" monitor,10\n6,f,11\n'))
-    assert (fast_used, slow_used) == ("vectorised", "csv_module")
+    fast, fast_careful = read_natural(write("clean.csv", clean))
+    slow, slow_careful = read_natural(write("with_stray.csv", clean + b'5,24" monitor,10\n6,f,11\n'))
+    assert (fast_careful, slow_careful) == (0, 1)
     assert rows(slow, "Id", "Name")[-2:] == [("5", '24" monitor', 7, 7), ("6", "f", 8, 8)]
     assert slow.frame.head(fast.frame.height).equals(fast.frame)
     assert rejects(fast) == rejects(slow) == [(6, 6, None, "4,d,8,9", "TOO_MANY_COLUMNS")]
@@ -421,8 +399,8 @@ def _long_line_file(write, n_before: int, *, stray_quote: bool = False, quoted: 
 
 def test_case_32_three_megabyte_line_is_rejected_line_too_long(write) -> None:
     path, line = _long_line_file(write, 40)
-    t, used = read_natural(path)
-    assert used == "vectorised"
+    t, careful = read_natural(path)
+    assert careful == 0
     assert [(r[S.LINE], r[S.END_LINE], r[S.REASON]) for r in t.rejects] == [(line, line, "LINE_TOO_LONG")]
     assert t.rejects[0][S.RAW] == "L," + "x" * (RAW_LIMIT - 2)
     assert t.rejects[0][S.MESSAGE] == f"a record of {3 * 1024 * 1024 + 4:,} bytes, over the limit of {MAX_RECORD_BYTES:,}"
@@ -432,8 +410,8 @@ def test_case_32_three_megabyte_line_is_rejected_line_too_long(write) -> None:
 
 def test_case_32_three_megabyte_quoted_email_over_two_lines(write) -> None:
     path, line = _long_line_file(write, 40, quoted=True)
-    t, used = read_natural(path)
-    assert used == "vectorised"
+    t, careful = read_natural(path)
+    assert careful == 0
     assert [(r[S.LINE], r[S.END_LINE], r[S.REASON]) for r in t.rejects] == [(line, line + 1, "LINE_TOO_LONG")]
     assert len(t.rejects[0][S.RAW]) <= RAW_LIMIT
     assert rows(t, "Id")[-2:] == [("S", line + 2, line + 2), ("T", line + 3, line + 3)]

@@ -1,0 +1,248 @@
+"""Splitting a delimited file's bytes into records, fast where the bytes allow and carefully where
+they do not.
+
+The fast splitter works on the bytes with numpy, one chunk at a time: the quote state after each
+byte is a running XOR of the quotes (RFC 4180's doubled quote flips it twice), so record ends are
+the newlines outside quotes and a record's field count is one more than its delimiters outside
+quotes. The same pass finds every byte where RFC 4180 is broken: a quote opening in the middle of
+a field, text after a closing quote, a quote never closed. Only the record holding such a byte (or
+a byte that does not decode, a NUL, a byte-order mark in the middle of the file) goes to the
+careful splitter, Python's ``csv`` in strict mode, which splits that record on its own, rejects
+only its first line where its quotes are broken, and hands back to the fast splitter at the next
+line boundary. So one bad byte costs a few lines of Python, not the whole file.
+
+Fields are not cut here: the assembler in :mod:`toolkit.loaders.reading` hands runs of good fast
+records to polars' CSV reader, and takes the careful records' fields as they are.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from toolkit import schema as S
+
+#: Longer records are rejected (a pasted e-mail thread, a broken quote swallowing the file).
+MAX_RECORD_BYTES = 1 << 20
+#: Bytes scanned by numpy at a time: bounds the temporary arrays (a few times this size).
+CHUNK_BYTES = 1 << 23
+_QUOTE, _NL = 34, 10
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class Records:
+    """The records of a file, in order: byte spans, field counts, and what was wrong."""
+
+    starts: np.ndarray  # int64: offset of the record's first byte
+    ends: np.ndarray  # int64: offset just past its last byte (its newline excluded)
+    counts: np.ndarray  # int64: fields in the record
+    careful: np.ndarray  # bool: split by the careful splitter (its fields are in ``fields``)
+    fields: dict[int, list[str]] = field(default_factory=dict)
+    problems: dict[int, tuple[S.Reason, str]] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return int(self.starts.size)
+
+
+@dataclass
+class _Parts:
+    """Records as they are found, before they are joined into one :class:`Records`."""
+
+    starts: list[np.ndarray] = field(default_factory=list)
+    ends: list[np.ndarray] = field(default_factory=list)
+    counts: list[np.ndarray] = field(default_factory=list)
+    careful: list[np.ndarray] = field(default_factory=list)
+    fields: dict[int, list[str]] = field(default_factory=dict)
+    problems: dict[int, tuple[S.Reason, str]] = field(default_factory=dict)
+    n: int = 0
+
+    def add_fast(self, starts: np.ndarray, ends: np.ndarray, counts: np.ndarray) -> None:
+        self.starts.append(starts)
+        self.ends.append(ends)
+        self.counts.append(counts)
+        self.careful.append(np.zeros(starts.size, dtype=bool))
+        self.n += starts.size
+
+    def add_careful(self, start: int, end: int, fields: list[str] | None,
+                    problem: tuple[S.Reason, str] | None) -> None:
+        self.starts.append(np.array([start], dtype=np.int64))
+        self.ends.append(np.array([end], dtype=np.int64))
+        self.counts.append(np.array([len(fields) if fields is not None else 0], dtype=np.int64))
+        self.careful.append(np.ones(1, dtype=bool))
+        if fields is not None:
+            self.fields[self.n] = fields
+        if problem is not None:
+            self.problems[self.n] = problem
+        self.n += 1
+
+    def join(self) -> Records:
+        def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+            return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+        return Records(cat(self.starts, np.int64), cat(self.ends, np.int64), cat(self.counts, np.int64),
+                       cat(self.careful, bool), self.fields, self.problems)
+
+
+def _positions(data: bytes, needle: bytes, start: int = 0) -> list[int]:
+    out = []
+    at = data.find(needle, start)
+    while at >= 0:
+        out.append(at)
+        at = data.find(needle, at + 1)
+    return out
+
+
+def fast_scan(arr: np.ndarray, s: int, e: int, delim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """Split ``arr[s:e]`` (``s`` a record start outside quotes, ``e`` a line boundary).
+
+    Returns (record starts, record ends, field counts, first byte breaking RFC 4180 or -1, where
+    the complete records end). Records from the one holding the broken byte on are not returned.
+    Works on the positions of quotes, newlines and delimiters: a position is inside quotes when an
+    odd number of quotes precede it."""
+    a = arr[s:e]
+    quotes = np.flatnonzero(a == _QUOTE)
+    newlines = np.flatnonzero(a == _NL)
+    delims = np.flatnonzero(a == delim)
+    violation = -1
+    if quotes.size:
+        opening = np.zeros(quotes.size, dtype=bool)
+        opening[0::2] = True
+        prev = np.where(quotes > 0, a[np.maximum(quotes - 1, 0)], _NL)
+        nxt = np.where(quotes + 1 < a.size, a[np.minimum(quotes + 1, a.size - 1)], _NL)
+        # A quote that opens must start a field (or be the second of a doubled pair); one that
+        # closes must end the field (or be the first of a doubled pair).
+        bad = np.where(opening, (prev != delim) & (prev != _NL) & (prev != _QUOTE),
+                       (nxt != delim) & (nxt != _NL) & (nxt != _QUOTE))
+        if bad.any():
+            violation = s + int(quotes[int(bad.argmax())])
+        ends = newlines[(np.searchsorted(quotes, newlines) & 1) == 0]
+        delims = delims[(np.searchsorted(quotes, delims) & 1) == 0]
+        open_at_end = bool(quotes.size & 1)
+    else:
+        ends, open_at_end = newlines, False
+    if e == arr.size and e > s and a[-1] != _NL:
+        if open_at_end:  # the last record's quote is never closed
+            if violation < 0:
+                violation = s + (int(ends[-1]) + 1 if ends.size else 0)
+        else:
+            ends = np.concatenate((ends, [e - s]))
+    if violation >= 0:
+        ends = ends[ends < violation - s]
+    complete = s + int(ends[-1]) + 1 if ends.size else s
+    complete = min(complete, e)
+    starts = np.empty(ends.size, dtype=np.int64)
+    if ends.size:
+        starts[0] = 0
+        starts[1:] = ends[:-1] + 1
+    counts = np.bincount(np.searchsorted(ends, delims), minlength=ends.size + 1)[: ends.size] + 1
+    return starts + s, ends.astype(np.int64) + s, counts.astype(np.int64), violation, complete
+
+
+def allow_long_fields() -> None:
+    # csv refuses fields over 128 KiB with an error that would fail the whole file; records over
+    # MAX_RECORD_BYTES are rejected by length instead, each on its own line.
+    if csv.field_size_limit() < 1 << 31:
+        csv.field_size_limit((1 << 31) - 1)
+
+
+class _TooLong(Exception):
+    pass
+
+
+def careful_record(data: bytes, pos: int, delimiter: str, encoding: str,
+                   bad: Sequence[int]) -> tuple[int, int, list[str] | None, tuple[S.Reason, str] | None, int]:
+    """One record from ``pos`` with Python's csv in strict mode: (start, end, fields or None,
+    problem, where the next record starts). Where the quotes are broken only the first line is
+    rejected, so the next line is read as a record of its own and two rows never merge."""
+    n = len(data)
+    first_end = data.find(b"\n", pos)
+    first_end = n if first_end < 0 else first_end
+    if first_end - pos > MAX_RECORD_BYTES:
+        return pos, first_end, None, (S.Reason.LINE_TOO_LONG, f"a record of {first_end - pos:,} bytes, over "
+                                                              f"the limit of {MAX_RECORD_BYTES:,}"), first_end + 1
+    consumed = [pos]
+
+    def lines() -> Iterator[str]:
+        at = pos
+        while at < n:
+            stop = data.find(b"\n", at)
+            stop = n if stop < 0 else stop
+            if stop - pos > MAX_RECORD_BYTES:
+                raise _TooLong
+            consumed[0] = stop
+            yield data[at:stop].decode(encoding, "replace") + "\n"
+            at = stop + 1
+
+    reader = csv.reader(lines(), delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
+    problem: tuple[S.Reason, str] | None = None
+    try:
+        fields: list[str] | None = next(reader)
+        end = consumed[0]
+    except (_TooLong, csv.Error) as exc:
+        fields, end = None, first_end
+        if isinstance(exc, _TooLong) or "unexpected end of data" in str(exc):
+            problem = (S.Reason.UNTERMINATED_QUOTE, "a quote opened on this line is not closed within "
+                                                    f"{MAX_RECORD_BYTES:,} bytes or before the end of the file")
+        else:
+            problem = (S.Reason.TEXT_AFTER_QUOTE, "text after the closing quote of a field (RFC 4180 allows "
+                                                  "only a delimiter or the end of the line there)")
+    except StopIteration:
+        fields, end = [], first_end
+    if problem is None:
+        i = int(np.searchsorted(np.asarray(bad, dtype=np.int64), pos)) if len(bad) else 0
+        if i < len(bad) and bad[i] < end:
+            fields, problem = None, (S.Reason.INVALID_ENCODING,
+                                     f"bytes that are not valid {encoding}; the record is kept out rather than guessed")
+    return pos, end, fields, problem, end + 1
+
+
+def split_records(data: bytes, delimiter: str, encoding: str, bad_offsets: Sequence[int], *,
+                  fast: bool = True) -> Records:
+    """Every record of ``data`` (newlines already LF). ``fast=False`` sends every record through the
+    careful splitter (the reference the tests compare the fast one with)."""
+    allow_long_fields()
+    arr = np.frombuffer(data, dtype=np.uint8)
+    n = arr.size
+    delim = ord(delimiter)
+    # Bytes the fast splitter must not take: undecodable, NUL, byte-order marks past the start.
+    special = sorted(set(bad_offsets) | set(_positions(data, b"\x00")) | set(_positions(data, _BOM, 1)))
+    bad = sorted(bad_offsets)
+    parts = _Parts()
+    pos, k = 0, 0
+    while pos < n:
+        if not fast:
+            start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
+            parts.add_careful(start, end, fields, problem)
+            continue
+        e = min(n, pos + CHUNK_BYTES)
+        if e < n:
+            cut = data.rfind(b"\n", pos, e)
+            e = cut + 1 if cut >= 0 else (data.find(b"\n", e) + 1 or n)
+        starts, ends, counts, violation, complete = fast_scan(arr, pos, e, delim)
+        while k < len(special) and special[k] < pos:
+            k += 1
+        if k < len(special) and special[k] < e and (violation < 0 or special[k] < violation):
+            violation = special[k]
+        if violation >= 0:
+            keep = ends < violation
+            starts, ends, counts = starts[keep], ends[keep], counts[keep]
+            complete = int(ends[-1]) + 1 if ends.size else pos
+        parts.add_fast(starts, ends, counts)
+        pos = complete
+        if violation >= 0:
+            # The careful splitter takes the record holding the broken byte and the records after
+            # it up to that byte's line, then hands back to the fast splitter.
+            line_end = data.find(b"\n", violation)
+            until = n if line_end < 0 else line_end
+            while pos < n and pos <= until:
+                start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
+                parts.add_careful(start, end, fields, problem)
+        elif not starts.size:
+            # No record ends in this chunk: a quoted field longer than the chunk, too long for data.
+            start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
+            parts.add_careful(start, end, fields, problem)
+    return parts.join()
