@@ -217,12 +217,16 @@ def finish_events(frame: pl.DataFrame, process: Process, deals: pl.DataFrame | N
         f = f.with_columns(pl.coalesce(own, "_deal_pipeline", pl.lit(S.DEFAULT_PIPELINE)).alias(S.PIPELINE))
     else:
         f = f.with_columns(labels.pipeline_name(pl.col(S.PIPELINE)).alias(S.PIPELINE))
-    f = f.with_columns(pl.coalesce(pl.col(S.STAGE), labels.stage_of(process, pl.col(S.STAGE_RAW), pl.col(S.PIPELINE)))
-                       .alias(S.STAGE))
+    # Millions of history rows hold a handful of (label, pipeline) pairs: map each pair once.
+    pairs = f.select(S.STAGE_RAW, S.PIPELINE).unique().with_columns(
+        labels.stage_of(process, pl.col(S.STAGE_RAW), pl.col(S.PIPELINE)).alias("_mapped"),
+        labels.fold_label(pl.col(S.STAGE_RAW)).str.to_lowercase().alias("_label_lower"))
+    f = f.join(pairs, on=[S.STAGE_RAW, S.PIPELINE], how="left", nulls_equal=True, maintain_order="left")
+    f = f.with_columns(pl.coalesce(pl.col(S.STAGE), "_mapped").alias(S.STAGE))
     f = f.sort([S.DEAL_ID, S.ENTERED_AT, S.SOURCE_LINE], nulls_last=True)
     # A history row is written on any change (amount, close date): only a change of stage is a
     # stage entry, so consecutive rows of one stage (in one pipeline) collapse into the first.
-    label = pl.coalesce(S.STAGE, labels.fold_label(pl.col(S.STAGE_RAW)).str.to_lowercase())
+    label = pl.coalesce(S.STAGE, "_label_lower")
     same = ((label == label.shift(1)) & (pl.col(S.DEAL_ID) == pl.col(S.DEAL_ID).shift(1))
             & (pl.col(S.PIPELINE) == pl.col(S.PIPELINE).shift(1)))
     f = f.filter(~same.fill_null(False))

@@ -372,9 +372,14 @@ def _looks_like_data(fields: list[str], ncols: int) -> bool:
 def _finish_frame(frame: pl.DataFrame, header: list[str], lines: Sequence[int] | np.ndarray,
                   end_lines: Sequence[int] | np.ndarray) -> pl.DataFrame:
     frame = frame.rename({f"c{i}": h for i, h in enumerate(header)})
-    frame = frame.with_columns(
-        pl.col(h).str.strip_chars().replace("", None) for h in header
-    ).with_columns(pl.Series(ROW_LINE, lines, dtype=pl.Int64),
+    # Values are stripped and empty ones made null; a column costs a copy only where it has such
+    # values, which one pass over all columns tells.
+    if frame.height:
+        probe = frame.select(pl.col(h).str.contains(r"^\s|\s$|^$").any().alias(str(i))
+                             for i, h in enumerate(header)).row(0)
+        frame = frame.with_columns(pl.col(h).str.strip_chars().replace("", None)
+                                   for h, need in zip(header, probe, strict=True) if need)
+    frame = frame.with_columns(pl.Series(ROW_LINE, lines, dtype=pl.Int64),
                    pl.Series(ROW_END_LINE, end_lines, dtype=pl.Int64))
     # A trailing delimiter on every line makes an unnamed, empty last column: not data.
     drop = [h for h in header if h.startswith("unnamed_") and frame[h].null_count() == frame.height]
@@ -550,7 +555,7 @@ def _fast_rows(a: _Assembly, run: np.ndarray, ncols: int, width_msg: str) -> tup
     schema = {f"c{k}": pl.String for k in range(width)}
     s, e = int(r.starts[run[0]]), int(r.ends[run[-1]])
     opts = {"has_header": False, "separator": t.delimiter, "quote_char": '"', "schema": schema,
-            "truncate_ragged_lines": True, "empty_string_is_null": False, "missing_columns": "insert"}
+            "truncate_ragged_lines": True, "missing_columns": "insert"}
     if a.enc != "utf-8":
         frame = pl.read_csv(a.data[s:e].decode(a.enc).encode("utf-8"), **opts)  # type: ignore[arg-type]
     elif e - s < _COPY_LIMIT:
@@ -563,7 +568,7 @@ def _fast_rows(a: _Assembly, run: np.ndarray, ncols: int, width_msg: str) -> tup
     keep = np.arange(run.size, dtype=np.int64)
     if width > ncols:
         extra = [f"c{k}" for k in range(ncols, width)]
-        filled = frame.select(pl.any_horizontal(pl.col(c).str.strip_chars() != "" for c in extra)).to_series()
+        filled = frame.select(pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in extra)).to_series()
         filled = filled.fill_null(False).to_numpy()
         for i in run[filled].tolist():
             a.reject(i, S.Reason.TOO_MANY_COLUMNS, width_msg.format(ncols, t.header_line, int(r.counts[i])))

@@ -101,29 +101,30 @@ def fast_scan(arr: np.ndarray, s: int, e: int, delim: int) -> tuple[np.ndarray, 
 
     Returns (record starts, record ends, field counts, first byte breaking RFC 4180 or -1, where
     the complete records end). Records from the one holding the broken byte on are not returned.
-    Works on the positions of quotes, newlines and delimiters: a position is inside quotes when an
-    odd number of quotes precede it."""
+    Works on the positions of the special bytes (quote, newline, delimiter) only: one is inside
+    quotes when an odd number of quotes precede it."""
     a = arr[s:e]
-    quotes = np.flatnonzero(a == _QUOTE)
-    newlines = np.flatnonzero(a == _NL)
-    delims = np.flatnonzero(a == delim)
+    pos = np.flatnonzero((a == _QUOTE) | (a == _NL) | (a == delim))
+    kind = a[pos]
+    is_quote = kind == _QUOTE
+    inside = (np.cumsum(is_quote, dtype=np.int32) & 1).astype(bool)  # after this byte
     violation = -1
-    if quotes.size:
-        opening = np.zeros(quotes.size, dtype=bool)
-        opening[0::2] = True
-        prev = np.where(quotes > 0, a[np.maximum(quotes - 1, 0)], _NL)
-        nxt = np.where(quotes + 1 < a.size, a[np.minimum(quotes + 1, a.size - 1)], _NL)
+    open_at_end = bool(inside[-1]) if inside.size else False
+    if is_quote.any():
         # A quote that opens must start a field (or be the second of a doubled pair); one that
-        # closes must end the field (or be the first of a doubled pair).
-        bad = np.where(opening, (prev != delim) & (prev != _NL) & (prev != _QUOTE),
-                       (nxt != delim) & (nxt != _NL) & (nxt != _QUOTE))
+        # closes must end the field (or be the first of a doubled pair): the byte before or
+        # after it is then another special byte, or the edge of the chunk.
+        prev_special = np.ones(pos.size, dtype=bool)
+        prev_special[1:] = pos[:-1] == pos[1:] - 1
+        prev_special[pos == 0] = True
+        next_special = np.ones(pos.size, dtype=bool)
+        next_special[:-1] = pos[1:] == pos[:-1] + 1
+        next_special[pos == a.size - 1] = True
+        bad = is_quote & np.where(inside, ~prev_special, ~next_special)
         if bad.any():
-            violation = s + int(quotes[int(bad.argmax())])
-        ends = newlines[(np.searchsorted(quotes, newlines) & 1) == 0]
-        delims = delims[(np.searchsorted(quotes, delims) & 1) == 0]
-        open_at_end = bool(quotes.size & 1)
-    else:
-        ends, open_at_end = newlines, False
+            violation = s + int(pos[int(bad.argmax())])
+    is_end = (kind == _NL) & ~inside
+    ends = pos[is_end]
     if e == arr.size and e > s and a[-1] != _NL:
         if open_at_end:  # the last record's quote is never closed
             if violation < 0:
@@ -132,13 +133,14 @@ def fast_scan(arr: np.ndarray, s: int, e: int, delim: int) -> tuple[np.ndarray, 
             ends = np.concatenate((ends, [e - s]))
     if violation >= 0:
         ends = ends[ends < violation - s]
-    complete = s + int(ends[-1]) + 1 if ends.size else s
-    complete = min(complete, e)
+    complete = min(s + int(ends[-1]) + 1, e) if ends.size else s
     starts = np.empty(ends.size, dtype=np.int64)
     if ends.size:
         starts[0] = 0
         starts[1:] = ends[:-1] + 1
-    counts = np.bincount(np.searchsorted(ends, delims), minlength=ends.size + 1)[: ends.size] + 1
+    # The record of a delimiter outside quotes is the number of record ends before it.
+    record_of = np.cumsum(is_end, dtype=np.int64)[(kind == delim) & ~inside]
+    counts = np.bincount(record_of, minlength=ends.size + 1)[: ends.size] + 1
     return starts + s, ends.astype(np.int64) + s, counts.astype(np.int64), violation, complete
 
 

@@ -53,14 +53,15 @@ def parse_datetimes(values: pl.Series, style: str, explicit: Sequence[str] = ())
     format costs one pass. A four-digit-year format never takes a two-digit year."""
     text = values.cast(pl.String).str.strip_chars()
     n = text.len()
-    result = pl.Series(values.name, [None] * n, dtype=S.DATETIME)
-    todo = pl.DataFrame({"i": pl.int_range(n, eager=True), "v": text}).filter(pl.col("v").is_not_null())
     candidates = list(explicit) or _formats(style)
-    if not explicit and todo.height > 2000:
+    filled = text.drop_nulls()
+    if not explicit and filled.len() > 2000:
         # Try first the formats that fit a sample: a file mostly uses one, so one pass does.
-        probe = todo["v"].gather_every(max(1, todo.height // 500))
+        probe = filled.gather_every(max(1, filled.len() // 500))
         hits = {f: int(probe.str.to_datetime(f, strict=False, time_unit="us").is_not_null().sum()) for f in candidates}
         candidates.sort(key=lambda f: -hits[f])
+    result: pl.Series | None = None
+    todo = pl.DataFrame({"i": pl.int_range(n, eager=True, dtype=pl.UInt32), "v": text}).filter(pl.col("v").is_not_null())
     zone_stripped = bool(explicit)
     while not todo.is_empty():
         for fmt in candidates:
@@ -70,7 +71,11 @@ def parse_datetimes(values: pl.Series, style: str, explicit: Sequence[str] = ())
             ok = parsed.is_not_null()
             if "%Y" in fmt:
                 ok = ok & (parsed.dt.year() >= 1000)
+            if result is None and todo.height == n and ok.all():
+                return parsed.alias(values.name)  # one format fits every value: no scatter
             if ok.any():
+                if result is None:
+                    result = pl.repeat(None, n, dtype=S.DATETIME, eager=True).alias(values.name)
                 hit = todo.filter(ok)
                 result = result.scatter(hit["i"], parsed.filter(ok))
                 todo = todo.filter(~ok)
@@ -79,7 +84,7 @@ def parse_datetimes(values: pl.Series, style: str, explicit: Sequence[str] = ())
         # Zone suffixes (Z, UTC, +00:00) only on what is left: most files have none.
         todo = todo.with_columns(pl.col("v").str.replace(_ZONE, ""))
         zone_stripped = True
-    return result
+    return result if result is not None else pl.repeat(None, n, dtype=S.DATETIME, eager=True).alias(values.name)
 
 
 def detect_date_style(frame: pl.DataFrame, columns: Iterable[str], default: str | None, file: str) -> str:
@@ -92,7 +97,10 @@ def detect_date_style(frame: pl.DataFrame, columns: Iterable[str], default: str 
     cols = [c for c in columns if c in frame.columns]
     if not cols:
         return default or "iso"
-    values = pl.concat([frame[c].drop_nulls().cast(pl.String).alias("v") for c in cols]).unique(maintain_order=True)
+    every = [frame[c].drop_nulls().cast(pl.String).alias("v") for c in cols]
+    # Distinct texts of a strided sample (a column of 10M timestamps need not be hashed whole).
+    sampled = [v.gather_every(max(1, v.len() // (4 * DETECT_SAMPLE))) for v in every]
+    values = pl.concat(sampled).unique(maintain_order=True)
     values = values.filter(~values.str.to_lowercase().str.strip_chars().is_in(list(TYPED_NULLS)))
     if values.is_empty():
         return default or "iso"
@@ -103,6 +111,13 @@ def detect_date_style(frame: pl.DataFrame, columns: Iterable[str], default: str 
     top = [n for n, sc in scores.items() if sc == best]
     if len(top) == 1:
         return top[0]
+    if {"mdy", "dmy"} <= set(top):
+        # The sample reads both ways: a day over 12 anywhere in the file settles it.
+        whole = pl.concat(every)
+        day_first = int(whole.str.contains(r"^\s*(1[3-9]|2\d|3[01])[/.-]\d{1,2}[/.-]\d{2,4}").sum())
+        month_first = int(whole.str.contains(r"^\s*\d{1,2}[/.-](1[3-9]|2\d|3[01])[/.-]\d{2,4}").sum())
+        if day_first != month_first:
+            return "dmy" if day_first > month_first else "mdy"
     if default in top:
         return default  # type: ignore[return-value]
     if "iso" in top:
@@ -150,10 +165,14 @@ def detect_decimal(frame: pl.DataFrame, columns: Iterable[str], file: str) -> st
     cols = [c for c in columns if c in frame.columns]
     if not cols:
         return None
-    v = pl.concat([frame[c].drop_nulls().alias("v") for c in cols]).to_frame()
+    every = pl.concat([frame[c].drop_nulls().alias("v") for c in cols])
     digits, _neg, _cur = _number_parts(pl.col("v"))
     dot, comma = _decimal_evidence(digits)
-    n_dot, n_comma = v.select(dot.sum().alias("d"), comma.sum().alias("c")).row(0)
+    sample = every.gather_every(max(1, every.len() // DETECT_SAMPLE)).to_frame()
+    n_dot, n_comma = sample.select(dot.sum().alias("d"), comma.sum().alias("c")).row(0)
+    if bool(n_dot) == bool(n_comma) and sample.height < every.len():
+        # The sample shows both separators or neither: only all the values can tell.
+        n_dot, n_comma = every.to_frame().select(dot.sum().alias("d"), comma.sum().alias("c")).row(0)
     if n_dot and n_comma and n_dot == n_comma:
         raise FormatDetectionError("one decimal separator per file",
                                    f"{n_dot} values with '.' and {n_comma} with ',' as decimal in {file}",
@@ -186,6 +205,42 @@ def parse_number_expr(col: pl.Expr, decimal: str | None) -> tuple[pl.Expr, pl.Ex
     value = pl.when((valid | plain) & ~ambiguous).then(norm.cast(pl.Float64, strict=False))
     value = pl.when(negative).then(-value).otherwise(value)
     return value, cur, ambiguous
+
+
+def parse_numbers(values: pl.Series, decimal: str | None) -> pl.DataFrame:
+    """(value, currency, ambiguous) per value of a column of amounts.
+
+    Plain numbers (digits, one decimal point) are cast directly; the others (symbols, thousands
+    separators, brackets) are parsed once per distinct text. Infinite values (``1e400``) are
+    invalid: null here, a reject for the caller."""
+    # Texts that read the same under every rule of parse_number_expr ("1.234" with no decimal
+    # known is ambiguous, so it is not plain then).
+    plain_re = {",": r"^-?\d+$", ".": r"^-?\d+(\.\d+)?$"}.get(
+        decimal or "", r"^-?(\d+|\d+\.(\d{1,2}|\d{4,})|\d{4,}\.\d{3})$")
+    text = values.cast(pl.String)
+    plain = text.str.contains(plain_re).fill_null(False)
+    value = pl.Series("value", text, dtype=pl.String).cast(pl.Float64, strict=False)
+    currency = pl.repeat(None, text.len(), dtype=pl.String, eager=True).alias("currency")
+    ambiguous = pl.repeat(False, text.len(), dtype=pl.Boolean, eager=True).alias("ambiguous")
+    rest = text.filter(~plain & text.is_not_null()).unique()
+    if rest.len():
+        v, cur, amb = parse_number_expr(pl.col("t"), decimal)
+        parsed = rest.to_frame("t").select("t", v.alias("v"), cur.alias("c"), amb.alias("a"))
+        mapped = text.to_frame("t").join(parsed, on="t", how="left", maintain_order="left", nulls_equal=False)
+        value = pl.select(pl.when(plain).then(value).otherwise(mapped["v"])).to_series().alias("value")
+        currency = mapped["c"].alias("currency")
+        ambiguous = mapped["a"].fill_null(False).alias("ambiguous")
+    value = pl.select(pl.when(value.is_finite()).then(value)).to_series().alias("value")
+    return pl.DataFrame([value, currency, ambiguous])
+
+
+def case_variants(tokens: Iterable[str]) -> list[str]:
+    """Each token as written, in lower case, upper case and capitalised."""
+    out: dict[str, None] = {}
+    for t in tokens:
+        for v in (t, t.casefold(), t.upper(), t.capitalize(), t.title()):
+            out.setdefault(v, None)
+    return list(out)
 
 
 # --- the caster --------------------------------------------------------------------------------
@@ -222,9 +277,10 @@ def cast_columns(table: RawTable, kinds: Mapping[str, Kind], *, date_default: st
         tokens = null_tokens.get(c)
         if tokens is None:
             tokens = [] if k in ("text", "id") else list(TYPED_NULLS)
-        tokens = [t.casefold() for t in tokens]
         if tokens:
-            nulled.append(pl.when(pl.col(c).str.strip_chars().str.to_lowercase().is_in(tokens))
+            # Values arrive stripped; matching the usual spellings of each token spares a
+            # lower-cased copy of every column.
+            nulled.append(pl.when(pl.col(c).is_in(case_variants(tokens)))
                           .then(None).otherwise(pl.col(c)).alias(c))
     if nulled:
         frame = frame.with_columns(nulled)
@@ -254,9 +310,8 @@ def cast_columns(table: RawTable, kinds: Mapping[str, Kind], *, date_default: st
             checks.append((c, col.is_not_null() & pl.col(f"__t_{c}").is_null(), S.Reason.INVALID_DATE,
                            f"a date in the file's format {what}"))
         elif k in ("amount", "number"):
-            value, cur, ambiguous = parse_number_expr(col, dec)
-            frame = frame.with_columns(value.alias(f"__t_{c}"), cur.alias(f"__t_{c}__cur"),
-                                       ambiguous.alias(f"__t_{c}__amb"))
+            frame = frame.with_columns(parse_numbers(frame[c], dec).rename(
+                {"value": f"__t_{c}", "currency": f"__t_{c}__cur", "ambiguous": f"__t_{c}__amb"}))
             exprs.append(pl.col(f"__t_{c}").alias(c))
             if k == "amount":
                 exprs.append(pl.col(f"__t_{c}__cur").alias(f"{c}__currency"))
@@ -265,12 +320,12 @@ def cast_columns(table: RawTable, kinds: Mapping[str, Kind], *, date_default: st
                            "a number whose decimal separator the file shows; '1,234' could be 1234 or "
                            "1.234 (set decimal in the mapping)"))
             checks.append((c, col.is_not_null() & ~amb & pl.col(f"__t_{c}").is_null(), S.Reason.INVALID_NUMBER,
-                           f"a number with decimal separator {dec!r}" if dec else "a number"))
+                           f"a finite number with decimal separator {dec!r}" if dec else "a finite number"))
         elif k == "bool":
-            low = col.str.strip_chars().str.to_lowercase()
-            exprs.append(pl.when(low.is_in(_TRUE)).then(True).when(low.is_in(_FALSE)).then(False)
+            true, false = case_variants(_TRUE), case_variants(_FALSE)
+            exprs.append(pl.when(col.is_in(true)).then(True).when(col.is_in(false)).then(False)
                          .otherwise(None).alias(c))
-            checks.append((c, col.is_not_null() & ~low.is_in(_TRUE + _FALSE), S.Reason.INVALID_NUMBER,
+            checks.append((c, col.is_not_null() & ~col.is_in(true + false), S.Reason.INVALID_NUMBER,
                            "a boolean (true/false, yes/no, 1/0)"))
     flags = frame.select(
         pl.col(ROW_LINE), pl.col(ROW_END_LINE),
