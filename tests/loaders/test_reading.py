@@ -457,3 +457,71 @@ def test_case_32_field_between_128_kib_and_the_limit_loads(write) -> None:
     t = read_delimited(write("notes.csv", f"Id,Notes\n1,short\n2,{note}\n".encode()))
     assert rows(t, "Id", "Notes") == [("1", "short", 2, 2), ("2", note, 3, 3)]
     assert t.rejects == []
+
+
+# --- broken files found by mutating the sample exports -----------------------------------------
+
+def test_trailing_delimiter_on_some_rows_gives_rows_and_rejects_not_a_crash(write, read_via) -> None:
+    # The first data row is as wide as the header, later ones carry an empty trailing field, one
+    # a filled one: widths differ inside one run of fast records.
+    data = b"Id,Name,Close\n1,a,8/13/2025\n2,b,8/14/2025,\n3,c,8/15/2025,,\n4,d,8/16/2025,x\n5,e,8/17/2025\n"
+    t = read_via(write("trailing_some.csv", data))
+    assert rows(t, "Id", "Close") == [("1", "8/13/2025", 2, 2), ("2", "8/14/2025", 3, 3), ("3", "8/15/2025", 4, 4),
+                                      ("5", "8/17/2025", 6, 6)]
+    assert rejects(t) == [(5, 5, None, "4,d,8/16/2025,x", "TOO_MANY_COLUMNS")]
+    assert check_ledger(t) == (4, 1, 1)
+
+
+def test_a_line_cut_short_inside_quotes_never_merges_with_the_next_deal(write) -> None:
+    # '"006B' lost its end (a truncated line): its quote would close at the start of the next line
+    # and glue '006C' onto it. Text after a closing quote breaks RFC 4180: the cut line is
+    # rejected and the next line is read as the record it is.
+    data = b'"Id","Name","Amount"\n"006A","Alpha","5"\n"006B\n"006C","Gamma","7"\n"006D","Delta","8"\n'
+    t, careful = read_natural(write("cut.csv", data))
+    assert rows(t, "Id", "Name", "Amount") == [("006A", "Alpha", "5", 2, 2), ("006C", "Gamma", "7", 4, 4),
+                                               ("006D", "Delta", "8", 5, 5)]
+    assert rejects(t) == [(3, 3, None, '"006B', "TEXT_AFTER_QUOTE")]
+    assert careful == 2  # the cut line and the line after it; the rest stayed on the fast path
+    assert check_ledger(t) == (3, 1, 1)
+
+
+def test_text_after_a_closing_quote_is_a_reject_on_both_splitters(write, monkeypatch) -> None:
+    data = b'Id,Name,Amount\n1,"Acme"x,5\n2,b,6\n'
+    for fast in (True, False):
+        monkeypatch.setattr(reading, "FAST_SPLIT", fast)
+        t = read_delimited(write("after_quote.csv", data))
+        assert rows(t, "Id") == [("2", 3, 3)]
+        assert rejects(t) == [(2, 2, None, '1,"Acme"x,5', "TEXT_AFTER_QUOTE")]
+        assert check_ledger(t) == (1, 1, 1)
+
+
+def test_a_data_row_above_the_header_is_a_reject_not_preamble(write, read_via) -> None:
+    data = b'"Pipeline"\n1,Alpha,5\nId,Name,Amount\n2,Beta,6\n'
+    t = read_via(write("row_above.csv", data), expected=("Id", "Name", "Amount"))
+    assert t.header_line == 3
+    assert rows(t, "Id", "Name") == [("2", "Beta", 4, 4)]
+    assert rejects(t) == [(2, 2, None, "1,Alpha,5", "ROW_ABOVE_HEADER")]
+    assert +t.skipped == {"preamble": 1, "header": 1}
+    assert check_ledger(t) == (1, 1, 2)
+
+
+def test_a_byte_order_mark_in_mid_file_is_removed_and_noted(write) -> None:
+    # Two exports joined with cat: the second one's BOM lands in the middle of the file.
+    data = b"\xef\xbb\xbfId,Name\n006A,a\n\xef\xbb\xbf006B,b\n006C,c\n"
+    t, careful = read_natural(write("joined.csv", data))
+    assert rows(t, "Id", "Name") == [("006A", "a", 2, 2), ("006B", "b", 3, 3), ("006C", "c", 4, 4)]
+    assert [(r[S.LINE], r[S.REASON]) for r in t.repairs] == [(3, "BOM_IN_DATA")]
+    assert t.rejects == [] and careful == 1
+    assert check_ledger(t) == (3, 0, 1)
+
+
+def test_one_invalid_byte_sends_only_its_record_to_the_careful_path(write) -> None:
+    body = b"".join(b'"%d","M\xc3\xbcller %d","%d"\n' % (i, i, i) for i in range(2000))
+    clean = b'"Id","Name","Amount"\n' + body
+    bad = clean.replace(b'"1000","M\xc3\xbcller', b'"1000","M\xfcller')
+    fast, fast_careful = read_natural(write("clean.csv", clean))
+    t, careful = read_natural(write("one_bad_byte.csv", bad))
+    assert (fast_careful, careful) == (0, 1)
+    assert rejects(t) == [(1002, 1002, None, '"1000","M\\xfcller 1000","1000"', "INVALID_ENCODING")]
+    assert t.frame.equals(fast.frame.filter(pl.col("Id") != "1000"))
+    assert check_ledger(t) == (1999, 1, 1)

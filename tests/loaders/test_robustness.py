@@ -337,3 +337,37 @@ def test_case_38_salesforce_duplicates_keep_the_latest_modified_not_the_last_lin
         ("0065g00000AbCdEAAX", 100.0, "Prospecting", 2), ("0065g00000ZzZzZAAX", 200.0, "Prospecting", 3)]
     assert rejects(ds) == [(4, S.DEAL_ID, "0065g00000AbCdEAAX", "DUPLICATE_ID")]
     assert check_dataset(ds)["rejects_by_reason"] == {"DUPLICATE_ID": 1}
+
+
+# --- broken files found by mutating the sample exports, end to end -----------------------------
+
+def test_trailing_delimiters_on_some_rows_load_rows_and_rejects(tmp_path) -> None:
+    data = b"Id,Team,Amount,Close\n1,EMEA,5,8/13/2025\n2,EMEA,6,8/14/2025,\n3,APAC,7,8/15/2025,x\n"
+    mapping = MAPPING.replace("amount: Amount}", "amount: Amount, close_date: Close}")
+    ds = load_csv(tmp_path, data, mapping)
+    assert ds.deals.select(S.DEAL_ID, S.AMOUNT).sort(S.DEAL_ID).rows() == [("1", 5.0), ("2", 6.0)]
+    assert rejects(ds) == [(4, None, "3,APAC,7,8/15/2025,x", "TOO_MANY_COLUMNS")]
+    check_dataset(ds)
+
+
+def test_a_cut_line_never_merges_two_deals(tmp_path) -> None:
+    data = b'"Id","Team","Amount"\n"006A","EMEA","5"\n"006B\n"006C","EMEA","7"\n'
+    ds = load_csv(tmp_path, data, MAPPING)
+    assert sorted(ds.deals[S.DEAL_ID].to_list()) == ["006A", "006C"]
+    assert rejects(ds) == [(3, None, '"006B', "TEXT_AFTER_QUOTE")]
+    check_dataset(ds)
+
+
+def test_a_mid_file_bom_stays_out_of_the_ids(tmp_path) -> None:
+    data = b"Id,Team,Amount\n006A,EMEA,5\n\xef\xbb\xbf006B,EMEA,6\n"
+    ds = load_csv(tmp_path, data, MAPPING)
+    assert sorted(ds.deals[S.DEAL_ID].to_list()) == ["006A", "006B"]
+    assert ds.repairs.select(S.LINE, S.REASON).rows() == [(3, "BOM_IN_DATA")]
+    check_dataset(ds)
+
+
+def test_an_infinite_amount_is_a_reject_not_a_warning(tmp_path) -> None:
+    ds = load_csv(tmp_path, b"Id,Team,Amount\n1,EMEA,5\n2,EMEA,1e400\n", MAPPING)
+    assert ds.deals[S.DEAL_ID].to_list() == ["1"]
+    assert rejects(ds) == [(3, "amount", "2,EMEA,1e400", "INVALID_NUMBER")]
+    check_dataset(ds)

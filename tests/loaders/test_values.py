@@ -215,3 +215,23 @@ def test_case_34_scientific_notation_with_decimal_comma_is_invalid_too(write) ->
     t, f, _ = typed(write, "sci_de.csv", b"Id;Name\n1,23E+11;a\n00123;b\n", {"Id": "id"})
     assert rejects(t) == [(2, "Id", "1,23E+11;a", "INVALID_ID")]
     assert f["Id"].to_list() == ["00123"]
+
+
+# --- broken values found by mutating the sample exports ----------------------------------------
+
+@pytest.mark.parametrize("text", ["1e400", "-1e400", "inf", "NaN"], ids=["1e400", "minus_1e400", "inf", "nan"])
+def test_a_number_that_is_not_finite_is_an_invalid_number(write, text) -> None:
+    data = f"Id,Amount\n1,5\n2,{text}\n3,7.5\n".encode()
+    t, f, _ = typed(write, "inf.csv", data, {"Amount": "amount"}, null_tokens={"Amount": []})
+    assert f.select("Id", "Amount").rows() == [("1", 5.0), ("3", 7.5)]
+    assert rejects(t) == [(3, "Amount", f"2,{text}", "INVALID_NUMBER")]
+
+
+def test_plain_and_formatted_amounts_in_one_column_read_alike(write) -> None:
+    # Plain numbers are cast directly, the others parsed once per distinct text: both in one file.
+    data = "Id;Amount\n1;1 054,00 €\n2;1054\n3;1 054,00 €\n4;(12,50)\n5;-3\n".encode()
+    t, f, fmt = typed(write, "mixed.csv", data, {"Amount": "amount"})
+    assert fmt.decimal == ","
+    assert f.select("Amount", "Amount__currency").rows() == [(1054.0, "EUR"), (1054.0, None), (1054.0, "EUR"),
+                                                             (-12.5, None), (-3.0, None)]
+    assert t.rejects == []
