@@ -371,3 +371,79 @@ def test_an_infinite_amount_is_a_reject_not_a_warning(tmp_path) -> None:
     assert ds.deals[S.DEAL_ID].to_list() == ["1"]
     assert rejects(ds) == [(3, "amount", "2,EMEA,1e400", "INVALID_NUMBER")]
     check_dataset(ds)
+
+
+# --- footers and title blocks of report exports (French, German, English layouts) ---------------
+
+def _deal_rows(n: int, fmt: str) -> list[str]:
+    """n data rows in a layout's own spelling of amounts and dates: (id, name, owner, team,
+    stage, amount, close date); amounts are 1,054.00 * (i + 1)."""
+    rows = []
+    for i in range(n):
+        whole, cents = divmod(105400 * (i + 1), 100)
+        if fmt == "fr":
+            amount, close = f"{whole:,}".replace(",", "\u00a0") + f",{cents:02d} €", f"{i + 10:02d}/08/2025"
+            rows.append(f"006F{i};Affaire {i};Léa Müller;Équipe Sud;Qualify;{amount};{close}")
+        elif fmt == "de":
+            amount, close = f"{whole:,}".replace(",", ".") + f",{cents:02d} €", f"{i + 10:02d}.08.2025"
+            rows.append(f"006G{i};Chance {i};Jörg Weiß;Team Süd;Qualify;{amount};{close}")
+        else:
+            amount, close = f'"${whole:,}.{cents:02d}"', f"08/{i + 10:02d}/2025"
+            rows.append(f"006X{i},Deal {i},Jo Smith,West,Qualify,{amount},{close}")
+    return rows
+
+
+def _mapping(header: list[str], **options: str) -> str:
+    names = ["deal_id", "deal_name", "owner_name", "team_name", "stage_raw", "amount", "close_date"]
+    cols = ", ".join(f'{n}: "{h}"' for n, h in zip(names, header, strict=True))
+    opts = "".join(f'{k}: "{v}"\n' for k, v in options.items())
+    return f"files: {{deals: deals.csv}}\n{opts}columns:\n  deals: {{{cols}}}\n"
+
+
+def test_french_report_title_block_total_row_and_free_text(tmp_path) -> None:
+    header = ["Réf", "Intitulé", "Commercial", "Équipe", "Étape", "Montant", "Date de clôture prévue"]
+    lines = ["Export des opportunités;;;;;;", "Société Exemple SA - pipeline commercial;;;;;;",
+             "Extrait le 30/06/2025;;;;;;", ";".join(header), *_deal_rows(8, "fr"), "",
+             "Total;8 opportunités;;;;37\u00a0944,00 €;", "Document confidentiel - ne pas diffuser"]
+    data = ("\r\n".join(lines) + "\r\n").encode("cp1252")
+    ds = load_csv(tmp_path, data, _mapping(header, encoding="cp1252", delimiter=";", decimal=",", date_style="dmy"))
+    assert ds.deals.height == 8 and ds.rejects.is_empty()
+    assert ds.deals[S.AMOUNT].sum() == pytest.approx(1054.0 * 36)  # 1 + 2 + ... + 8 = 36; the Total is not a deal
+    assert sorted(ds.deals[S.OWNER_NAME].unique().to_list()) == ["Léa Müller"]
+    assert ds.deals.filter(pl.col(S.DEAL_ID) == "006F0")[S.CLOSE_DATE].to_list() == [dt.date(2025, 8, 10)]
+    f = ds.files.row(0, named=True)
+    assert (f["header_line"], f["lines_in"], f["rows"], f["rejected"]) == (4, 15, 8, 0)
+    assert f["skipped_by_kind"] == "blank=1, footer=2, header=1, preamble=3"
+    check_dataset(ds)
+
+
+def test_german_report_summe_row_as_wide_as_the_data_without_a_blank_line(tmp_path) -> None:
+    header = ["Nr", "Name", "Verkäufer", "Team", "Phase", "Betrag", "Abschlussdatum"]
+    lines = ["Verkaufschancen", "Gefiltert nach: Phase = offen", "", ";".join(header), *_deal_rows(5, "de"),
+             "Summe;5 Chancen;;;;15.810,00 €;", "Erstellt am 30.06.2025 von CRM"]
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    ds = load_csv(tmp_path, data, _mapping(header, delimiter=";", decimal=",", date_style="dmy"))
+    assert sorted(ds.deals[S.DEAL_ID].to_list()) == [f"006G{i}" for i in range(5)]
+    assert ds.deals[S.AMOUNT].sum() == pytest.approx(1054.0 * 15)
+    assert ds.rejects.is_empty()
+    f = ds.files.row(0, named=True)
+    assert (f["header_line"], f["lines_in"], f["rows"]) == (4, 11, 5)
+    assert f["skipped_by_kind"] == "blank=1, footer=2, header=1, preamble=2"
+    check_dataset(ds)
+
+
+def test_english_report_grand_total_footer_and_a_subtotal_among_the_data(tmp_path) -> None:
+    header = ["Opportunity ID", "Opportunity Name", "Owner", "Team", "Stage", "Amount", "Close Date"]
+    rows = _deal_rows(6, "en")
+    lines = ['"Pipeline by Stage"', '"As of 6/30/2025"', ",".join(header), *rows[:3],
+             ',Subtotal,,,,"$6,324.00",', *rows[3:], "",
+             'Grand Total (6 records),,,,,"$22,134.00",', "", '"Copyright (c) 2000-2025 salesforce.com, inc."']
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    ds = load_csv(tmp_path, data, _mapping(header, date_style="mdy"))
+    assert sorted(ds.deals[S.DEAL_ID].to_list()) == [f"006X{i}" for i in range(6)]
+    assert ds.deals[S.AMOUNT].sum() == pytest.approx(1054.0 * 21)
+    assert rejects(ds) == [(7, None, ',Subtotal,,,,"$6,324.00",', "SUMMARY_ROW")]
+    f = ds.files.row(0, named=True)
+    assert (f["header_line"], f["lines_in"], f["rows"], f["rejected"]) == (3, 14, 6, 1)
+    assert f["skipped_by_kind"] == "blank=2, footer=2, header=1, preamble=2"
+    check_dataset(ds)
