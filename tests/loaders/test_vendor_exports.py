@@ -243,7 +243,8 @@ def test_french_hubspot_export_loads_and_says_so(tmp_path: Path) -> None:
     assert ds.deals.select(S.DEAL_ID, S.DEAL_NAME, S.OWNER_NAME, S.STAGE_RAW, S.STATUS, S.AMOUNT).sort(S.DEAL_ID).rows() == [
         ("9801", "Atelier Lune", "Claire Durand", "Closed Won", "won", 1200.0),
         ("9802", "Boulangerie Nord", "Marc Petit", "Contract Sent", "open", None)]
-    assert ds.stage_events.height == 0
+    assert ds.stage_events.height == 0 and not ds.has_history
+    assert any(n.startswith("no English 'Date entered' columns; their French names are not known") for n in ds.notes)
 
 
 def test_unknown_language_pipedrive_export_names_the_vendor_and_the_mapping_example(tmp_path: Path) -> None:

@@ -103,6 +103,11 @@ def load_hubspot(path: Path, *, process: Process, roster: Roster, date_style: st
         events = S.empty(S.STAGE_EVENTS)
     deals = fill_closed_at(deals, events, process)
     notes = [] if stage_cols else ['no "Date entered" columns: stage history is not in this export']
+    if not stage_cols and rf.header_set is not None:
+        # The stage-history columns are known in English only (toolkit/data/headers/hubspot.yaml).
+        notes = [f"no English 'Date entered' columns; their {rf.header_set.name} names are not known to the "
+                 "toolkit, so any stage-history columns are kept as plain columns and the load has no history "
+                 "(export with English headers to read them)"]
     return assemble(SOURCE, [rf], deals, events, [], process, roster, has_history=bool(stage_cols), notes=notes)
 
 
