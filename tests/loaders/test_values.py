@@ -235,3 +235,16 @@ def test_plain_and_formatted_amounts_in_one_column_read_alike(write) -> None:
     assert f.select("Amount", "Amount__currency").rows() == [(1054.0, "EUR"), (1054.0, None), (1054.0, "EUR"),
                                                              (-12.5, None), (-3.0, None)]
     assert t.rejects == []
+
+
+def test_large_file_paths_read_runs_in_place_and_quote_rejects_from_the_file(write, monkeypatch) -> None:
+    # Past reading._COPY_LIMIT a run of records is read by polars in place (skipping lines) and the
+    # file's bytes are let go before typing: a value reject re-reads its line from the file.
+    monkeypatch.setattr(reading, "_COPY_LIMIT", 0)
+    data = b'Id,Amount,Close\n1,5,2025-01-31\n2,"x,y",2025-02-30\n3,"7\n8",2025-03-01\n4,9,2025-04-01\n'
+    t, f, _ = typed(write, "big.csv", data, {"Amount": "amount", "Close": "date"})
+    assert t.source_bytes is None and t.source_path is not None
+    assert f.select("Id", "Amount").rows() == [("1", 5.0), ("4", 9.0)]
+    assert rejects(t) == [(3, "Amount", '2,"x,y",2025-02-30', "INVALID_NUMBER"),
+                          (4, "Amount", '3,"7\\n8",2025-03-01', "INVALID_NUMBER"),
+                          (3, "Close", '2,"x,y",2025-02-30', "INVALID_DATE")]

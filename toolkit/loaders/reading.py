@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import mmap
 import re
 import unicodedata
 from collections import Counter
@@ -65,18 +66,33 @@ class RawTable:
     #: Records the careful splitter took (broken quotes, bad bytes, NULs): the rest went fast.
     careful_records: int = 0
 
+    #: The file itself, when its bytes are exactly what was split (no BOM, CR or transcoding): its
+    #: bytes are then let go after splitting and a reject's line is re-read from the file.
+    source_path: Path | None = None
+    _mapped: mmap.mmap | None = None
+
     def raw_line(self, line: int, end_line: int) -> str | None:
         """The raw text of physical lines ``line``..``end_line`` (escaped), if still at hand."""
-        if self.source_bytes is None or self.line_offsets is None:
+        if self.line_offsets is None:
+            return None
+        data: bytes | mmap.mmap | None = self.source_bytes
+        if data is None and self.source_path is not None:
+            if self._mapped is None:
+                with self.source_path.open("rb") as fh:
+                    self._mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            data = self._mapped
+        if data is None:
             return None
         start = int(self.line_offsets[line - 1])
-        stop = int(self.line_offsets[end_line]) - 1 if end_line < len(self.line_offsets) else len(self.source_bytes)
-        return escape_raw(self.source_bytes[start:min(stop, start + RAW_LIMIT)].decode(self.text_encoding,
-                                                                                        "backslashreplace"))
+        stop = int(self.line_offsets[end_line]) - 1 if end_line < len(self.line_offsets) else len(data)
+        return escape_raw(data[start:min(stop, start + RAW_LIMIT)].decode(self.text_encoding, "backslashreplace"))
 
     def release(self) -> None:
         self.source_bytes = None
         self.line_offsets = None
+        if self._mapped is not None:
+            self._mapped.close()
+            self._mapped = None
 
     def reject(self, line: int, end_line: int, column: str | None, raw: str, reason: S.Reason,
                message: str) -> None:
@@ -272,12 +288,15 @@ def read_delimited(path: Path, *, display_name: str | None = None, encoding: str
     table = RawTable(file=name, sha256=file_sha256(original), frame=pl.DataFrame(), header=[],
                      lines_in=lines_in, encoding=enc, delimiter=delim, header_line=0, source_bytes=data,
                      line_offsets=line_starts, text_encoding=text_enc)
-    del original
     if enc_note:
         table.notes.append(enc_note)
     records = split_records(data, delim, text_enc, bad, fast=FAST_SPLIT)
     table.careful_records = int(records.careful.sum())
     _assemble(table, records, expected, required_any)
+    if data is original and len(data) > _COPY_LIMIT:
+        # The file holds exactly these bytes: let them go while values are typed (the largest
+        # buffer of a load) and re-read a rejected line from the file when one is needed.
+        table.source_bytes, table.source_path = None, path
     return table
 
 
