@@ -556,7 +556,7 @@ def _careful_rows(a: _Assembly, run: np.ndarray, ncols: int, width_msg: str) -> 
                 t.repairs.append({S.FILE: t.file, S.LINE: int(a.first[i]), S.END_LINE: int(a.last[i]),
                                   S.COLUMN: None, S.RAW: a.raw(i), S.REASON: str(reason),
                                   S.MESSAGE: f"{what} removed from the record; the row is loaded"})
-        rows.append(fields)
+        rows.append([f.strip() or None for f in fields])
         keep.append(j)
     frame = pl.DataFrame({f"c{k}": [row[k] for row in rows] for k in range(ncols)},
                          schema={f"c{k}": pl.String for k in range(ncols)})
@@ -574,7 +574,8 @@ def _fast_rows(a: _Assembly, run: np.ndarray, ncols: int, width_msg: str) -> tup
     schema = {f"c{k}": pl.String for k in range(width)}
     s, e = int(r.starts[run[0]]), int(r.ends[run[-1]])
     opts = {"has_header": False, "separator": t.delimiter, "quote_char": '"', "schema": schema,
-            "truncate_ragged_lines": True, "missing_columns": "insert"}
+            "truncate_ragged_lines": True, "missing_columns": "insert",
+            "null_values": [""]}  # empty fields, quoted or not, are null from the start
     if a.enc != "utf-8":
         frame = pl.read_csv(a.data[s:e].decode(a.enc).encode("utf-8"), **opts)  # type: ignore[arg-type]
     elif e - s < _COPY_LIMIT:
