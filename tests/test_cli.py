@@ -120,3 +120,42 @@ def test_report_reads_the_export_as_load_does(tmp_path) -> None:
     manifest = json.loads((tmp_path / "r" / "2025-06-30" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["parameters"]["date_style"] == "mdy"
     assert [(t["team_id"], t["status"]) for t in manifest["teams"]] == [("dach-1f77f8", "published")]
+
+
+def test_metrics_changes_control_and_coaching_with_a_previous_export(tmp_path) -> None:
+    import csv
+    import shutil
+
+    previous = tmp_path / "last_week"
+    shutil.copytree(SF, previous)
+    opp = previous / "Opportunity.csv"
+    with opp.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    header = rows[0]
+    first = rows[1]
+    # Last week the first deal closed a month earlier and was worth less: this export pushed it and raised it.
+    first[header.index("CloseDate")], first[header.index("Amount")] = "2024-07-13", "5000.0"
+    with opp.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, quoting=csv.QUOTE_ALL).writerows(rows)
+    created = [r[header.index("CreatedDate")] for r in rows[1:]]
+    new = sum(1 for c in created if "2025-06-23 23:59:59" < c <= "2025-06-30 23:59:59")
+    out = toolkit("metrics", str(SF), "--as-of", "2025-06-30", "--previous", str(previous), "--window-days", "7",
+                  "--json")
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    c = d["changes"]
+    assert (c["window_days"], c["start"], c["end"], c["basis"]) == (7, "2025-06-23T23:59:59", "2025-06-30T23:59:59",
+                                                                    "previous export")
+    assert c["totals"] == {"new": new, "pushed": 1, "pulled_in": 0, "amount_up": 1, "amount_down": 0,
+                           "stage_changed": 0, "won": 0, "lost": 0}
+    moved = next(x for x in c["deals"] if x["deal_id"] == first[0])
+    assert moved["changes"] == ["pushed", "amount_up"]
+    assert moved["close_date"] == {"from": "2024-07-13", "to": "2024-08-13"}
+    assert moved["amount"] == {"from": 5000.0, "to": 6576.64}
+    assert {ch["measure"] for ch in d["control"]} == {"in_process_share", "win_rate", "median_days_in_stage", "moves"}
+    share = [ch for ch in d["control"] if ch["measure"] == "in_process_share"]
+    assert len(share) == 4 and all(ch["kind"] == "share" and ch["chart"] in ("p", "p'") for ch in share)
+    assert all(0.0 <= p["lower"] <= p["upper"] <= 1.0 for ch in share for p in ch["points"] if p["judged"])
+    assert len(d["coaching"]) == 36 and {"owner_id", "stage", "line"} <= set(d["coaching"][0])
+    text = toolkit("metrics", str(SF), "--as-of", "2025-06-30", "--previous", str(previous))
+    assert f"new {new}, pushed 1, pulled in 0, amount up 1" in text.stdout and "Western Electric" in text.stdout

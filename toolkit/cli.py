@@ -152,18 +152,35 @@ def _as_of(value: str | None) -> dt.date:
         raise typer.Exit(ExitCode.BLOCKED) from None
 
 
+PreviousOpt = Annotated[Path | None, typer.Option("--previous", help="An earlier export of the same CRM: the "
+                                                  "changes compare it with this one.")]
+WindowOpt = Annotated[int, typer.Option("--window-days", min=1, help="Days up to --as-of that the changes cover.")]
+
+
 @app.command("metrics")
 @load_options
 def metrics_cmd(path: PathArg, load_options: LoadOptions,
                 as_of: Annotated[str | None, typer.Option("--as-of", help="The day the figures are for, "
                                                           "YYYY-MM-DD (default: today).")] = None,
-                as_json: JsonOpt = False) -> None:
-    """Team and rep figures: deal counts, review hours (full vs sampled), compliance, transitions."""
-    from toolkit.metrics.summary import compute_metrics
+                previous: PreviousOpt = None, window_days: WindowOpt = 7, as_json: JsonOpt = False) -> None:
+    """Team and rep figures: counts, review hours, compliance, changes, control verdicts, coaching."""
+    from toolkit.metrics.figures import compute_figures
 
     day = _as_of(as_of)
     proc, data = _load(path, load_options)
-    result = compute_metrics(data.deals, data.stage_events, data.reps, proc, day)
+    states, basis = data.deal_states, None
+    if previous is not None:
+        from toolkit.loaders.states import states_from_two_exports
+        from toolkit.metrics.changes import change_window
+
+        try:
+            states = states_from_two_exports(_load(previous, load_options)[1], data,
+                                             change_window(day, window_days)[0], day)
+        except ToolkitError as exc:
+            _fail(exc)
+        basis = "previous export"
+    result = compute_figures(data.deals, data.stage_events, data.reps, proc, day,
+                             states=states, states_basis=basis, window_days=window_days)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), default=str, ensure_ascii=False))
         return
@@ -174,19 +191,33 @@ def render_metrics(m: dict[str, Any], *, has_history: bool) -> str:
     """The metrics as plain tables for a terminal or a log."""
     lines = [f"as of {m['as_of']}", "", "teams"]
     lines.append(f"  {'team':<28} {'reps':>4} {'open':>5} {'won':>5} {'lost':>5} {'full h':>7} {'sample h':>8} "
-                 f"{'compliant':>9}")
+                 f"{'compliant':>9} {'period':>6}  in control?")
+    pct = lambda v: "-" if v is None else f"{v:.0%}"  # noqa: E731
     for t in m["teams"]:
-        rate = "-" if t["compliance_rate"] is None else f"{t['compliance_rate']:.0%}"
         lines.append(f"  {str(t['team_name'])[:28]:<28} {t['reps']:>4} {t['open']:>5} {t['won']:>5} {t['lost']:>5} "
-                     f"{t['review_hours_full']:>7.1f} {t['review_hours_sampled']:>8.1f} {rate:>9}")
+                     f"{t['review_hours_full']:>7.1f} {t['review_hours_sampled']:>8.1f} {pct(t['compliance_rate']):>9} "
+                     f"{pct(t['period_compliance_rate']):>6}  {t['verdict']}")
     lines += ["", "reps"]
     lines.append(f"  {'rep':<28} {'team':<22} {'open':>5} {'won':>5} {'lost':>5} {'flagged':>7} {'compliant':>9}")
     for r in m["reps"]:
-        rate = "-" if r["compliance_rate"] is None else f"{r['compliance_rate']:.0%}"
         lines.append(f"  {str(r['owner_name'])[:28]:<28} {str(r['team_id'])[:22]:<22} {r['open']:>5} {r['won']:>5} "
-                     f"{r['lost']:>5} {r['flagged']:>7} {rate:>9}")
+                     f"{r['lost']:>5} {r['flagged']:>7} {pct(r['compliance_rate']):>9}")
     lines += ["", "stage moves: " + ", ".join(f"{k} {v}" for k, v in m["transitions"].items()),
               "deals flagged: " + ", ".join(f"{k} {v}" for k, v in m["deals_flagged"].items())]
+    c = m["changes"]
+    lines += ["", f"changes {c['start'][:16].replace('T', ' ')} – {c['end'][:16].replace('T', ' ')} "
+                  f"({c['window_days']} days, from {c['basis']})",
+              "  " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in c["totals"].items())]
+    if c["basis"] == "none":
+        lines.append("  no deal history in this export: only new deals are counted; pass --previous PATH "
+                     "(an earlier export) to see the rest")
+    lines += ["", "control (Western Electric rules 1-4)"]
+    for ch in m["control"]:
+        lines.append(f"  {ch['team_id'][:22]:<22} {ch['measure']:<22} {ch['chart']:<4} {ch['verdict']}: {ch['reason']}")
+    focus = [row for row in m["coaching"] if row["stage"] is not None]
+    lines += ["", "coaching (a rep behind the team beyond chance: 95 % Wilson interval, at least 5 deals)"]
+    lines += [f"  {row['line']}" for row in focus]
+    lines.append(f"  {len(m['coaching']) - len(focus)} other rep(s): no stage behind the team beyond chance")
     if not has_history:
         lines.append("no stage history in this export: skips, backward moves, time limits and late starts "
                      "could not be checked")

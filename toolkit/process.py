@@ -58,6 +58,8 @@ class Review:
     minutes_per_deal: float = 30.0
     sample_per_rep: int = 3
     manager_hours_per_week: float = 40.0
+    #: Weeks of the reporting period that compliance is also counted over (deals active in it).
+    period_weeks: int = 13
 
 
 @dataclass(frozen=True)
@@ -197,11 +199,12 @@ def _allow(node: YamlNode, default: Allow) -> Allow:
 
 
 def _review(node: YamlNode, d: Review) -> Review:
-    r = node.mapping({"minutes_per_deal", "sample_per_rep", "manager_hours_per_week"})
+    r = node.mapping({"minutes_per_deal", "sample_per_rep", "manager_hours_per_week", "period_weeks"})
     return Review(
         r["minutes_per_deal"].number(minimum=0) if "minutes_per_deal" in r else d.minutes_per_deal,
         int(r["sample_per_rep"].number(integer=True, minimum=1)) if "sample_per_rep" in r else d.sample_per_rep,
         r["manager_hours_per_week"].number(minimum=1) if "manager_hours_per_week" in r else d.manager_hours_per_week,
+        int(r["period_weeks"].number(integer=True, minimum=1)) if "period_weeks" in r else d.period_weeks,
     )
 
 

@@ -41,7 +41,7 @@ def _allow(a: Allow, indent: str) -> str:
 
 def _review(r: Review, indent: str) -> str:
     return (f"{indent}review: {{minutes_per_deal: {_num(r.minutes_per_deal)}, sample_per_rep: {r.sample_per_rep}, "
-            f"manager_hours_per_week: {_num(r.manager_hours_per_week)}}}")
+            f"manager_hours_per_week: {_num(r.manager_hours_per_week)}, period_weeks: {r.period_weeks}}}")
 
 
 def _body(p: Process, indent: str, notes: Mapping[str, Sequence[str]], prefix: str,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import toolkit
-from toolkit.metrics.summary import compute_metrics
+from toolkit.metrics.figures import compute_figures
 
 ROOT = Path(__file__).resolve().parents[2]
 REALDATA = ROOT.parent / "shared" / "realdata"
@@ -21,7 +21,7 @@ def figures(folder: str, as_of: dt.date) -> dict:
     process = toolkit.load_process(PROCESS)
     data = toolkit.load(REALDATA / folder, process=process)
     assert data.deals["stage"].null_count() == 0  # every stage label is in the process
-    return compute_metrics(data.deals, data.stage_events, data.reps, process, as_of).to_dict()
+    return compute_figures(data.deals, data.stage_events, data.reps, process, as_of).to_dict()
 
 
 def test_elastic_dev_org_export() -> None:

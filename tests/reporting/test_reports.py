@@ -49,15 +49,15 @@ def test_two_teams_published(two_team_run) -> None:
 def test_reports_carry_the_figures_the_library_computes(two_team_run) -> None:
     _result, day = two_team_run
     from toolkit.metrics.review import review_load
-    from toolkit.metrics.summary import compute_metrics
+    from toolkit.metrics.figures import compute_figures
 
     process = toolkit.load_process()
     data = toolkit.load(SAMPLES / "salesforce_export")
     load = review_load(data.deals, process, reps=data.reps)
-    m = compute_metrics(data.deals, data.stage_events, data.reps, process, AS_OF)
+    m = compute_figures(data.deals, data.stage_events, data.reps, process, AS_OF)
     for team in TWO_TEAMS:
         row = load.filter(pl.col(S.TEAM_ID) == team).row(0, named=True)
-        rate = m.teams.filter(pl.col(S.TEAM_ID) == team)["compliance_rate"][0]
+        rate = m.team(team).compliance.rate
         name = row[S.TEAM_NAME]
         html = visible((day / team / "team_report.html").read_text(encoding="utf-8"))
         text = pdf_text(day / team / "team_report.pdf")

@@ -1,107 +1,228 @@
-"""Process-behaviour (XmR) charts: is a weekly process measure in control, or is there a signal?
+"""Control charts of the kind that fits the measure: is a weekly process measure in control?
 
-An XmR chart plots individual values (X) and their moving ranges (mR, |x_i − x_{i−1}|). With
-x̄ the mean and mR̄ the mean moving range: natural process limits x̄ ± 2.66·mR̄, upper range limit
-3.268·mR̄. Signals: (1) a point outside the limits, (2) a run of 8 successive points on one side
-of the centre line, (3) 3 of 4 successive points beyond the halfway line to a limit (x̄ ± 1.33·mR̄)
-on the same side.
+- **Shares** (the weekly in-process share of stage moves, the win rate) go on a **p-chart**: centre
+  p̄ = Σ hits / Σ n over the judged weeks, limits per week p̄ ± 3·√(p̄(1 − p̄)/nᵢ), clamped to
+  [0, 1]. When the weeks vary more than the binomial allows (overdispersion), the limits are
+  widened by Laney's σ_z (the p′ chart), and the chart says so.
+- **Durations and counts** go on an **XmR chart**: x̄ ± 2.66·mR̄ (σ = mR̄/1.128), the lower limit
+  clamped at 0 (neither can be negative); the range chart's upper limit is 3.268·mR̄.
+
+Weeks with fewer than ``min_n`` moves are shown as "too few" and never judged. The signal rules
+are Western Electric 1-4 on each point's distance from the centre in its own σ (see ``RULES``);
+a point at a natural bound (a share of exactly 0 or 100 %, a duration of 0) is on neither side, so
+a run of weeks at 100 % is not a signal.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import polars as pl
 
 from toolkit import schema as S
+from toolkit.errors import require_columns
 from toolkit.frames import native_frames
-from toolkit.metrics.compliance import BACKWARD, LOST, RECLASSIFY, REOPEN, SKIP, UNKNOWN, _transitions
+from toolkit.metrics.compliance import BACKWARD, LOST, RECLASSIFY, REOPEN, SKIP, UNKNOWN, WON, _transitions
 from toolkit.process import Process
 
-E2, D4 = 2.66, 3.268
-RUN_LENGTH = 8
-IN_CONTROL = "in control"
+E2, D2, D4 = 2.66, 1.128, 3.268
+IN_CONTROL, SIGNAL, NOT_ENOUGH = "in control", "signal", "not enough weeks"
+#: Western Electric rules, in the order they are checked.
+RULES = {
+    "WE1": "a week beyond a control limit (3 sigma)",
+    "WE2": "2 of 3 weeks beyond 2 sigma on the same side",
+    "WE3": "4 of 5 weeks beyond 1 sigma on the same side",
+    "WE4": "8 weeks in a row on one side of the centre",
+}
+MIN_N = 5          # a week with fewer moves is not judged
+MIN_WEEKS = 6      # judged weeks needed for a verdict
+#: Laney's p′ is used when σ_z exceeds 1 and the binomial dispersion test rejects at this level.
+DISPERSION_ALPHA = 0.01
+
+Kind = Literal["share", "duration", "count"]
+ChartType = Literal["p", "p'", "xmr"]
+Verdict = Literal["in control", "signal", "not enough weeks"]
 
 
-def _signals(values: list[float], centre: float, lower: float, upper: float) -> list[list[str]]:
-    """Per point, the signal rules it takes part in."""
-    n = len(values)
+def we_signals(z: Sequence[float | None], at_bound: Sequence[bool] | None = None) -> list[list[str]]:
+    """Per point, the Western Electric rules (``RULES``) it takes part in. ``z`` is each point's
+    distance from the centre in its own σ; None = not judged (left out of every window, as if
+    absent). A point ``at_bound`` never counts as beyond a line or on a side for rules 2-4."""
+    n = len(z)
+    bound = list(at_bound) if at_bound is not None else [False] * n
     marks: list[list[str]] = [[] for _ in range(n)]
-    for i, v in enumerate(values):
-        if v > upper or v < lower:
-            marks[i].append("outside limits")
-    side = [1 if v > centre else -1 if v < centre else 0 for v in values]
-    for i in range(n - RUN_LENGTH + 1):
-        window = side[i:i + RUN_LENGTH]
+    idx = [i for i in range(n) if z[i] is not None]
+    zs = [float(z[i]) for i in idx]  # type: ignore[arg-type]
+    free = [not bound[i] for i in idx]
+
+    def mark(rule: str, positions: list[int]) -> None:
+        for p in positions:
+            if rule not in marks[idx[p]]:
+                marks[idx[p]].append(rule)
+
+    for p, v in enumerate(zs):
+        if abs(v) > 3:
+            mark("WE1", [p])
+    for rule, size, need, line in (("WE2", 3, 2, 2.0), ("WE3", 5, 4, 1.0)):
+        for start in range(len(zs) - size + 1):
+            for sign in (1, -1):
+                hits = [p for p in range(start, start + size) if free[p] and sign * zs[p] > line]
+                if len(hits) >= need:
+                    mark(rule, hits)
+    side = [(1 if v > 0 else -1 if v < 0 else 0) if f else 0 for v, f in zip(zs, free, strict=True)]
+    for start in range(len(zs) - 7):
+        window = side[start:start + 8]
         if window[0] != 0 and all(s == window[0] for s in window):
-            for j in range(i, i + RUN_LENGTH):
-                if "run of 8" not in marks[j]:
-                    marks[j].append("run of 8")
-    half_up, half_low = centre + (upper - centre) / 2, centre - (centre - lower) / 2
-    for i in range(n - 3):
-        window = values[i:i + 4]
-        for beyond in ([v > half_up for v in window], [v < half_low for v in window]):
-            if sum(beyond) >= 3:
-                for j, b in enumerate(beyond):
-                    if b and "3 of 4" not in marks[i + j]:
-                        marks[i + j].append("3 of 4")
+            mark("WE4", list(range(start, start + 8)))
     return marks
 
 
+def _keys(by: str | Sequence[str] | None) -> list[str]:
+    return [] if by is None else ([by] if isinstance(by, str) else list(by))
+
+
+def _groups(series: pl.DataFrame, keys: list[str], order: str) -> list[tuple[tuple[Any, ...], pl.DataFrame]]:
+    if not keys:
+        return [((), series.sort(order))]
+    return [(k, g) for k, g in series.sort([*keys, order]).group_by(keys, maintain_order=True)]
+
+
 @native_frames
-def xmr(series: pl.DataFrame, value: str, *, by: str | Sequence[str] | None = None, order: str = "week") -> pl.DataFrame:
+def xmr(series: pl.DataFrame, value: str, *, by: str | Sequence[str] | None = None, order: str = "week",
+        lower_bound: float | None = None) -> pl.DataFrame:
     """XmR chart of ``value`` per group (``by``), ordered by ``order``: the input's columns plus
-    ``moving_range``, ``centre``, ``lower_limit``, ``upper_limit``, ``mr_centre``, ``mr_upper``,
-    ``signal`` (rules this point takes part in, comma-separated, empty when none). Null values are
-    left out of the limits. Groups with fewer than 2 values get no limits."""
-    keys = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    ``moving_range``, ``centre``, ``lower_limit``, ``upper_limit`` (x̄ ± 2.66·mR̄; the lower one
+    clamped at ``lower_bound`` when given), ``mr_centre``, ``mr_upper`` (3.268·mR̄), ``z``
+    ((x − x̄)/σ with σ = mR̄/1.128), ``judged`` and ``signal`` (Western Electric rules this
+    point takes part in, comma-separated, empty when none). Null values are left out of the
+    limits and never judged (they stay in the output); groups with fewer than 2 values get no
+    limits."""
+    keys = _keys(by)
+    require_columns(series, [*keys, order, value], "the series of xmr()")
     parts = []
-    groups = series.sort([*keys, order]).group_by(keys, maintain_order=True) if keys else [((), series.sort(order))]
-    for _key, g in groups:
-        g = g.filter(pl.col(value).is_not_null())
-        vals = [float(v) for v in g[value].to_list()]
-        mr = ([None] + [abs(vals[i] - vals[i - 1]) for i in range(1, len(vals))]) if vals else []
+    for _key, g in _groups(series, keys, order):
+        raw = g[value].to_list()
+        at = [i for i, v in enumerate(raw) if v is not None]
+        vals = [float(raw[i]) for i in at]
+        mr_vals: list[float | None] = [None] + [abs(vals[i] - vals[i - 1]) for i in range(1, len(vals))]
+        centre = mr_bar = lower = upper = None
+        z_vals: list[float | None] = [None] * len(vals)
         if len(vals) >= 2:
             centre = sum(vals) / len(vals)
-            mr_bar = sum(m for m in mr if m is not None) / (len(vals) - 1)
+            mr_bar = sum(m for m in mr_vals if m is not None) / (len(vals) - 1)
             lower, upper = centre - E2 * mr_bar, centre + E2 * mr_bar
-            marks = [", ".join(m) for m in _signals(vals, centre, lower, upper)]
-        else:
-            centre = mr_bar = lower = upper = None  # type: ignore[assignment]
-            marks = [""] * len(vals)
+            if lower_bound is not None:
+                lower = max(lower, lower_bound)
+            sigma = E2 * mr_bar / 3
+            z_vals = [((v - centre) / sigma) if sigma > 0 else 0.0 for v in vals]
+        mr: list[float | None] = [None] * len(raw)
+        zs: list[float | None] = [None] * len(raw)
+        for j, i in enumerate(at):
+            mr[i], zs[i] = mr_vals[j], z_vals[j]
+        bound = [lower_bound is not None and v is not None and float(v) == lower_bound for v in raw]
+        marks = [", ".join(m) for m in we_signals(zs, bound)]
         parts.append(g.with_columns(
             pl.Series("moving_range", mr, dtype=pl.Float64), pl.lit(centre, pl.Float64).alias("centre"),
             pl.lit(lower, pl.Float64).alias("lower_limit"), pl.lit(upper, pl.Float64).alias("upper_limit"),
             pl.lit(mr_bar, pl.Float64).alias("mr_centre"),
             pl.lit(None if mr_bar is None else D4 * mr_bar, pl.Float64).alias("mr_upper"),
+            pl.Series("z", zs, dtype=pl.Float64), pl.Series("judged", [z is not None for z in zs], dtype=pl.Boolean),
             pl.Series("signal", marks, dtype=pl.String)))
     if not parts:
         return series.with_columns(*(pl.lit(None, pl.Float64).alias(c) for c in (
-            "moving_range", "centre", "lower_limit", "upper_limit", "mr_centre", "mr_upper")),
-            pl.lit("", pl.String).alias("signal"))
+            "moving_range", "centre", "lower_limit", "upper_limit", "mr_centre", "mr_upper", "z")),
+            pl.lit(False).alias("judged"), pl.lit("", pl.String).alias("signal"))
+    return pl.concat(parts)
+
+
+def _chi2_ppf(q: float, df: int) -> float:
+    from scipy.stats import chi2
+
+    return float(chi2.ppf(q, df))
+
+
+@native_frames
+def p_chart(series: pl.DataFrame, hits: str, n: str, *, by: str | Sequence[str] | None = None,
+            order: str = "week", min_n: int = MIN_N, laney: bool | None = None) -> pl.DataFrame:
+    """p-chart of the share ``hits`` / ``n`` per group (``by``), ordered by ``order``: the input's
+    columns plus ``value`` (the week's share), ``centre`` (p̄ = Σ hits / Σ n over judged weeks),
+    ``lower_limit``, ``upper_limit`` (p̄ ± 3·σᵢ, σᵢ = √(p̄(1 − p̄)/nᵢ), times σ_z on a p′ chart,
+    clamped to [0, 1]), ``z``, ``judged`` (nᵢ >= ``min_n``), ``chart`` ("p" or "p'"), ``sigma_z``
+    and ``signal`` (Western Electric rules, comma-separated).
+
+    ``laney``: None decides from the data (p′ when σ_z > 1 and the dispersion statistic
+    Σ (hitsᵢ − nᵢp̄)² / (nᵢp̄(1 − p̄)) over the k weeks inside the plain limits exceeds its
+    χ²(k − 1) quantile at 1 − ``DISPERSION_ALPHA``);
+    True or False forces it. σ_z is the mean moving range of the weeks' z-scores / 1.128.
+    """
+    keys = _keys(by)
+    require_columns(series, [*keys, order, hits, n], "the series of p_chart()")
+    parts = []
+    for _key, g in _groups(series, keys, order):
+        h = [None if v is None else float(v) for v in g[hits].to_list()]
+        m = [0 if v is None else int(v) for v in g[n].to_list()]
+        judged = [mi >= min_n and hi is not None for hi, mi in zip(h, m, strict=True)]
+        values = [(hi / mi) if mi > 0 and hi is not None else None for hi, mi in zip(h, m, strict=True)]
+        total_n = sum(mi for mi, j in zip(m, judged, strict=True) if j)
+        total_h = sum(hi for hi, j in zip(h, judged, strict=True) if j and hi is not None)
+        p = total_h / total_n if total_n else None
+        sig: list[float | None] = [math.sqrt(p * (1 - p) / mi) if p is not None and j else None
+                                   for mi, j in zip(m, judged, strict=True)]
+        z0: list[float | None] = [((v - p) / s if s else 0.0) if s is not None and v is not None and p is not None
+                                  else None for v, s in zip(values, sig, strict=True)]
+        zj = [z for z in z0 if z is not None]
+        sigma_z = (sum(abs(zj[i] - zj[i - 1]) for i in range(1, len(zj))) / (len(zj) - 1) / D2) if len(zj) >= 2 else None
+        use_laney = laney
+        if use_laney is None:
+            # Judged on the weeks inside the plain limits: one or two special-cause weeks alone
+            # must not widen the limits that should flag them.
+            inside = [z for z in zj if abs(z) <= 3]
+            stat = sum(z * z for z in inside)
+            use_laney = (sigma_z is not None and sigma_z > 1 and len(inside) >= 2
+                         and stat > _chi2_ppf(1 - DISPERSION_ALPHA, len(inside) - 1))
+        widen = sigma_z if use_laney and sigma_z is not None else 1.0
+        lower = [None if s is None or p is None else max(0.0, p - 3 * s * widen) for s in sig]
+        upper = [None if s is None or p is None else min(1.0, p + 3 * s * widen) for s in sig]
+        zs = [None if z is None else z / widen if widen else 0.0 for z in z0]
+        bound = [v is not None and (v == 0.0 or v == 1.0) for v in values]
+        marks = [", ".join(mk) for mk in we_signals(zs, bound)]
+        parts.append(g.with_columns(
+            pl.Series("value", values, dtype=pl.Float64), pl.lit(p, pl.Float64).alias("centre"),
+            pl.Series("lower_limit", lower, dtype=pl.Float64), pl.Series("upper_limit", upper, dtype=pl.Float64),
+            pl.Series("z", zs, dtype=pl.Float64), pl.Series("judged", judged, dtype=pl.Boolean),
+            pl.lit("p'" if use_laney else "p").alias("chart"), pl.lit(sigma_z, pl.Float64).alias("sigma_z"),
+            pl.Series("signal", marks, dtype=pl.String)))
+    if not parts:
+        return series.with_columns(*(pl.lit(None, pl.Float64).alias(c) for c in (
+            "value", "centre", "lower_limit", "upper_limit", "z")), pl.lit(False).alias("judged"),
+            pl.lit("p").alias("chart"), pl.lit(None, pl.Float64).alias("sigma_z"), pl.lit("", pl.String).alias("signal"))
     return pl.concat(parts)
 
 
 @native_frames
-def verdicts(chart: pl.DataFrame, *, by: str | Sequence[str] | None = None) -> pl.DataFrame:
-    """One verdict per series of an :func:`xmr` chart: ``"in control"``, or the signals found with
-    the periods where they occur; plus the number of points."""
-    keys = [] if by is None else ([by] if isinstance(by, str) else list(by))
+def verdicts(chart: pl.DataFrame, *, by: str | Sequence[str] | None = None,
+             min_weeks: int = MIN_WEEKS) -> pl.DataFrame:
+    """One verdict per series of an :func:`xmr` or :func:`p_chart` chart: ``verdict`` ("in
+    control", "signal" or "not enough weeks": fewer than ``min_weeks`` judged weeks), ``rules``
+    (the rules that fired, e.g. "WE1, WE4"), ``points``, ``judged`` and ``signal_points``."""
+    keys = _keys(by)
     rows = []
     groups = chart.group_by(keys, maintain_order=True) if keys else [((), chart)]
     for key, g in groups:
         hits = g.filter(pl.col("signal") != "")
-        if hits.is_empty():
-            verdict = IN_CONTROL
-        else:
-            rules = sorted({r for s in hits["signal"].to_list() for r in s.split(", ")})
-            verdict = "signal: " + "; ".join(rules)
+        judged = int(g["judged"].sum()) if "judged" in g.columns else g.filter(pl.col("centre").is_not_null()).height
+        rules = sorted({r for s in hits["signal"].to_list() for r in s.split(", ")})
+        verdict = NOT_ENOUGH if judged < min_weeks else SIGNAL if rules else IN_CONTROL
         row = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
-        row.update({"points": g.height, "verdict": verdict,
+        row.update({"points": g.height, "judged": judged, "verdict": verdict, "rules": ", ".join(rules),
                     "signal_points": hits.height})
         rows.append(row)
-    return pl.DataFrame(rows)
+    return pl.DataFrame(rows, schema={**{k: chart.schema[k] for k in keys}, "points": pl.Int64, "judged": pl.Int64,
+                                      "verdict": pl.String, "rules": pl.String, "signal_points": pl.Int64})
 
 
 @native_frames
@@ -111,13 +232,18 @@ def weekly_process_measures(events: pl.DataFrame, deals: pl.DataFrame, process: 
     stage moves made that week:
 
     - ``moves``: stage moves (deals entering a stage);
-    - ``in_process_share``: share of moves that follow the process (forward, won, lost; not a skip,
-      a backward move, a reopen or a reclassification);
-    - ``median_days_in_stage``: median days spent in the stage a deal left that week.
+    - ``judged_moves``: moves between stages the process knows; ``in_process``: those that follow
+      the process (forward, won, lost; not a skip, a backward move, a reopen or a
+      reclassification); ``in_process_share`` = in_process / judged_moves;
+    - ``closed``: moves to won or lost; ``won``; ``win_rate`` = won / closed;
+    - ``median_days_in_stage``: median days spent in the stage a deal left that week (moves to
+      lost left out: a deal given up is not a stage completed).
 
-    Weeks start on Monday; ``week`` is that Monday. Weeks without moves have ``moves`` 0 and null
+    Weeks start on Monday; ``week`` is that Monday. Weeks without moves have 0 counts and null
     shares.
     """
+    require_columns(events, [S.DEAL_ID, S.STAGE, S.ENTERED_AT], "stage_events")
+    require_columns(deals, [S.DEAL_ID, by], "deals")
     t = _transitions(events, process, as_of).join(deals.select(S.DEAL_ID, by), on=S.DEAL_ID, how="left")
     end_monday = as_of - dt.timedelta(days=as_of.weekday())
     first = end_monday - dt.timedelta(weeks=weeks)
@@ -126,13 +252,118 @@ def weekly_process_measures(events: pl.DataFrame, deals: pl.DataFrame, process: 
     bad = [SKIP, BACKWARD, REOPEN, RECLASSIFY]
     agg = t.group_by(by, "week").agg(
         pl.len().alias("moves"),
-        (~pl.col("kind").is_in(bad + [UNKNOWN])).sum().alias("_ok"),
-        (pl.col("kind") != UNKNOWN).sum().alias("_known"),
+        (~pl.col("kind").is_in(bad + [UNKNOWN])).sum().alias("in_process"),
+        (pl.col("kind") != UNKNOWN).sum().alias("judged_moves"),
+        pl.col("kind").is_in([WON, LOST]).sum().alias("closed"), (pl.col("kind") == WON).sum().alias("won"),
         pl.col("days_in_stage").filter(pl.col("kind") != LOST).median().alias("median_days_in_stage"))
     groups = deals.select(by).unique().filter(pl.col(by).is_not_null())
     calendar = pl.DataFrame({"week": pl.date_range(first, end_monday - dt.timedelta(weeks=1), "1w", eager=True)})
-    grid = groups.join(calendar, how="cross")
-    out = grid.join(agg, on=[by, "week"], how="left").with_columns(pl.col("moves").fill_null(0).cast(pl.Int64))
-    return out.with_columns(
-        pl.when(pl.col("_known") > 0).then(pl.col("_ok") / pl.col("_known")).otherwise(None).alias("in_process_share")
-    ).select(by, "week", "moves", "in_process_share", "median_days_in_stage").sort(by, "week")
+    counts = ["moves", "in_process", "judged_moves", "closed", "won"]
+    out = groups.join(calendar, how="cross").join(agg, on=[by, "week"], how="left").with_columns(
+        pl.col(counts).fill_null(0).cast(pl.Int64))
+    return out.with_columns(_share("in_process", "judged_moves").alias("in_process_share"),
+                            _share("won", "closed").alias("win_rate")).select(
+        by, "week", "moves", "judged_moves", "in_process", "in_process_share", "closed", "won", "win_rate",
+        "median_days_in_stage").sort(by, "week")
+
+
+def _share(hits: str, n: str) -> pl.Expr:
+    return pl.when(pl.col(n) > 0).then(pl.col(hits) / pl.col(n)).otherwise(None)
+
+
+# --- typed charts: what the CLI, the slices and the pages read -----------------------------------
+
+@dataclass(frozen=True)
+class ControlPoint:
+    """One week of a control chart; ``signal`` lists the rules it takes part in; ``judged`` is
+    False for a week with too few moves (shown, never a signal)."""
+
+    week: dt.date
+    value: float | None
+    n: int | None
+    lower: float | None
+    upper: float | None
+    signal: tuple[str, ...]
+    judged: bool
+
+
+@dataclass(frozen=True)
+class ControlChart:
+    """A weekly measure on the chart of its kind, with the verdict a manager reads."""
+
+    team_id: str
+    measure: str
+    label: str
+    kind: Kind
+    chart: ChartType
+    center: float | None
+    points: tuple[ControlPoint, ...]
+    verdict: Verdict
+    rules: tuple[str, ...]
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"team_id": self.team_id, "measure": self.measure, "label": self.label, "kind": self.kind,
+                "chart": self.chart, "center": self.center, "verdict": self.verdict, "rules": list(self.rules),
+                "reason": self.reason,
+                "points": [{"week": p.week.isoformat(), "value": p.value, "n": p.n, "lower": p.lower, "upper": p.upper,
+                            "signal": list(p.signal), "judged": p.judged} for p in self.points]}
+
+
+#: measure -> (label, kind, hits column, n column)
+MEASURES: dict[str, tuple[str, Kind, str | None, str | None]] = {
+    "in_process_share": ("share of stage moves that follow the process", "share", "in_process", "judged_moves"),
+    "win_rate": ("share of closed deals won", "share", "won", "closed"),
+    "median_days_in_stage": ("median days in the stage left", "duration", None, None),
+    "moves": ("stage moves per week", "count", None, None),
+}
+
+
+def _reason(verdict: str, rules: list[str], chart: str, judged: int, points: int, frame: pl.DataFrame) -> str:
+    laney = " (Laney p′: the weeks vary more than chance alone allows, so the limits are widened)" if chart == "p'" else ""
+    too_few = points - judged
+    few = f"; {too_few} week(s) with fewer than {MIN_N} moves not judged" if too_few else ""
+    if verdict == NOT_ENOUGH:
+        return f"only {judged} week(s) with at least {MIN_N} moves; {MIN_WEEKS} are needed to judge"
+    if verdict == IN_CONTROL:
+        return f"every judged week inside the limits, no pattern (Western Electric 1-4){laney}{few}"
+    weeks = frame.filter(pl.col("signal") != "")["week"].to_list()
+    where = ", ".join(str(w) for w in weeks[:4]) + (" …" if len(weeks) > 4 else "")
+    return f"{'; '.join(f'{r}: {RULES[r]}' for r in rules)} (weeks {where}){laney}{few}"
+
+
+def _first_float(column: pl.Series) -> float | None:
+    present = column.drop_nulls()
+    return float(present[0]) if present.len() else None
+
+
+def control_charts(weekly: pl.DataFrame, *, by: str = S.TEAM_ID,
+                   measures: Sequence[str] = tuple(MEASURES)) -> list[ControlChart]:
+    """Every measure of :func:`weekly_process_measures` (polars) on its chart, per ``by`` group."""
+    out: list[ControlChart] = []
+    for measure in measures:
+        label, kind, hits, n = MEASURES[measure]
+        if hits is not None and n is not None:
+            frame = p_chart(weekly, hits, n, by=by)
+            chart_col = frame["chart"] if frame.height else pl.Series([], dtype=pl.String)
+        else:
+            # A median of fewer than MIN_N stays is shown, not judged; every week's count is judged.
+            enough = pl.col("moves") >= MIN_N if kind == "duration" else pl.lit(True)
+            frame = xmr(weekly.with_columns(pl.when(enough).then(pl.col(measure)).alias("_judged_value")),
+                        "_judged_value", by=by, lower_bound=0.0).with_columns(pl.col(measure).cast(pl.Float64)
+                                                                              .alias("value"))
+            chart_col = pl.Series(["xmr"] * frame.height)
+        frame = frame.with_columns(chart_col.alias("_chart"))
+        verdict_rows = {r[by]: r for r in verdicts(frame, by=by).iter_rows(named=True)} if frame.height else {}
+        for (group,), g in frame.group_by([by], maintain_order=True):
+            v = verdict_rows[group]
+            chart = str(g["_chart"][0])
+            rules = [r for r in str(v["rules"]).split(", ") if r]
+            points = tuple(ControlPoint(
+                r["week"], r["value"], (int(r[n]) if n is not None else None), r["lower_limit"], r["upper_limit"],
+                tuple(s for s in r["signal"].split(", ") if s), bool(r["judged"])) for r in g.iter_rows(named=True))
+            out.append(ControlChart(str(group), measure, label, kind, chart,  # type: ignore[arg-type]
+                                    _first_float(g["centre"]),
+                                    points, v["verdict"], tuple(rules),
+                                    _reason(v["verdict"], rules, chart, v["judged"], v["points"], g)))
+    return out

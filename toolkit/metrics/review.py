@@ -27,7 +27,7 @@ def clean_sample_bound(k: int, confidence: float = CONFIDENCE) -> float:
     three says little, which is why the plan picks deals where problems are likely."""
     if k <= 0:
         return 1.0
-    return 1.0 - (1.0 - confidence) ** (1.0 / k)
+    return float(1.0 - (1.0 - confidence) ** (1.0 / k))
 
 
 @native_frames

@@ -1,8 +1,11 @@
-"""Per-team slices: everything one team's report shows, computed once for the whole export and
-then cut per team, written to the team's ``data_dir``.
+"""Per-team slices: the figures model (``toolkit.metrics.figures``), computed once for the whole
+export, serialised per team into the team's ``data_dir``. Nothing is computed here.
 
-A slice holds only its team's rows (isolation: a notebook never sees another team's deals), as
-parquet tables plus ``slice.json`` with the headline figures and provenance.
+A slice holds only its team's rows (isolation: a notebook never sees another team's deals):
+parquet tables (``TABLES``, the model's ``TeamTables`` plus the team's data-quality failures and
+the headline control chart) and ``slice.json``: ``{"slice_version", "provenance": {...},
+"figures": TeamFigures.to_dict()}``, plus the flat keys the current pages read
+(``LEGACY_KEYS``), until they read ``figures``.
 """
 
 from __future__ import annotations
@@ -16,24 +19,22 @@ from typing import Any
 import polars as pl
 
 from toolkit import schema as S
+from toolkit.loaders.states import states_from_two_exports
+from toolkit.metrics.changes import DEFAULT_WINDOW_DAYS, change_window
+from toolkit.metrics.figures import HEADLINE_MEASURE, Figures, TeamFigures, compute_figures
 from toolkit.model import Dataset
-from toolkit.metrics.compliance import FLAGS, _compliance, _flags, stage_conversion, time_in_stage
-from toolkit.metrics.control import verdicts, weekly_process_measures, xmr
-from toolkit.metrics.counts import deal_counts, pipeline_by_currency
-from toolkit.metrics.review import clean_sample_bound, review_load, review_plan
 from toolkit.process import Process
 from toolkit.validation.report import DataQualityReport
 
-SLICE_VERSION = 1
+SLICE_VERSION = 2
 TABLES = ("deals", "counts", "load", "plan", "rates", "flags", "conversion", "time_in_stage", "weekly", "control",
-          "pipeline", "quality")
-CONTROL_MEASURE = "in_process_share"
-WEEKS = 26
+          "pipeline", "quality", "coaching", "changes")
+CONTROL_MEASURE = HEADLINE_MEASURE
 
 
 @dataclass(frozen=True)
 class TeamSlice:
-    """Where a team's slice was written, and its headline."""
+    """Where a team's slice was written, and what ``slice.json`` holds."""
 
     team_id: str
     team_name: str
@@ -61,84 +62,82 @@ def _quality_for_team(dq: DataQualityReport | None, deal_ids: set[str]) -> pl.Da
                                       "rows": pl.Int64, "examples": pl.String})
 
 
+def _control_table(team: TeamFigures) -> pl.DataFrame:
+    """The headline chart's weeks, in the columns the chart builder reads."""
+    chart = team.headline_control
+    rows = [] if chart is None else [
+        {"week": p.week, "value": p.value, CONTROL_MEASURE: p.value, "n": p.n, "centre": chart.center,
+         "lower_limit": p.lower, "upper_limit": p.upper, "signal": ", ".join(p.signal), "judged": p.judged,
+         "chart": chart.chart} for p in chart.points]
+    return pl.DataFrame(rows, schema={"week": pl.Date, "value": pl.Float64, CONTROL_MEASURE: pl.Float64, "n": pl.Int64,
+                                      "centre": pl.Float64, "lower_limit": pl.Float64, "upper_limit": pl.Float64,
+                                      "signal": pl.String, "judged": pl.Boolean, "chart": pl.String})
+
+
+#: The flat keys of slice.json that team.py and org.py read today.
+LEGACY_KEYS = ("team_name", "manager_name", "as_of", "process", "source", "data_freshness", "reps", "open", "won",
+               "lost", "review_hours_full", "review_hours_sampled", "share_full", "share_sampled", "hours_freed",
+               "manager_hours_per_week", "minutes_per_deal", "sample_per_rep", "clean_sample_bound", "deals",
+               "compliant", "compliance_rate", "has_history", "control_measure", "control_verdict", "control_points",
+               "plan_deals", "quality_blocking", "quality_failed_for_team", "input_lines", "input_rejected",
+               "stage_limits")
+
+
+def _legacy(team: TeamFigures, provenance: dict[str, Any], quality_rows: int) -> dict[str, Any]:
+    rv, c, chart = team.review, team.compliance, team.headline_control
+    verdict = team.verdict if chart is None or chart.verdict != "signal" else "signal: " + ", ".join(chart.rules)
+    values = {
+        "team_name": team.team_name, "manager_name": team.manager_name, "as_of": team.as_of.isoformat(),
+        "process": team.process, "reps": team.reps, "open": team.open, "won": team.won, "lost": team.lost,
+        "review_hours_full": rv.hours_full, "review_hours_sampled": rv.hours_sampled, "share_full": rv.share_full,
+        "share_sampled": rv.share_sampled, "hours_freed": rv.hours_freed,
+        "manager_hours_per_week": rv.manager_hours_per_week, "minutes_per_deal": rv.minutes_per_deal,
+        "sample_per_rep": rv.sample_per_rep, "clean_sample_bound": rv.clean_sample_bound, "deals": c.deals,
+        "compliant": c.compliant, "compliance_rate": c.rate, "control_measure": "value", "control_verdict": verdict,
+        "control_points": len(chart.points) if chart else 0, "plan_deals": team.tables.plan.height,
+        "quality_failed_for_team": quality_rows, **provenance}
+    return {k: values[k] for k in LEGACY_KEYS}
+
+
 def prepare_slices(data: Dataset, process: Process, as_of: dt.date, out_dir: Path, *,
-                   quality: DataQualityReport | None = None, teams: list[str] | None = None,
-                   seed: int = 0) -> list[TeamSlice]:
-    """Compute every figure once, then write one slice per team (all teams, or ``teams``)."""
-    deals, events = data.deals, data.stage_events
-    flags = _flags(deals, events, process, as_of)
-    comp = _compliance(deals, events, process, as_of, flags)
-    counts = deal_counts(deals, as_of, by="rep", reps=data.reps)
-    load = review_load(deals, process, reps=data.reps)
-    plan = review_plan(deals, flags, events, process, as_of=as_of, seed=seed)
-    rates = comp.group_by(S.OWNER_ID).agg(
-        pl.col(S.OWNER_NAME).first(), pl.col(S.TEAM_ID).first(), pl.len().alias("deals"),
-        pl.col("compliant").sum().alias("compliant"), pl.col("compliant").mean().alias("compliance_rate"),
-        *[pl.col(f).fill_null(False).sum().alias(f) for f in FLAGS])
-    weekly = weekly_process_measures(events, deals, process, as_of=as_of, weeks=WEEKS)
-    control = xmr(weekly, CONTROL_MEASURE, by=S.TEAM_ID)
-    verdict = {r[S.TEAM_ID]: r for r in verdicts(control, by=S.TEAM_ID).iter_rows(named=True)} if control.height else {}
-    pipeline = pipeline_by_currency(deals, by="team")
-    rejected = int(data.files["rejected"].sum()) if data.files.height else 0
-    lines_in = int(data.files["lines_in"].sum()) if data.files.height else 0
+                   quality: DataQualityReport | None = None, teams: list[str] | None = None, seed: int = 0,
+                   previous: Dataset | None = None, window_days: int = DEFAULT_WINDOW_DAYS,
+                   figures: Figures | None = None) -> list[TeamSlice]:
+    """Compute the figures once (or take ``figures``), then write one slice per team (all teams,
+    or ``teams``). ``previous``: an earlier export of the same CRM, compared with this one for the
+    changes of the window (``--previous``); otherwise the export's own history is used."""
+    if figures is None:
+        states, basis = data.deal_states, None
+        if previous is not None:
+            states = states_from_two_exports(previous, data, change_window(as_of, window_days)[0], as_of)
+            basis = "previous export"
+        figures = compute_figures(data.deals, data.stage_events, data.reps, process, as_of, states=states,
+                                  states_basis=basis, window_days=window_days, seed=seed, teams=teams)
+    figs = figures
+    deals = data.deals
     freshness = deals.select(pl.max_horizontal(pl.col(S.CREATED_AT).max(), pl.col(S.LAST_ACTIVITY_AT).max(),
                                                pl.col(S.CLOSED_AT).max())).item()
-    team_rows = data.teams
-    chosen = team_rows if teams is None else team_rows.filter(pl.col(S.TEAM_ID).is_in(teams))
+    provenance = {
+        "source": data.source, "data_freshness": freshness.isoformat() if freshness else None,
+        "has_history": data.has_history, "quality_blocking": bool(quality.blocking) if quality is not None else False,
+        "input_lines": int(data.files["lines_in"].sum()) if data.files.height else 0,
+        "input_rejected": int(data.files["rejected"].sum()) if data.files.height else 0,
+        "stage_limits": {s.name: s.max_days for s in process.stages},
+    }
     out: list[TeamSlice] = []
-    for team in chosen.iter_rows(named=True):
-        tid = team[S.TEAM_ID]
-        team_deals = deals.filter(pl.col(S.TEAM_ID) == tid)
-        ids = team_deals[S.DEAL_ID]
-        team_events = events.filter(pl.col(S.DEAL_ID).is_in(ids.implode()))
-        team_flags = flags.filter(pl.col(S.DEAL_ID).is_in(ids.implode())).join(
-            team_deals.select(S.DEAL_ID, S.DEAL_NAME, S.OWNER_NAME), on=S.DEAL_ID, how="left")
-        tables = {
-            "deals": team_deals.select(S.DEAL_ID, S.DEAL_NAME, S.OWNER_ID, S.OWNER_NAME, S.STAGE, S.STATUS, S.AMOUNT,
-                                       S.CURRENCY, S.CREATED_AT, S.CLOSE_DATE),
-            "counts": counts.filter(pl.col(S.TEAM_ID) == tid),
-            "load": load.filter(pl.col(S.TEAM_ID) == tid),
-            "plan": plan.filter(pl.col(S.TEAM_ID) == tid),
-            "rates": rates.filter(pl.col(S.TEAM_ID) == tid).sort(S.OWNER_NAME),
-            "flags": team_flags,
-            "conversion": stage_conversion(team_events, process, as_of),
-            "time_in_stage": time_in_stage(team_events, process, as_of),
-            "weekly": weekly.filter(pl.col(S.TEAM_ID) == tid),
-            "control": control.filter(pl.col(S.TEAM_ID) == tid) if control.height else control,
-            "pipeline": pipeline.filter(pl.col(S.TEAM_ID) == tid),
-            "quality": _quality_for_team(quality, set(ids.to_list())),
-        }
-        load_row = tables["load"].row(0, named=True) if tables["load"].height else {}
-        comp_team = comp.filter(pl.col(S.TEAM_ID) == tid)
-        v = verdict.get(tid, {})
-        headline = {
-            "slice_version": SLICE_VERSION, S.TEAM_ID: tid, S.TEAM_NAME: team[S.TEAM_NAME],
-            S.MANAGER_NAME: team[S.MANAGER_NAME], "as_of": as_of.isoformat(), "process": process.name,
-            "source": data.source, "data_freshness": freshness.isoformat() if freshness else None,
-            "reps": int(load_row.get("reps", 0)), "open": int(load_row.get("open", 0)),
-            "won": int((team_deals[S.STATUS] == "won").sum()), "lost": int((team_deals[S.STATUS] == "lost").sum()),
-            "review_hours_full": load_row.get("review_hours_full", 0.0),
-            "review_hours_sampled": load_row.get("review_hours_sampled", 0.0),
-            "share_full": load_row.get("share_full", 0.0), "share_sampled": load_row.get("share_sampled", 0.0),
-            "hours_freed": load_row.get("hours_freed", 0.0),
-            "manager_hours_per_week": process.review.manager_hours_per_week,
-            "minutes_per_deal": process.review.minutes_per_deal, "sample_per_rep": process.review.sample_per_rep,
-            "clean_sample_bound": clean_sample_bound(process.review.sample_per_rep),
-            "deals": comp_team.height, "compliant": int(comp_team["compliant"].sum()),
-            "compliance_rate": float(comp_team["compliant"].mean()) if comp_team.height else None,
-            "has_history": data.has_history, "control_measure": CONTROL_MEASURE,
-            "control_verdict": v.get("verdict", "not enough weeks"), "control_points": v.get("points", 0),
-            "plan_deals": tables["plan"].height,
-            "quality_blocking": bool(quality.blocking) if quality is not None else False,
-            "quality_failed_for_team": tables["quality"].height,
-            "input_lines": lines_in, "input_rejected": rejected,
-            "stage_limits": {s.name: s.max_days for s in process.stages},
-        }
-        folder = out_dir / tid
+    for team in figs.teams:
+        if teams is not None and team.team_id not in teams:
+            continue
+        quality_table = _quality_for_team(quality, set(team.tables.deals[S.DEAL_ID].to_list()))
+        tables = {**team.tables.as_dict(), "control": _control_table(team), "quality": quality_table,
+                  "changes": team.changes.deals}
+        meta = {"slice_version": SLICE_VERSION, S.TEAM_ID: team.team_id, "provenance": provenance,
+                "figures": team.to_dict(), **_legacy(team, provenance, quality_table.height)}
+        folder = out_dir / team.team_id
         folder.mkdir(parents=True, exist_ok=True)
-        for name, frame in tables.items():
-            frame.write_parquet(folder / f"{name}.parquet")
-        (folder / "slice.json").write_text(json.dumps(headline, indent=2, default=str, ensure_ascii=False),
+        for name in TABLES:
+            tables[name].write_parquet(folder / f"{name}.parquet")
+        (folder / "slice.json").write_text(json.dumps(meta, indent=2, default=str, ensure_ascii=False),
                                            encoding="utf-8")
-        out.append(TeamSlice(tid, team[S.TEAM_NAME], folder, headline))
+        out.append(TeamSlice(team.team_id, str(team.team_name), folder, meta))
     return out

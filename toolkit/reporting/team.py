@@ -226,7 +226,8 @@ class TeamReport:
                 f"the process. Natural process limits {percent(row['lower_limit'])} – {percent(row['upper_limit'])} "
                 f"around the average {percent(row['centre'])}: weeks inside them are routine variation, not news. "
                 "A signal (a week outside, 8 in a row on one side, 3 of 4 near a limit) is worth a look.</p>")
-        chart = figure(control_chart(ctl, h["control_measure"], "Share of moves in process"),
+        chart = figure(control_chart(ctl, h["control_measure"], "Share of moves in process",
+                                     moving_range="moving_range" in ctl.columns),
                        "XmR chart of the weekly in-process share, with its moving ranges")
         return Block("control", f"<h2>Is the process in control?</h2>{expl}{chart}")
 
