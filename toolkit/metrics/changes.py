@@ -29,6 +29,7 @@ import polars as pl
 from toolkit import schema as S
 from toolkit.errors import require_columns
 from toolkit.frames import native_frames
+from toolkit.metrics.pipelines import outcome_names
 from toolkit.process import Process
 
 KINDS = ("new", "pushed", "pulled_in", "amount_up", "amount_down", "stage_changed", "won", "lost")
@@ -39,10 +40,12 @@ KIND_LABELS = {"new": "new", "pushed": "close date pushed", "pulled_in": "close 
 DEFAULT_WINDOW_DAYS = 7
 STATE_COLUMNS = [S.DEAL_ID, S.VALID_FROM, S.STAGE, S.AMOUNT, S.CURRENCY, S.CLOSE_DATE]
 _SIDES = (S.STAGE, S.AMOUNT, S.CURRENCY, S.CLOSE_DATE)
+_SIDE_TYPES: dict[str, pl.DataType] = {S.STAGE: pl.String(), S.AMOUNT: pl.Float64(), S.CURRENCY: pl.String(),
+                                       S.CLOSE_DATE: pl.Date()}
 CHANGE_SCHEMA: dict[str, pl.DataType] = {
     S.DEAL_ID: pl.String(), S.DEAL_NAME: pl.String(), S.OWNER_ID: pl.String(), S.OWNER_NAME: pl.String(),
     S.TEAM_ID: pl.String(), **{k: pl.Boolean() for k in KINDS},
-    **{f"{c}_{side}": S.polars_schema(S.DEAL_STATES)[c] for c in _SIDES for side in ("from", "to")},
+    **{f"{c}_{side}": _SIDE_TYPES[c] for c in _SIDES for side in ("from", "to")},
 }
 
 
@@ -84,8 +87,9 @@ def deal_changes(states: pl.DataFrame, deals: pl.DataFrame, process: Process, as
     ordered = _ordered(states.with_columns(pl.col(S.VALID_FROM).cast(S.DATETIME)))
     last_in = (ordered.filter((pl.col(S.VALID_FROM) > start) & (pl.col(S.VALID_FROM) <= end))
                .group_by(S.DEAL_ID, maintain_order=True).last().select(S.DEAL_ID, pl.col(S.STAGE).alias("_last")))
-    base = deals.select(S.DEAL_ID, S.DEAL_NAME, S.OWNER_ID, S.OWNER_NAME, S.TEAM_ID, S.CREATED_AT).unique(
-        S.DEAL_ID, keep="first", maintain_order=True)
+    won, lost = outcome_names(deals, process)   # each deal's own pipeline's won and lost stages
+    base = deals.select(S.DEAL_ID, S.DEAL_NAME, S.OWNER_ID, S.OWNER_NAME, S.TEAM_ID, S.CREATED_AT,
+                        won.alias("_won"), lost.alias("_lost")).unique(S.DEAL_ID, keep="first", maintain_order=True)
     out = (base.join(_state_at(ordered, start, "from"), on=S.DEAL_ID, how="left")
            .join(_state_at(ordered, end, "to"), on=S.DEAL_ID, how="left")
            .join(last_in, on=S.DEAL_ID, how="left"))
@@ -105,10 +109,10 @@ def deal_changes(states: pl.DataFrame, deals: pl.DataFrame, process: Process, as
         (both & (a_to < a_from)).alias("amount_down"),
         (both & pl.col("stage_from").ne_missing(pl.col("stage_to"))).alias("stage_changed"),
         # An edit of a deal already won (or lost) at the start is not a new win (or loss).
-        ((pl.col("_last") == process.won.name) & pl.col("stage_from").ne_missing(pl.lit(process.won.name)))
-        .fill_null(False).alias("won"),
-        ((pl.col("_last") == process.lost.name) & pl.col("stage_from").ne_missing(pl.lit(process.lost.name)))
-        .fill_null(False).alias("lost"),
+        ((pl.col("_last") == pl.col("_won")) & pl.col("stage_from").ne_missing(pl.col("_won"))).fill_null(False)
+        .alias("won"),
+        ((pl.col("_last") == pl.col("_lost")) & pl.col("stage_from").ne_missing(pl.col("_lost"))).fill_null(False)
+        .alias("lost"),
     )
     return (out.filter(pl.any_horizontal(*KINDS)).select(list(CHANGE_SCHEMA))
             .with_columns([pl.col(c).cast(t) for c, t in CHANGE_SCHEMA.items()]).sort(S.TEAM_ID, S.OWNER_ID,

@@ -24,7 +24,8 @@ import polars as pl
 from toolkit import schema as S
 from toolkit.errors import require_columns
 from toolkit.frames import native_frames
-from toolkit.metrics.compliance import LOST, _ordered_events, _transitions
+from toolkit.metrics.pipelines import split_deals
+from toolkit.metrics.transitions import LOST, _ordered_events, _transitions
 from toolkit.process import Process
 
 Z95 = 1.959963984540054
@@ -71,16 +72,9 @@ def _conversion(events: pl.DataFrame, deals: pl.DataFrame, process: Process, as_
             .filter(pl.col("went_on") | pl.col("_now").ne_missing(pl.col("_idx").cast(pl.Int32))))
 
 
-@native_frames
-def coaching_focus(events: pl.DataFrame, deals: pl.DataFrame, process: Process, as_of: dt.date, *,
-                   min_deals: int = MIN_DEALS) -> pl.DataFrame:
-    """One row per rep of ``deals``: ``owner_id, owner_name, team_id``, the stage where the rep is
-    furthest behind the team beyond chance (null when none), ``measure`` ("conversion" or
-    "days_in_stage"), ``rep_hits`` of ``rep_n`` (deals that went on / stays longer than the team
-    median), ``rep_value``, ``team_value`` (team conversion, or team median days), the rep's 95 %
-    Wilson interval, ``gap``, and ``line``, one sentence a manager reads in a one-on-one."""
-    require_columns(events, [S.DEAL_ID, S.STAGE, S.ENTERED_AT], "stage_events")
-    require_columns(deals, [S.DEAL_ID, S.OWNER_ID, S.OWNER_NAME, S.TEAM_ID, S.STAGE, S.STATUS], "deals")
+def _candidates(events: pl.DataFrame, deals: pl.DataFrame, process: Process, as_of: dt.date,
+                min_deals: int) -> dict[str, list[dict[str, object]]]:
+    """Per rep, the stages where the rep is behind the team beyond chance (one process)."""
     names = [s.name for s in process.stages]
     owners = deals.select(S.DEAL_ID, S.OWNER_ID, S.TEAM_ID)
     conv = _conversion(events, deals, process, as_of).join(owners, on=S.DEAL_ID, how="inner")
@@ -109,6 +103,25 @@ def coaching_focus(events: pl.DataFrame, deals: pl.DataFrame, process: Process, 
                 "stage": r["from_stage"], "measure": "days_in_stage", "rep_hits": r["h"], "rep_n": r["n"],
                 "rep_value": r["_rep_median"], "team_value": r["_median"], "interval_low": low,
                 "interval_high": high, "gap": r["h"] / r["n"] - 0.5})
+    return candidates
+
+
+@native_frames
+def coaching_focus(events: pl.DataFrame, deals: pl.DataFrame, process: Process, as_of: dt.date, *,
+                   min_deals: int = MIN_DEALS) -> pl.DataFrame:
+    """One row per rep of ``deals``: ``owner_id, owner_name, team_id``, the stage where the rep is
+    furthest behind the team beyond chance (null when none), ``measure`` ("conversion" or
+    "days_in_stage"), ``rep_hits`` of ``rep_n`` (deals that went on / stays longer than the team
+    median), ``rep_value``, ``team_value`` (team conversion, or team median days), the rep's 95 %
+    Wilson interval, ``gap``, and ``line``, one sentence a manager reads in a one-on-one."""
+    require_columns(events, [S.DEAL_ID, S.STAGE, S.ENTERED_AT], "stage_events")
+    require_columns(deals, [S.DEAL_ID, S.OWNER_ID, S.OWNER_NAME, S.TEAM_ID, S.STAGE, S.STATUS], "deals")
+    candidates: dict[str, list[dict[str, object]]] = {}
+    parts = split_deals(deals, events, process) or [(None, process, deals, events)]
+    for pipeline, proc, part_deals, part_events in parts:
+        for owner, found in _candidates(part_events, part_deals, proc, as_of, min_deals).items():
+            label = f" ({pipeline})" if len(parts) > 1 and pipeline is not None else ""
+            candidates.setdefault(owner, []).extend({**c, "stage": f"{c['stage']}{label}"} for c in found)
     reps = deals.group_by(S.OWNER_ID).agg(pl.col(S.OWNER_NAME).drop_nulls().first(), pl.col(S.TEAM_ID).first())
     rows = []
     for rep in reps.sort(S.TEAM_ID, S.OWNER_ID).iter_rows(named=True):

@@ -1,5 +1,5 @@
-"""Process compliance: stage transitions, per-deal flags with their evidence, compliance rates,
-stage conversion, time in stage and suggested time limits.
+"""Process compliance: per-deal flags with their evidence and compliance rates, each deal judged
+by its own pipeline's process (transitions: ``transitions.py``; the funnel: ``funnel.py``).
 
 Pure functions: frames in, frames out; ``as_of`` is a parameter, never the clock. Each takes a
 pandas or a polars frame and returns the caller's type.
@@ -14,15 +14,15 @@ import numpy as np
 import polars as pl
 
 from toolkit import schema as S
+from toolkit.errors import require_columns
 from toolkit.frames import native_frames
+from toolkit.metrics.pipelines import split_deals
+from toolkit.metrics.transitions import BACKWARD, SKIP, _end_of, _ordered_events, _transitions_one
+# Kept importable from here, where they used to live.
+from toolkit.metrics.transitions import FORWARD as FORWARD, LOST as LOST, RECLASSIFY as RECLASSIFY  # noqa: I001
+from toolkit.metrics.transitions import REOPEN as REOPEN, TRANSITION_KINDS as TRANSITION_KINDS, UNKNOWN as UNKNOWN
+from toolkit.metrics.transitions import WON as WON, stage_transitions as stage_transitions
 from toolkit.process import Process
-
-# --- transition kinds and flags ----------------------------------------------------------------
-
-FORWARD, SKIP, BACKWARD, WON, LOST, REOPEN, RECLASSIFY = (
-    "forward", "skip", "backward", "won", "lost", "reopen", "reclassify")
-TRANSITION_KINDS = (FORWARD, SKIP, BACKWARD, WON, LOST, REOPEN, RECLASSIFY)
-UNKNOWN = "unknown"  # a move from or to a stage label the process does not know
 
 SKIPPED_STAGE = "skipped_stage"
 BACKWARD_MOVE = "backward_move"
@@ -51,78 +51,6 @@ def violations(process: Process) -> tuple[str, ...]:
         allowed.add(BACKWARD_MOVE)
     return tuple(f for f in FLAGS if f not in allowed)
 
-
-def _codes(process: Process) -> dict[str, int]:
-    """Open stages 0..n-1, won n, lost n+1."""
-    codes = {s.name: i for i, s in enumerate(process.stages)}
-    codes[process.won.name] = len(process.stages)
-    codes[process.lost.name] = len(process.stages) + 1
-    return codes
-
-
-def _ordered_events(events: pl.DataFrame, process: Process, as_of: dt.date | dt.datetime | None) -> pl.DataFrame:
-    """Events up to as_of, sorted per deal by time, with the stage's position (``_idx``). A frame
-    this function already returned passes through unsorted again: the checks share one sort."""
-    if "_idx" in events.columns:
-        return events if as_of is None else events.filter(pl.col(S.ENTERED_AT) <= _end_of(as_of))
-    e = events.select(S.DEAL_ID, S.STAGE, S.ENTERED_AT, *(c for c in (S.SOURCE_LINE,) if c in events.columns))
-    if as_of is not None:
-        e = e.filter(pl.col(S.ENTERED_AT) <= _end_of(as_of))
-    keys = [S.DEAL_ID, S.ENTERED_AT] + ([S.SOURCE_LINE] if S.SOURCE_LINE in e.columns else [])
-    return e.sort(keys).with_columns(
-        pl.col(S.STAGE).replace_strict(_codes(process), default=None, return_dtype=pl.Int32).alias("_idx"))
-
-
-def _end_of(as_of: dt.date | dt.datetime) -> dt.datetime:
-    """A date as_of means the end of that day: events of the day count, later ones don't."""
-    if isinstance(as_of, dt.datetime):
-        return as_of
-    return dt.datetime.combine(as_of, dt.time.max)
-
-
-def _transitions(events: pl.DataFrame, process: Process, as_of: dt.date | dt.datetime | None) -> pl.DataFrame:
-    n = len(process.stages)
-    e = _ordered_events(events, process, as_of)
-    same = pl.col(S.DEAL_ID) == pl.col(S.DEAL_ID).shift(1)
-    t = e.with_columns(
-        pl.when(same).then(pl.col(S.STAGE).shift(1)).alias("from_stage"),
-        pl.when(same).then(pl.col("_idx").shift(1)).alias("_from"),
-        pl.when(same).then(pl.col(S.ENTERED_AT).shift(1)).alias("_from_at"),
-        same.fill_null(False).alias("_has_from"),
-    ).filter(pl.col("_has_from"))
-    f, to = pl.col("_from"), pl.col("_idx")
-    kind = (pl.when(f.is_null() | to.is_null()).then(pl.lit(UNKNOWN))
-            .when((f < n) & (to < n) & (to == f + 1)).then(pl.lit(FORWARD))
-            .when((f < n) & (to < n) & (to > f + 1)).then(pl.lit(SKIP))
-            .when((f < n) & (to < n) & (to < f)).then(pl.lit(BACKWARD))
-            .when((f < n) & (to == n) & (f == n - 1)).then(pl.lit(WON))
-            .when((f < n) & (to == n)).then(pl.lit(SKIP))
-            .when((f < n) & (to == n + 1)).then(pl.lit(LOST))
-            .when((f >= n) & (to < n)).then(pl.lit(REOPEN))
-            .when((f >= n) & (to >= n) & (f != to)).then(pl.lit(RECLASSIFY))
-            .otherwise(pl.lit(UNKNOWN)))
-    return t.select(
-        S.DEAL_ID, "from_stage", pl.col(S.STAGE).alias("to_stage"), pl.col(S.ENTERED_AT).alias("at"),
-        ((pl.col(S.ENTERED_AT) - pl.col("_from_at")).dt.total_seconds(fractional=True) / DAY).alias("days_in_stage"),
-        kind.alias("kind"), pl.col("_from").alias("_from"), pl.col("_idx").alias("_to"))
-
-
-@native_frames
-def stage_transitions(events: pl.DataFrame, process: Process,
-                      as_of: dt.date | dt.datetime | None = None) -> pl.DataFrame:
-    """One row per change of stage of a deal: ``deal_id, from_stage, to_stage, at, days_in_stage,
-    kind``.
-
-    ``days_in_stage`` is the time spent in ``from_stage`` before the move. ``kind`` is one of
-    forward (to the next open stage), skip (forward past one or more open stages, or to won from
-    an open stage other than the last), backward (to an earlier open stage), won (last open stage
-    to won), lost (any open stage to lost), reopen (won or lost back to an open stage),
-    reclassify (won to lost or back), or unknown (a stage label the process does not know).
-    Events after ``as_of`` are left out.
-    """
-    return _transitions(events, process, as_of).drop("_from", "_to")
-
-
 def _stays(events: pl.DataFrame, deals: pl.DataFrame, process: Process, as_of: dt.date | dt.datetime) -> pl.DataFrame:
     """Each stay of a deal in an open stage with its length in days; an open deal's current stay
     runs until ``as_of``."""
@@ -143,10 +71,21 @@ def _stays(events: pl.DataFrame, deals: pl.DataFrame, process: Process, as_of: d
 
 
 def _flags(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: dt.date) -> pl.DataFrame:
+    """Every deal's flags, each deal judged by its own pipeline's process."""
+    require_columns(deals, [S.DEAL_ID, S.STAGE, S.STATUS, S.CLOSE_DATE], "deals")
+    require_columns(events, [S.DEAL_ID, S.STAGE, S.ENTERED_AT], "stage_events")
+    parts = split_deals(deals, events, process)
+    if parts is None:
+        return _flags_one(deals, events, process, as_of)
+    return pl.concat([_flags_one(d, e, p, as_of) for _n, p, d, e in parts]).sort(
+        S.DEAL_ID, "flag", "stage", nulls_last=True)
+
+
+def _flags_one(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: dt.date) -> pl.DataFrame:
     names = [s.name for s in process.stages]
     events = _ordered_events(events, process, as_of)
     parts: list[pl.DataFrame] = []
-    t = _transitions(events, process, as_of)
+    t = _transitions_one(events, process, as_of)
     skips = t.filter(pl.col("kind") == SKIP).with_columns(
         pl.col("_from").add(1).replace_strict(dict(enumerate(names)), default=None, return_dtype=pl.String).alias("stage"))
     parts.append(skips.select(S.DEAL_ID, pl.lit(SKIPPED_STAGE).alias("flag"), "stage",
@@ -166,7 +105,9 @@ def _flags(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: d
                                  pl.concat_str(pl.col("days").round(1).cast(pl.String), pl.lit(" days, limit "), pl.col("_limit").cast(pl.Int64).cast(pl.String))
                                  .alias("detail")))
     first = _ordered_events(events, process, as_of).group_by(S.DEAL_ID, maintain_order=True).first()
-    late = first.filter(pl.col("_idx").is_not_null() & (pl.col("_idx") > 0))
+    entry = list(process.entry_stage_names)
+    # Late: the first recorded stage is not one a deal may start in (an outcome never is).
+    late = first.filter(pl.col("_idx").is_not_null() & ((pl.col("_idx") >= len(names)) | ~pl.col(S.STAGE).is_in(entry)))
     parts.append(late.select(S.DEAL_ID, pl.lit(STARTED_LATE).alias("flag"), S.STAGE, pl.lit(None, pl.Float64).alias("value"),
                              pl.concat_str(pl.lit("first stage "), pl.col(S.STAGE)).alias("detail")))
     parts.append(_missing_fields(deals, events, process, as_of))
@@ -241,7 +182,17 @@ def deal_flags(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_o
 
 def _compliance(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: dt.date,
                 flags: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Per deal compliance, each deal judged by its own pipeline's process (its ``allow``)."""
     flags = _flags(deals, events, process, as_of) if flags is None else flags
+    parts = split_deals(deals, events, process)
+    if parts is None:
+        return _compliance_one(deals, events, process, as_of, flags)
+    return pl.concat([_compliance_one(d, e, p, as_of, flags.filter(pl.col(S.DEAL_ID).is_in(d[S.DEAL_ID].implode())))
+                      for _n, p, d, e in parts], how="diagonal_relaxed").sort(S.DEAL_ID)
+
+
+def _compliance_one(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: dt.date,
+                    flags: pl.DataFrame) -> pl.DataFrame:
     counted = flags.group_by(S.DEAL_ID, "flag").len().pivot(on="flag", index=S.DEAL_ID, values="len")
     for f in FLAGS:
         if f not in counted.columns:
@@ -284,60 +235,7 @@ def compliance_rates(compliance: pl.DataFrame, by: str | Sequence[str] = S.TEAM_
     ).with_columns((pl.col("compliant") / pl.col("deals")).alias("compliance_rate")).sort(keys))
 
 
-@native_frames
-def stage_conversion(events: pl.DataFrame, process: Process, as_of: dt.date | None = None) -> pl.DataFrame:
-    """Per open stage k: deals that reached it, those of them that also reached the next stage
-    (k+1, or won after the last open stage), and the conversion = reached next / reached."""
-    names = [s.name for s in process.stages] + [process.won.name]
-    e = _ordered_events(events, process, as_of).select(S.DEAL_ID, S.STAGE).unique()
-    rows = []
-    for i, name in enumerate(names[:-1]):
-        here = e.filter(pl.col(S.STAGE) == name).select(S.DEAL_ID)
-        nxt = e.filter(pl.col(S.STAGE) == names[i + 1]).select(S.DEAL_ID)
-        a, b = here.height, here.join(nxt, on=S.DEAL_ID, how="semi").height
-        rows.append({"stage": name, "next_stage": names[i + 1], "reached": a, "reached_next": b,
-                     "conversion": (b / a) if a else None})
-    return pl.DataFrame(rows, schema={"stage": pl.String, "next_stage": pl.String, "reached": pl.Int64,
-                                      "reached_next": pl.Int64, "conversion": pl.Float64})
-
-
-@native_frames
-def time_in_stage(events: pl.DataFrame, process: Process, as_of: dt.date | None = None) -> pl.DataFrame:
-    """Per open stage: completed stays (a move out of it), their median and 80th percentile in days,
-    the stage's limit, and the share of stays over it."""
-    t = _transitions(events, process, as_of)
-    limits = {s.name: s.max_days for s in process.stages}
-    stats = t.filter(pl.col("from_stage").is_in(list(limits))).group_by("from_stage").agg(
-        pl.len().alias("stays"), pl.col("days_in_stage").median().alias("median_days"),
-        pl.col("days_in_stage").quantile(0.8, interpolation="linear").alias("p80_days"),
-        pl.col("days_in_stage").alias("_d"))
-    rows = []
-    by_stage = {r["from_stage"]: r for r in stats.iter_rows(named=True)}
-    for name, limit in limits.items():
-        r = by_stage.get(name)
-        over = None
-        if r is not None and limit is not None:
-            over = sum(1 for d in r["_d"] if d > limit) / r["stays"]
-        rows.append({"stage": name, "stays": r["stays"] if r else 0, "median_days": r["median_days"] if r else None,
-                     "p80_days": r["p80_days"] if r else None, "max_days": float(limit) if limit is not None else None,
-                     "share_over_limit": over})
-    return pl.DataFrame(rows, schema={"stage": pl.String, "stays": pl.Int64, "median_days": pl.Float64,
-                                      "p80_days": pl.Float64, "max_days": pl.Float64, "share_over_limit": pl.Float64})
-
-
-@native_frames
-def suggested_limits(events: pl.DataFrame, process: Process, as_of: dt.date | None = None,
-                     quantile: float = 0.8) -> pl.DataFrame:
-    """A time limit per stage from the team's own history: the ``quantile`` (default p80) of
-    completed stays, rounded up to whole days, beside the current limit."""
-    t = _transitions(events, process, as_of)
-    q = (t.group_by("from_stage").agg(pl.col("days_in_stage").quantile(quantile, interpolation="linear").alias("q"),
-                                      pl.len().alias("stays")))
-    qd = {r[0]: (r[1], r[2]) for r in q.iter_rows()}
-    rows = []
-    for s in process.stages:
-        val, stays = qd.get(s.name, (None, 0))
-        rows.append({"stage": s.name, "stays": stays, "current_max_days": s.max_days,
-                     "suggested_max_days": float(-(-val // 1)) if val is not None else None})
-    return pl.DataFrame(rows, schema={"stage": pl.String, "stays": pl.Int64, "current_max_days": pl.Float64,
-                                      "suggested_max_days": pl.Float64})
+# The funnel used to live here; kept importable from this module.
+from toolkit.metrics.funnel import stage_conversion as stage_conversion  # noqa: E402
+from toolkit.metrics.funnel import suggested_limits as suggested_limits  # noqa: E402
+from toolkit.metrics.funnel import time_in_stage as time_in_stage  # noqa: E402

@@ -26,7 +26,7 @@ import polars as pl
 from toolkit import schema as S
 from toolkit.errors import require_columns
 from toolkit.frames import native_frames
-from toolkit.metrics.compliance import BACKWARD, LOST, RECLASSIFY, REOPEN, SKIP, UNKNOWN, WON, _transitions
+from toolkit.metrics.transitions import BACKWARD, LOST, RECLASSIFY, REOPEN, SKIP, UNKNOWN, WON, _transitions
 from toolkit.process import Process
 
 E2, D2, D4 = 2.66, 1.128, 3.268

@@ -15,7 +15,8 @@ import polars as pl
 
 from toolkit import schema as S
 from toolkit.frames import native_frames
-from toolkit.metrics.compliance import FLAG_LABELS, SEVERITY, _end_of, violations
+from toolkit.metrics.compliance import FLAG_LABELS, SEVERITY, violations
+from toolkit.metrics.transitions import _end_of
 from toolkit.process import Process
 
 CONFIDENCE = 0.95

@@ -14,13 +14,13 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
 from toolkit import schema as S
 from toolkit.loaders.states import states_from_two_exports
-from toolkit.metrics.changes import DEFAULT_WINDOW_DAYS, change_window
+from toolkit.metrics.changes import DEFAULT_WINDOW_DAYS, Basis, change_window
 from toolkit.metrics.figures import HEADLINE_MEASURE, Figures, TeamFigures, compute_figures
 from toolkit.model import Dataset
 from toolkit.process import Process
@@ -107,7 +107,7 @@ def prepare_slices(data: Dataset, process: Process, as_of: dt.date, out_dir: Pat
     or ``teams``). ``previous``: an earlier export of the same CRM, compared with this one for the
     changes of the window (``--previous``); otherwise the export's own history is used."""
     if figures is None:
-        states, basis = data.deal_states, None
+        states, basis = data.deal_states, cast(Basis | None, None)
         if previous is not None:
             states = states_from_two_exports(previous, data, change_window(as_of, window_days)[0], as_of)
             basis = "previous export"
