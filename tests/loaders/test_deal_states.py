@@ -213,3 +213,18 @@ def test_salesforce_report_history_with_amount_and_close_date(tmp_path: Path) ->
                            ("006A", D(2024, 2, 1), "Propose", 120.0, None, dt.date(2024, 3, 31), h, 3),
                            # no modified time in a report: the current state from the last history row
                            ("006A", D(2024, 2, 1), "Propose", 120.0, None, dt.date(2024, 3, 31), o, 2)]
+
+
+def test_the_current_state_never_starts_before_the_last_history_row(tmp_path: Path) -> None:
+    folder = tmp_path / "sf"
+    folder.mkdir()
+    (folder / "Opportunity.csv").write_text(
+        "Id,Name,StageName,Amount,CloseDate,IsClosed,IsWon,LastModifiedDate\n"
+        "006A,Alpha,Proposal,90,2024-05-31,false,false,2024-01-01 00:00:00\n", encoding="utf-8")
+    (folder / "OpportunityHistory.csv").write_text(
+        "Id,OpportunityId,CreatedDate,StageName,Amount,CloseDate\n"
+        "008a,006A,2024-02-01 09:00:00,Proposal,80,2024-05-31\n", encoding="utf-8")
+    ds = toolkit.load(folder)
+    # LastModifiedDate says January, the history February: the export's amount (90) is the latest.
+    assert ds.deal_states.select(S.VALID_FROM, S.AMOUNT, S.SOURCE_FILE).rows() == [
+        (D(2024, 2, 1, 9), 80.0, "OpportunityHistory.csv"), (D(2024, 2, 1, 9), 90.0, "Opportunity.csv")]

@@ -18,8 +18,10 @@ Where the rows come from:
   Date``, Pipedrive ``Update time``): the current values certainly hold from then to the export,
   and a deal not modified since before a window did not change in it. Where the export has no
   such time, the latest moment the export itself shows for the deal: its close (closed deals),
-  else its last history row or its creation. Never the time the toolkit reads the file: every deal
-  would then seem to have changed (or closed) in the week of the load.
+  else its last history row or its creation; and never before the deal's last history row (the
+  export's values are the latest the deal has, whatever its clock says). Never the time the
+  toolkit reads the file: every deal would then seem to have changed (or closed) in the week of
+  the load.
 - **two exports** (:func:`states_from_two_exports`): each export's deals at that export's time.
 """
 
@@ -76,7 +78,9 @@ def current_states(deals: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
     modified = pl.col(MODIFIED).cast(S.DATETIME) if MODIFIED in f.columns else pl.lit(None, S.DATETIME)
     closed = pl.when(pl.col(S.STATUS).is_in(["won", "lost"])).then(pl.col(S.CLOSED_AT)).otherwise(None)
     seen = pl.max_horizontal(pl.col("_last_history"), pl.col(S.CREATED_AT))
-    return f.select(S.DEAL_ID, pl.coalesce(modified, closed, seen).cast(S.DATETIME).alias(S.VALID_FROM),
+    # Never before the last history row: the export's values are the latest the deal has.
+    start = pl.max_horizontal(pl.coalesce(modified, closed, seen), pl.col("_last_history"))
+    return f.select(S.DEAL_ID, start.cast(S.DATETIME).alias(S.VALID_FROM),
                     *_FIELDS, S.SOURCE_FILE, S.SOURCE_LINE, pl.lit(1).alias(_RANK))
 
 
