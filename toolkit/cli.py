@@ -215,7 +215,7 @@ def render_metrics(m: dict[str, Any], *, has_history: bool) -> str:
     for ch in m["control"]:
         lines.append(f"  {ch['team_id'][:22]:<22} {ch['measure']:<22} {ch['chart']:<4} {ch['verdict']}: {ch['reason']}")
     focus = [row for row in m["coaching"] if row["stage"] is not None]
-    lines += ["", "coaching (a rep behind the team beyond chance: 95 % Wilson interval, at least 5 deals)"]
+    lines += ["", "coaching (behind the team beyond chance: 95 % Wilson interval, Bonferroni per rep, >= 5 deals)"]
     lines += [f"  {row['line']}" for row in focus]
     lines.append(f"  {len(m['coaching']) - len(focus)} other rep(s): no stage behind the team beyond chance")
     if not has_history:

@@ -11,13 +11,17 @@ Two measures per open stage:
   95 % Wilson interval of that share is above one half.
 
 A rep needs at least ``min_deals`` (default 5) deals or stays in a stage for it to be judged.
-The gap (team − rep conversion; slow share − ½) decides the one stage shown.
+The intervals are widened for the number of comparisons judged for the rep (Bonferroni: with m
+stage-and-measure comparisons each is made at 95 % / m two-sided), so that picking the worst of
+several does not find a "gap" by chance. The gap (team − rep conversion; slow share − ½) decides
+the one stage shown.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from statistics import NormalDist
 
 import polars as pl
 
@@ -77,19 +81,17 @@ def _candidates(events: pl.DataFrame, deals: pl.DataFrame, process: Process, as_
     """Per rep, the stages where the rep is behind the team beyond chance (one process)."""
     names = [s.name for s in process.stages]
     owners = deals.select(S.DEAL_ID, S.OWNER_ID, S.TEAM_ID)
+    tests: list[dict[str, object]] = []    # every comparison a rep has enough deals for
     conv = _conversion(events, deals, process, as_of).join(owners, on=S.DEAL_ID, how="inner")
     team_conv = {(r[S.TEAM_ID], r["_idx"]): r["rate"] for r in conv.group_by(S.TEAM_ID, "_idx").agg(
         pl.col("went_on").mean().alias("rate")).iter_rows(named=True)}
-    candidates: dict[str, list[dict[str, object]]] = {}
     for r in conv.group_by(S.OWNER_ID, S.TEAM_ID, "_idx").agg(pl.col("went_on").sum().alias("h"),
                                                              pl.len().alias("n")).iter_rows(named=True):
-        team = team_conv[(r[S.TEAM_ID], r["_idx"])]
-        low, high = wilson_interval(int(r["h"]), int(r["n"]))
-        if r["n"] >= min_deals and high < team:
-            candidates.setdefault(r[S.OWNER_ID], []).append({
-                "stage": names[r["_idx"]], "measure": "conversion", "rep_hits": r["h"], "rep_n": r["n"],
-                "rep_value": r["h"] / r["n"], "team_value": team, "interval_low": low, "interval_high": high,
-                "gap": team - r["h"] / r["n"]})
+        if r["n"] >= min_deals:
+            team = team_conv[(r[S.TEAM_ID], r["_idx"])]
+            tests.append({"owner": r[S.OWNER_ID], "stage": names[r["_idx"]], "measure": "conversion",
+                          "rep_hits": r["h"], "rep_n": r["n"], "rep_value": r["h"] / r["n"], "team_value": team,
+                          "gap": team - r["h"] / r["n"]})
     stays = _transitions(events, process, as_of).filter(pl.col("from_stage").is_in(names) & (pl.col("kind") != LOST))
     stays = stays.join(owners, on=S.DEAL_ID, how="inner")
     medians = stays.group_by(S.TEAM_ID, "from_stage").agg(pl.col("days_in_stage").median().alias("_median"))
@@ -97,13 +99,27 @@ def _candidates(events: pl.DataFrame, deals: pl.DataFrame, process: Process, as_
     for r in slow.group_by(S.OWNER_ID, "from_stage").agg(
             (pl.col("days_in_stage") > pl.col("_median")).sum().alias("h"), pl.len().alias("n"),
             pl.col("_median").first(), pl.col("days_in_stage").median().alias("_rep_median")).iter_rows(named=True):
-        low, high = wilson_interval(int(r["h"]), int(r["n"]))
-        if r["n"] >= min_deals and low > 0.5:
-            candidates.setdefault(r[S.OWNER_ID], []).append({
-                "stage": r["from_stage"], "measure": "days_in_stage", "rep_hits": r["h"], "rep_n": r["n"],
-                "rep_value": r["_rep_median"], "team_value": r["_median"], "interval_low": low,
-                "interval_high": high, "gap": r["h"] / r["n"] - 0.5})
+        if r["n"] >= min_deals:
+            tests.append({"owner": r[S.OWNER_ID], "stage": r["from_stage"], "measure": "days_in_stage",
+                          "rep_hits": r["h"], "rep_n": r["n"], "rep_value": r["_rep_median"],
+                          "team_value": r["_median"], "gap": r["h"] / r["n"] - 0.5})
+    judged: dict[str, int] = {}
+    for t in tests:
+        judged[str(t["owner"])] = judged.get(str(t["owner"]), 0) + 1
+    candidates: dict[str, list[dict[str, object]]] = {}
+    for t in tests:
+        owner = str(t.pop("owner"))
+        low, high = wilson_interval(int(t["rep_hits"]), int(t["rep_n"]), _z(judged[owner]))  # type: ignore[call-overload]
+        behind = high < float(t["team_value"]) if t["measure"] == "conversion" else low > 0.5  # type: ignore[arg-type]
+        if behind:
+            candidates.setdefault(owner, []).append({**t, "interval_low": low, "interval_high": high})
     return candidates
+
+
+def _z(comparisons: int) -> float:
+    """The two-sided 95 % z, Bonferroni-corrected for a rep's ``comparisons`` (stages x measures):
+    picking the worst of eight comparisons would otherwise find a "gap" in one rep of three."""
+    return NormalDist().inv_cdf(1 - 0.05 / (2 * max(1, comparisons)))
 
 
 @native_frames
