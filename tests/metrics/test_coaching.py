@@ -73,3 +73,13 @@ def test_too_few_deals_are_not_judged(process) -> None:
     deals, events = _team(rows)
     assert coaching_focus(events, deals, process, AS_OF)["stage"].to_list() == [None, None]
     assert coaching_focus(events, deals, process, AS_OF, min_deals=4)["stage"].to_list() == ["A", None]
+
+
+def test_bonferroni_per_rep() -> None:
+    from toolkit.metrics.coaching import _z
+
+    # z for 95 % two-sided over m comparisons: 1.960 (m = 1), 2.241 (m = 2), 2.734 (m = 8).
+    assert [round(_z(m), 3) for m in (1, 2, 8)] == [1.960, 2.241, 2.734]
+    # 3 of 9 against a team at 14 of 21: behind at m = 1 (upper 0.646), within chance at m = 2 (0.681).
+    assert wilson_interval(3, 9, _z(1))[1] < 14 / 21 < wilson_interval(3, 9, _z(2))[1]
+    assert round(wilson_interval(3, 9, _z(2))[1], 3) == 0.681
