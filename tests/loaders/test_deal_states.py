@@ -228,3 +228,25 @@ def test_the_current_state_never_starts_before_the_last_history_row(tmp_path: Pa
     # LastModifiedDate says January, the history February: the export's amount (90) is the latest.
     assert ds.deal_states.select(S.VALID_FROM, S.AMOUNT, S.SOURCE_FILE).rows() == [
         (D(2024, 2, 1, 9), 80.0, "OpportunityHistory.csv"), (D(2024, 2, 1, 9), 90.0, "Opportunity.csv")]
+
+
+def test_changes_read_the_current_state_after_a_history_row_of_the_same_time(tmp_path: Path) -> None:
+    """The first deal has no history, so the deals file is the first file of the frame; a later
+    deal's current state (50, from its last history row's time) still comes after that row (40)."""
+    from toolkit.metrics.changes import deal_changes
+
+    (tmp_path / "opportunities.csv").write_text(
+        '"Opportunity ID","Opportunity Name","Stage","Opportunity Owner","Amount","Close Date","Created Date"\n'
+        '"006A","Alpha","Proposal","Ann","130","3/31/2024","1/1/2024"\n'
+        '"006B","Beta","Proposal","Ann","50","3/31/2024","1/1/2024"\n', encoding="utf-8")
+    (tmp_path / "stage_history.csv").write_text(
+        '"Opportunity ID","To Stage","Edit Date","Amount","Close Date"\n'
+        '"006B","Prospecting","1/5/2024","40","3/31/2024"\n"006B","Proposal","2/1/2024","40","3/31/2024"\n',
+        encoding="utf-8")
+    ds = toolkit.load(tmp_path, source="salesforce_report")
+    assert ds.deal_states.select(S.DEAL_ID, S.VALID_FROM, S.AMOUNT, S.SOURCE_FILE).rows() == [
+        ("006A", D(2024, 1, 1), 130.0, "opportunities.csv"), ("006B", D(2024, 1, 5), 40.0, "stage_history.csv"),
+        ("006B", D(2024, 2, 1), 40.0, "stage_history.csv"), ("006B", D(2024, 2, 1), 50.0, "opportunities.csv")]
+    changes = deal_changes(ds.deal_states, ds.deals, toolkit.load_process(), dt.date(2024, 2, 3))
+    assert changes.select(S.DEAL_ID, "amount_from", "amount_to", "amount_up", "stage_changed").rows() == [
+        ("006B", 40.0, 50.0, True, True)]

@@ -4,7 +4,8 @@ file itself, or from two exports of the same CRM.
 A state row says: from ``valid_from`` on, the deal was in ``stage`` with ``amount`` (``currency``)
 and ``close_date``, until its next state row. The deal's state at a time t is its latest row with
 ``valid_from <= t``; rows of one deal with the same ``valid_from`` are in the order they were
-written (the history file's lines, then the deals file), which is the frame's order.
+written (the history's own order: its lines, or the deal flow's changes as replayed; then the
+deals file), which is the frame's order.
 
 Where the rows come from:
 
@@ -51,7 +52,7 @@ def history_states(rows: pl.DataFrame, deals: pl.DataFrame, process: Process | N
         return _empty_ranked()
     current = deals.select(S.DEAL_ID, pl.col(S.PIPELINE).alias("_deal_pipeline"),
                            *[pl.col(c).alias(f"_now_{c}") for c in _FIELDS])
-    f = rows.join(current, on=S.DEAL_ID, how="inner")
+    f = rows.join(current, on=S.DEAL_ID, how="inner", maintain_order="left")
     if S.STAGE not in f.columns and S.STAGE_RAW in f.columns and process is not None:
         pipeline = (pl.coalesce(labels.fold_label(pl.col(S.PIPELINE)), "_deal_pipeline")
                     if S.PIPELINE in f.columns else pl.col("_deal_pipeline"))
@@ -74,7 +75,7 @@ def states_from_events(events: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFram
 def current_states(deals: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
     """Each deal's current state (see the module docstring for its ``valid_from``)."""
     last = history.group_by(S.DEAL_ID).agg(pl.col(S.VALID_FROM).max().alias("_last_history"))
-    f = deals.join(last, on=S.DEAL_ID, how="left")
+    f = deals.join(last, on=S.DEAL_ID, how="left", maintain_order="left")
     modified = pl.col(MODIFIED).cast(S.DATETIME) if MODIFIED in f.columns else pl.lit(None, S.DATETIME)
     closed = pl.when(pl.col(S.STATUS).is_in(["won", "lost"])).then(pl.col(S.CLOSED_AT)).otherwise(None)
     seen = pl.max_horizontal(pl.col("_last_history"), pl.col(S.CREATED_AT))
@@ -121,7 +122,7 @@ def _empty_ranked() -> pl.DataFrame:
 
 def _finish(frame: pl.DataFrame) -> pl.DataFrame:
     return (frame.with_columns(pl.col(_RANK).cast(pl.Int32))
-            .sort([S.DEAL_ID, S.VALID_FROM, _RANK, S.SOURCE_LINE], nulls_last=True, maintain_order=True)
+            .sort([S.DEAL_ID, S.VALID_FROM, _RANK], nulls_last=True, maintain_order=True)
             .select([pl.col(c.name).cast(c.dtype) for c in S.DEAL_STATES]))
 
 

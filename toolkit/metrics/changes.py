@@ -56,12 +56,15 @@ def change_window(as_of: dt.date, days: int = DEFAULT_WINDOW_DAYS) -> tuple[dt.d
 
 
 def _ordered(states: pl.DataFrame) -> pl.DataFrame:
-    """Rows per deal by ``valid_from``; ties in file order: files in the order they first appear
-    (a history file before the deals file), lines in ``source_line`` order within a file."""
+    """Rows per deal by ``valid_from``; ties in file order: the files in the order the frame
+    lists them at that time (``Dataset.deal_states``: the deal's history, then its row of the
+    deals file), lines in ``source_line`` order within a file. (Ranking files by where they first
+    appear in the whole frame would put the deals file first as soon as the first deal has no
+    history, and a deal's current state before a history row of the same time.)"""
     f = states.with_row_index("_row")
     keys = [S.DEAL_ID, S.VALID_FROM]
     if S.SOURCE_FILE in f.columns:
-        f = f.with_columns(pl.col("_row").min().over(S.SOURCE_FILE).alias("_file"))
+        f = f.with_columns(pl.col("_row").min().over(S.DEAL_ID, S.VALID_FROM, S.SOURCE_FILE).alias("_file"))
         keys.append("_file")
     if S.SOURCE_LINE in f.columns:
         keys.append(S.SOURCE_LINE)
