@@ -115,6 +115,11 @@ def _json_value(line: bytes, k: int, value: bytes) -> bytes:
     return line[:start] + value + line[m.end() if m else start:]
 
 
+def _cut(line: bytes, keep: float) -> bytes:
+    body = line.rstrip(b"\r\n")
+    return body[:int(keep * len(body))] + line[len(body):]
+
+
 def _move_line_up(lines: list[bytes], i: int) -> None:
     lines.insert(0, lines.pop(i))
 
@@ -122,8 +127,8 @@ def _move_line_up(lines: list[bytes], i: int) -> None:
 @st.composite
 def steps(draw: st.DrawFn) -> Step:
     """One mutation step, its positions drawn as fractions of the file so any size fits."""
-    kind = draw(st.sampled_from(("flip", "truncate", "delete_line", "double_line", "stray_quote", "nul", "bom",
-                                 "mid_bom", "encoding", "rename_header", "drop_header_field", "hostile",
+    kind = draw(st.sampled_from(("flip", "truncate", "cut_line", "delete_line", "double_line", "stray_quote", "nul",
+                                 "bom", "mid_bom", "encoding", "rename_header", "drop_header_field", "hostile",
                                  "trailing_delimiter", "newlines", "line_above_header", "deep_json",
                                  "json_value")))
     at = draw(st.floats(0, 1, exclude_max=True))
@@ -135,6 +140,10 @@ def steps(draw: st.DrawFn) -> Step:
                     lambda d: d[:pos(d)] + bytes([byte]) + d[pos(d) + 1:])
     if kind == "truncate":
         return Step(f"truncated at {at:.4f} of the file", lambda d: d[:pos(d)])
+    if kind == "cut_line":
+        keep = draw(st.floats(0, 1, exclude_max=True))
+        return Step(f"line at {at:.4f} cut after {keep:.2f} of it (its line end kept)",
+                    lambda d: _at_line(d, line_no(d), lambda ls, i: ls.__setitem__(i, _cut(ls[i], keep))))
     if kind == "delete_line":
         return Step(f"line at {at:.4f} deleted", lambda d: _at_line(d, line_no(d), lambda ls, i: ls.pop(i) and None))
     if kind == "double_line":
