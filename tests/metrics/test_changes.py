@@ -97,6 +97,9 @@ def test_every_kind_ties_and_edges(backend, process) -> None:
     assert by_id["V"]["amount_to"] == 500.0                                           # line 41 over line 40
     assert (by_id["N"]["stage_from"], by_id["N"]["stage_to"]) == (None, "Won")
     assert (by_id["R"]["stage_from"], by_id["R"]["stage_to"]) == ("Won", "B")
+    assert by_id["D"]["what"] == "A → B; amount down 200 → 150"
+    assert by_id["P"]["what"] == "close date pushed 2025-07-15 → 2025-08-15"
+    assert by_id["N"]["what"] == "new; won" and by_id["U"]["what"] == "amount up empty → 50"
 
 
 def test_totals_and_per_rep(process) -> None:

@@ -83,7 +83,8 @@ def deal_changes(states: pl.DataFrame, deals: pl.DataFrame, process: Process, as
     ``deal_id, deal_name, owner_id, owner_name, team_id``, a boolean per kind (``new, pushed,
     pulled_in, amount_up, amount_down, stage_changed, won, lost``), and the state at start and
     at end (``stage_from``, ``stage_to``, ``amount_from``, ..., ``close_date_to``; null where the
-    deal has no state then). Only deals of ``deals`` are reported (it names their owners)."""
+    deal has no state then), and ``what`` (the changes in words, from → to). Only deals of
+    ``deals`` are reported (it names their owners)."""
     require_columns(states, STATE_COLUMNS, "deal_states")
     require_columns(deals, [S.DEAL_ID, S.DEAL_NAME, S.OWNER_ID, S.OWNER_NAME, S.TEAM_ID, S.CREATED_AT], "deals")
     start, end = change_window(as_of, window_days)
@@ -117,9 +118,28 @@ def deal_changes(states: pl.DataFrame, deals: pl.DataFrame, process: Process, as
         ((pl.col("_last") == pl.col("_lost")) & pl.col("stage_from").ne_missing(pl.col("_lost"))).fill_null(False)
         .alias("lost"),
     )
-    return (out.filter(pl.any_horizontal(*KINDS)).select(list(CHANGE_SCHEMA))
-            .with_columns([pl.col(c).cast(t) for c, t in CHANGE_SCHEMA.items()]).sort(S.TEAM_ID, S.OWNER_ID,
-                                                                                     S.DEAL_ID))
+    out = (out.filter(pl.any_horizontal(*KINDS)).select(list(CHANGE_SCHEMA))
+           .with_columns([pl.col(c).cast(t) for c, t in CHANGE_SCHEMA.items()]).sort(S.TEAM_ID, S.OWNER_ID, S.DEAL_ID))
+    return out.with_columns(pl.Series("what", [_what(r) for r in out.iter_rows(named=True)], dtype=pl.String))
+
+
+def _what(r: dict[str, Any]) -> str:
+    """What changed, from -> to, in a manager's words."""
+    def amount(v: float | None) -> str:
+        return "empty" if v is None else f"{v:,.0f}"
+
+    parts = []
+    if r["new"]:
+        parts.append("new")
+    if r["stage_changed"]:
+        parts.append(f"{r['stage_from']} → {r['stage_to']}")
+    elif r["won"] or r["lost"]:
+        parts.append("won" if r["won"] else "lost")
+    if r["pushed"] or r["pulled_in"]:
+        parts.append(f"close date {'pushed' if r['pushed'] else 'pulled in'} {r['close_date_from']} → {r['close_date_to']}")
+    if r["amount_up"] or r["amount_down"]:
+        parts.append(f"amount {'up' if r['amount_up'] else 'down'} {amount(r['amount_from'])} → {amount(r['amount_to'])}")
+    return "; ".join(parts)
 
 
 @native_frames
@@ -163,6 +183,7 @@ class DealChanges:
 
         deals = [{S.DEAL_ID: r[S.DEAL_ID], S.DEAL_NAME: r[S.DEAL_NAME], S.OWNER_ID: r[S.OWNER_ID],
                   S.OWNER_NAME: r[S.OWNER_NAME], S.TEAM_ID: r[S.TEAM_ID], "changes": [k for k in KINDS if r[k]],
+                  "what": r["what"],
                   "stage": pair(r, S.STAGE), "amount": pair(r, S.AMOUNT), "currency": pair(r, S.CURRENCY),
                   "close_date": pair(r, S.CLOSE_DATE)} for r in self.deals.iter_rows(named=True)]
         return {"window_days": self.window_days, "start": self.start.isoformat(), "end": self.end.isoformat(),

@@ -80,7 +80,7 @@ LEGACY_KEYS = ("team_name", "manager_name", "as_of", "process", "source", "data_
                "manager_hours_per_week", "minutes_per_deal", "sample_per_rep", "clean_sample_bound", "deals",
                "compliant", "compliance_rate", "has_history", "control_measure", "control_verdict", "control_points",
                "plan_deals", "quality_blocking", "quality_failed_for_team", "input_lines", "input_rejected",
-               "stage_limits")
+               "stage_limits", "changes")
 
 
 def _legacy(team: TeamFigures, provenance: dict[str, Any], quality_rows: int) -> dict[str, Any]:
@@ -95,7 +95,8 @@ def _legacy(team: TeamFigures, provenance: dict[str, Any], quality_rows: int) ->
         "sample_per_rep": rv.sample_per_rep, "clean_sample_bound": rv.clean_sample_bound, "deals": c.deals,
         "compliant": c.compliant, "compliance_rate": c.rate, "control_measure": "value", "control_verdict": verdict,
         "control_points": len(chart.points) if chart else 0, "plan_deals": team.tables.plan.height,
-        "quality_failed_for_team": quality_rows, **provenance}
+        "quality_failed_for_team": quality_rows, **provenance,
+        "changes": {k: v for k, v in team.changes.to_dict().items() if k != "deals"}}
     return {k: values[k] for k in LEGACY_KEYS}
 
 
@@ -129,8 +130,12 @@ def prepare_slices(data: Dataset, process: Process, as_of: dt.date, out_dir: Pat
         if teams is not None and team.team_id not in teams:
             continue
         quality_table = _quality_for_team(quality, set(team.tables.deals[S.DEAL_ID].to_list()))
+        # The changed deals largest amount first (the ones that matter most), with today's amount.
+        changed = team.changes.deals.with_columns(pl.col("amount_to").alias(S.AMOUNT),
+                                                  pl.col("currency_to").alias(S.CURRENCY)).sort(
+            S.AMOUNT, descending=True, nulls_last=True)
         tables = {**team.tables.as_dict(), "control": _control_table(team), "quality": quality_table,
-                  "changes": team.changes.deals}
+                  "changes": changed}
         meta = {"slice_version": SLICE_VERSION, S.TEAM_ID: team.team_id, "provenance": provenance,
                 "figures": team.to_dict(), **_legacy(team, provenance, quality_table.height)}
         folder = out_dir / team.team_id
