@@ -213,7 +213,8 @@ def render_metrics(m: dict[str, Any], *, has_history: bool) -> str:
                      "(an earlier export) to see the rest")
     lines += ["", "control (Western Electric rules 1-4)"]
     for ch in m["control"]:
-        lines.append(f"  {ch['team_id'][:22]:<22} {ch['measure']:<22} {ch['chart']:<4} {ch['verdict']}: {ch['reason']}")
+        where = ch["team_id"] + (f" / {ch['pipeline']}" if ch.get("pipeline") else "")
+        lines.append(f"  {where[:34]:<34} {ch['measure']:<22} {ch['chart']:<4} {ch['verdict']}: {ch['reason']}")
     focus = [row for row in m["coaching"] if row["stage"] is not None]
     lines += ["", "coaching (behind the team beyond chance: 95 % Wilson interval, Bonferroni per rep, >= 5 deals)"]
     lines += [f"  {row['line']}" for row in focus]

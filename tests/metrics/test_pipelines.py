@@ -123,5 +123,10 @@ def test_figures_with_pipelines() -> None:
     assert (team.compliance.deals, team.compliance.compliant) == (9, 6)
     assert sorted(team.tables.conversion[S.PIPELINE].unique().to_list()) == ["Partners", "Renewals", "Sales"]
     assert coaching_focus(events, deals, process, AS_OF).height == 1
+    # One set of charts for the team's moves together, and one per pipeline.
+    assert [(c.pipeline, c.measure) for c in team.control if c.measure == "in_process_share"] == [
+        (None, "in_process_share"), ("Partners", "in_process_share"), ("Renewals", "in_process_share"),
+        ("Sales", "in_process_share")]
+    assert team.headline_control is not None and team.headline_control.pipeline is None
     with pytest.raises(UnknownTeamError):
         figs.team("nope")

@@ -301,9 +301,11 @@ class ControlChart:
     verdict: Verdict
     rules: tuple[str, ...]
     reason: str
+    #: None: all the team's pipelines together; else the chart of that pipeline's moves alone.
+    pipeline: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"team_id": self.team_id, "measure": self.measure, "label": self.label, "kind": self.kind,
+        return {"team_id": self.team_id, "pipeline": self.pipeline, "measure": self.measure, "label": self.label, "kind": self.kind,
                 "chart": self.chart, "center": self.center, "verdict": self.verdict, "rules": list(self.rules),
                 "reason": self.reason,
                 "points": [{"week": p.week.isoformat(), "value": p.value, "n": p.n, "lower": p.lower, "upper": p.upper,

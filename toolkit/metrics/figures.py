@@ -11,7 +11,7 @@ Frames inside the model are polars; their columns are those of the function that
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import polars as pl
@@ -141,7 +141,7 @@ class TeamFigures:
     @property
     def headline_control(self) -> ControlChart | None:
         """The chart behind the headline verdict (the weekly in-process share)."""
-        return next((c for c in self.control if c.measure == HEADLINE_MEASURE), None)
+        return next((c for c in self.control if c.measure == HEADLINE_MEASURE and c.pipeline is None), None)
 
     @property
     def verdict(self) -> str:
@@ -239,7 +239,7 @@ def compute_figures(deals: Any, events: Any, reps: Any, process: Process, as_of:
     load = review_load(deals, process, reps=reps)
     plan = review_plan(deals, flags, events, process, as_of=as_of, seed=seed)
     weekly = weekly_process_measures(events, deals, process, as_of=as_of, weeks=weeks)
-    charts = control_charts(weekly)
+    charts = control_charts(weekly) + _pipeline_charts(deals, events, process, as_of, weeks)
     pipeline = pipeline_by_currency(deals, by="team")
     coaching = coaching_focus(events, deals, process, as_of)
     changes = compute_changes(deals, process, as_of, states=states, basis=states_basis, window_days=window_days)
@@ -285,6 +285,21 @@ def compute_figures(deals: Any, events: Any, reps: Any, process: Process, as_of:
                   for row in team_coaching.iter_rows(named=True)), tables))
     return Figures(as_of, tuple(out), rep_table.sort(S.TEAM_ID, S.OWNER_ID),
                    _transitions(events, process, as_of).drop("_from", "_to"), flags, comp, changes)
+
+
+def _pipeline_charts(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: dt.date,
+                     weeks: int) -> list[ControlChart]:
+    """With a process per pipeline and deals in several, each pipeline's own charts per team."""
+    if not process.pipelines or S.PIPELINE not in deals.columns or deals[S.PIPELINE].n_unique() < 2:
+        return []
+    sep = "\x1f"
+    keyed = deals.with_columns(pl.concat_str(S.TEAM_ID, pl.lit(sep), pl.col(S.PIPELINE).fill_null("")).alias("_tp"))
+    weekly = weekly_process_measures(events, keyed, process, as_of=as_of, weeks=weeks, by="_tp")
+    out = []
+    for c in control_charts(weekly, by="_tp"):
+        team, pipeline = c.team_id.split(sep, 1)
+        out.append(replace(c, team_id=team, pipeline=pipeline or None))
+    return out
 
 
 def _team_rows(deals: pl.DataFrame, reps: pl.DataFrame) -> pl.DataFrame:
