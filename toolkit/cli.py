@@ -84,10 +84,13 @@ def _fail(exc: ToolkitError) -> NoReturn:
 
 
 def _load(path: Path, options: LoadOptions) -> tuple[Process, Dataset]:
-    """(process, dataset), or exit 1 with the error's message."""
+    """(process, dataset), or exit 1 with the error's message. Without --process, the default
+    process, or the one the export describes where its stages are not the default's (said on stderr)."""
     try:
-        proc = options.load_process()
-        return proc, options.load(path, proc)
+        data = options.load(path)
+        if data.process_note:
+            typer.echo(data.process_note, err=True)
+        return (data.process if data.process is not None else options.load_process()), data
     except ToolkitError as exc:
         _fail(exc)
 
@@ -356,6 +359,35 @@ def prepare_cmd(path: PathArg, load_options: LoadOptions,
         typer.echo(f"{s.team_id}\t{s.data_dir}")
     if quality.blocking:
         typer.echo("warning: the data has blocking data-quality errors (see toolkit validate)", err=True)
+
+
+process_app = typer.Typer(no_args_is_help=True, help="The sales process: read it from an export.")
+app.add_typer(process_app, name="process")
+
+
+@process_app.command("suggest")
+@load_options
+def process_suggest_cmd(path: PathArg, load_options: LoadOptions,
+                        out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the YAML here "
+                                                                 "(default: print it).")] = None,
+                        as_of: Annotated[str | None, typer.Option("--as-of", help="History up to this day, "
+                                                                  "YYYY-MM-DD (default: all of it).")] = None) -> None:
+    """Write the process the export describes (stage order, won and lost, entry stages, time limits
+    from the team's history, skips and backward moves) as a commented YAML to edit."""
+    from toolkit.process_suggest import suggest_process_yaml
+
+    day = _as_of(as_of) if as_of is not None else None
+    try:
+        data = load_options.load(path)
+        text = suggest_process_yaml(data, as_of=day, export=path.name)
+    except ToolkitError as exc:
+        _fail(exc)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    from toolkit.reporting.exports import write_atomic
+    write_atomic(out, text)
+    typer.echo(f"process written to {out}; edit it, then pass --process {out}")
 
 
 @app.command("samples")

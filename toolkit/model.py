@@ -7,11 +7,14 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from toolkit import schema as S
+
+if TYPE_CHECKING:  # pragma: no cover
+    from toolkit.process import Process
 
 # --- teams -------------------------------------------------------------------------------------
 
@@ -57,6 +60,13 @@ class Dataset:
     has_history: bool = True
     #: The roster's owners (case-folded names), when a roster was given; None otherwise.
     roster_owners: list[str] | None = None
+    #: The stages as the export itself describes them (order, won/closed flags, probability), one
+    #: row per pipeline and label (``schema.STAGE_CATALOG``); empty where the source says nothing.
+    stage_catalog: pl.DataFrame = field(default_factory=lambda: S.empty(S.STAGE_CATALOG))
+    #: The process the stage labels were mapped with: the one given, the default, or the one read
+    #: from the export (then ``process_note`` says so, for the load notes and the report).
+    process: Process | None = None
+    process_note: str | None = None
 
     @property
     def teams(self) -> pl.DataFrame:

@@ -57,12 +57,13 @@ def _body(p: Process, indent: str, notes: Mapping[str, Sequence[str]], prefix: s
             out.append(f"{indent}    max_days: {_num(s.max_days)}")
         if s.required:
             out.append(f"{indent}    required: {_texts(s.required)}")
+        out += _comment(notes.get(f"{prefix}after:stage:{s.name}", ()), indent + "    ")
     out += _comment(notes.get(f"{prefix}won", ()), indent)
     out.append(_outcome("won", p.won, indent))
     out += _comment(notes.get(f"{prefix}lost", ()), indent)
     out.append(_outcome("lost", p.lost, indent))
+    out += _comment(notes.get(f"{prefix}entry_stages", ()), indent)
     if p.entry_stages:
-        out += _comment(notes.get(f"{prefix}entry_stages", ()), indent)
         out.append(f"{indent}entry_stages: {_texts(p.entry_stages)}")
     if defaults is None or p.allow != defaults.allow:
         out += _comment(notes.get(f"{prefix}allow", ()), indent)
@@ -86,7 +87,8 @@ def process_to_yaml(process: Process, *, header: Sequence[str] = (),
                     notes: Mapping[str, Sequence[str]] | None = None) -> str:
     """The process as YAML that :func:`~toolkit.process.parse_process` reads back to an equal process
     (``source`` aside). ``header`` lines open the file as comments; ``notes`` put comment lines above
-    a part: keys ``stages``, ``stage:<name>``, ``won``, ``lost``, ``entry_stages``, ``allow``, each
+    a part: keys ``stages``, ``stage:<name>`` (``after:stage:<name>`` below its fields), ``won``,
+    ``lost``, ``entry_stages``, ``allow``, each
     prefixed with ``<pipeline>/`` for a pipeline's part, and ``pipelines``."""
     notes = notes or {}
     out = _comment(header, "")

@@ -185,3 +185,21 @@ def polars_schema(columns: tuple[Column, ...]) -> dict[str, PolarsDataType]:
 def empty(columns: tuple[Column, ...]) -> pl.DataFrame:
     """An empty frame with a canonical table's columns and types."""
     return pl.DataFrame(schema=polars_schema(columns))
+
+
+# --- the stages an export itself describes (read by the process derivation) ---------------------
+ORDER = "order"
+IS_WON = "is_won"
+IS_CLOSED = "is_closed"
+PROBABILITY = "probability"
+ORIGIN = "origin"
+
+STAGE_CATALOG: tuple[Column, ...] = (
+    Column(PIPELINE, pl.String, "the pipeline the stage belongs to (default where the source has none)"),
+    Column(STAGE_RAW, pl.String, "the CRM's own stage label"),
+    Column(ORDER, pl.Float64, "the stage's place in the CRM's own order (null: the source does not say)"),
+    Column(IS_WON, pl.Boolean, "the CRM marks the stage won (null: the source does not say)"),
+    Column(IS_CLOSED, pl.Boolean, "the CRM marks the stage closed (null: the source does not say)"),
+    Column(PROBABILITY, pl.Float64, "the CRM's win probability of the stage, 0-100 (null: not given)"),
+    Column(ORIGIN, pl.String, "where the row came from, e.g. 'Opportunity.StageSortOrder'"),
+)

@@ -49,7 +49,9 @@ def test_maven_loads_through_the_shipped_mapping() -> None:
 
 
 def test_salesforce_data_export_from_a_dev_org() -> None:
-    ds = toolkit.load(REALDATA / "sfdc-devorg-sample-elastic")
+    # The default process given on purpose: without one, the process is read from the export
+    # (tests/test_process_derive.py).
+    ds = toolkit.load(REALDATA / "sfdc-devorg-sample-elastic", process=toolkit.load_process())
     assert ds.source == "salesforce"
     assert ds.deals.height == 31
     # OpportunityHistory has two rows per opportunity of the same stage: one stage entry each.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,6 +159,7 @@ def load(path: str | Path, *, source: str | None = None, mapping: str | Path | N
         raise FormatDetectionError(f"source to be one of {SOURCES}", repr(source), "or leave it out to detect")
     if date_style is not None and date_style not in DATE_STYLES:
         raise FormatDetectionError(f"date_style to be one of {DATE_STYLES}", repr(date_style), "")
+    given = process is not None
     proc = process if isinstance(process, Process) else load_process(process)
     if mapping is None and p.is_dir() and source in (None, "generic"):
         mapping = next((p / n for n in MAPPING_NAMES if (p / n).is_file()), None)
@@ -178,10 +180,31 @@ def load(path: str | Path, *, source: str | None = None, mapping: str | Path | N
         (folder / n for n in ROSTER_NAMES if (folder / n).is_file()), None)
     rost, roster_file = (read_roster(roster_path, folder) if roster_path is not None else (Roster.empty(), None))
     ds = _dispatch(detection.source, p, mapping, proc, rost, date_style, include_deleted)
+    if not given:
+        ds, proc = _process_from_export(ds, proc, lambda q: _dispatch(detection.source, p, mapping, q, rost,
+                                                                      date_style, include_deleted))
+    ds.process = proc
     ds.notes.insert(0, f"source: {detection.source} ({what}{detection.reason})")
     if roster_file is not None:
         _add_file(ds, roster_file)
     return ds
+
+
+def _process_from_export(ds: Dataset, default: Process, reload: Callable[[Process], Dataset]
+                         ) -> tuple[Dataset, Process]:
+    """Without a process file, an export whose stages the default process does not know is read
+    again with the process the export itself describes (see :mod:`toolkit.process_derive`)."""
+    from toolkit.process_derive import derive_process, unknown_labels
+
+    unknown = unknown_labels(ds, default)
+    if not unknown:
+        return ds, default
+    derivation = derive_process(ds)
+    log.info("%d stage label(s) unknown to the default process: %s", len(unknown), derivation.note())
+    again = reload(derivation.process)
+    again.process_note = derivation.note()
+    again.notes.append(again.process_note)
+    return again, derivation.process
 
 
 def _dispatch(source: str, p: Path, mapping: str | Path | None, proc: Process, rost: Roster,

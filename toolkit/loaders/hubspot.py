@@ -34,6 +34,7 @@ from toolkit.loaders.common import (
     read_file,
     require_ids,
 )
+from toolkit.loaders.catalog import catalog_from_rows
 from toolkit.process import Process
 
 SOURCE = "hubspot"
@@ -108,7 +109,22 @@ def load_hubspot(path: Path, *, process: Process, roster: Roster, date_style: st
         notes = [f"no English 'Date entered' columns; their {rf.header_set.name} names are not known to the "
                  "toolkit, so any stage-history columns are kept as plain columns and the load has no history "
                  "(export with English headers to read them)"]
-    return assemble(SOURCE, [rf], deals, events, [], process, roster, has_history=bool(stage_cols), notes=notes)
+    ds = assemble(SOURCE, [rf], deals, events, [], process, roster, has_history=bool(stage_cols), notes=notes)
+    ds.stage_catalog = _column_catalog(rf.table.header)
+    return ds
+
+
+def _column_catalog(header: list[str]) -> pl.DataFrame:
+    """HubSpot writes the "Date entered" columns of each pipeline in the pipeline's stage order."""
+    rows = []
+    for h in header:
+        m = _STAGE_COLUMN.match(h.strip())
+        if m:
+            rows.append({"stage": m.group("stage"), "pipeline": m.group("pipeline")})
+    frame = pl.DataFrame(rows, schema={"stage": pl.String, "pipeline": pl.String}).with_columns(
+        pl.int_range(pl.len()).over(pl.col("pipeline").fill_null("")).alias("order"))
+    return catalog_from_rows(frame, origin='"Date entered" column order', stage="stage", pipeline="pipeline",
+                             order="order")
 
 
 # --- the sync ----------------------------------------------------------------------------------
@@ -121,6 +137,7 @@ SYNC_FILES = {
     "owners": ("owner", "owner_data", "owners"),
     "owner_teams": ("owner_team", "owner_team_data"),
     "teams": ("team", "team_data", "teams"),
+    "pipelines": ("deal_pipeline", "deal_pipeline_data"),
 }
 SYNC_DEALS = (
     ColumnSpec(S.DEAL_ID, ("deal_id",), "id", required=True),
@@ -140,6 +157,10 @@ SYNC_STAGES = (
     ColumnSpec("_closed_won", ("closed_won",), "bool"),
     ColumnSpec("_is_closed", ("is_closed",), "bool"),
     ColumnSpec("_deleted", ("_fivetran_deleted",), "bool"),
+    ColumnSpec("_display_order", ("display_order",)),
+    ColumnSpec("_probability", ("probability",)),
+    ColumnSpec("_pipeline_id", ("pipeline_id",)),
+    ColumnSpec("_active", ("active",)),
 )
 SYNC_PIPELINES = (
     ColumnSpec("_pipeline_id", ("pipeline_id",), "id", required=True),
@@ -233,4 +254,28 @@ def load_hubspot_sync(folder: Path, *, process: Process, roster: Roster) -> Data
                            pl.lit(hist.table.file).alias(S.SOURCE_FILE))
         events = finish_events(h, process, deals)
     deals = fill_closed_at(deals, events, process)
-    return assemble(SOURCE_SYNC, [deals_rf], deals, events, others, process, roster, has_history=hist is not None)
+    ds = assemble(SOURCE_SYNC, [deals_rf], deals, events, others, process, roster, has_history=hist is not None)
+    if stages is not None:
+        ds.stage_catalog = _sync_catalog(stages.frame, pipelines)
+    return ds
+
+
+def _sync_catalog(stages: pl.DataFrame, pipelines: ReadFile | None) -> pl.DataFrame:
+    """The sync's deal_pipeline_stage table: display_order, probability (0-1) and flags per
+    pipeline; a pipeline is named by its label where the deal_pipeline table gives one."""
+    f = stages
+    keep = pl.lit(True)
+    for flag, live in (("_deleted", False), ("_active", True)):
+        if flag in f.columns:
+            text = pl.col(flag).cast(pl.String).str.to_lowercase()
+            keep = keep & (text.is_null() | (text.is_in(["true", "1"]) == live))
+    if "_pipeline_id" in f.columns and pipelines is not None and "_pipeline_label" in pipelines.frame.columns:
+        labels = pipelines.frame.select("_pipeline_id", "_pipeline_label").unique("_pipeline_id")
+        f = f.join(labels, on="_pipeline_id", how="left").with_columns(
+            pl.coalesce("_pipeline_label", "_pipeline_id").alias("_pipeline_id"))
+    if "_probability" in f.columns:
+        f = f.with_columns(pl.col("_probability").cast(pl.String).str.replace(",", ".").cast(pl.Float64, strict=False) * 100)
+    return catalog_from_rows(f, origin="deal_pipeline_stage.display_order", stage="_label", pipeline="_pipeline_id",
+                             order="_display_order", probability="_probability", is_won="_closed_won",
+                             is_closed="_is_closed", keep=keep)
+

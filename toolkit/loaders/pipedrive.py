@@ -32,6 +32,7 @@ from toolkit.loaders.common import (
 )
 from toolkit.loaders.pipedrive_flow import flow_events, flow_states, read_flow
 from toolkit.loaders.reading import RawTable
+from toolkit.loaders.catalog import catalog_from_rows
 from toolkit.process import Process
 
 SOURCE = "pipedrive"
@@ -111,11 +112,33 @@ def load_pipedrive(path: Path, *, process: Process, roster: Roster, date_style: 
         expected = (dict(frame.select(S.DEAL_ID, "_expected_close").iter_rows()) if "_expected_close" in frame.columns
                     else {})
         states = flow_states(read, deals, expected, process, rf.table.file)
+        catalog = _flow_catalog(read.table.frame, frame)
     else:
         events = S.empty(S.STAGE_EVENTS)
+        catalog = S.empty(S.STAGE_CATALOG)
     deals = fill_closed_at(deals, events, process)
     notes = [] if flow else ["a Pipedrive export has no stage history (only 'Last stage change'); save the deal "
                              "flow as deal-flow.jsonl beside it for history checks"]
     extra = [ReadFile(t, "stage_events", {}, {"date_style": "iso", "decimal": ""}) for t in tables]
-    return assemble(SOURCE, [rf], deals, events, extra, process, roster, has_history=flow is not None, notes=notes,
-                    history_states=states)
+    ds = assemble(SOURCE, [rf], deals, events, extra, process, roster, has_history=flow is not None, notes=notes,
+                  history_states=states)
+    ds.stage_catalog = catalog
+    return ds
+
+
+def _flow_catalog(flow: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFrame:
+    """Pipedrive numbers a pipeline's stages as they are created, which is their order unless a
+    stage was added or moved later; the deal flow names each stage id it moves a deal between."""
+    if flow.is_empty():
+        return S.empty(S.STAGE_CATALOG)
+    moves = flow.filter(pl.col("_key") == "stage_id")
+    pairs = pl.concat([moves.select(S.DEAL_ID, pl.col("_old").alias("stage"), pl.col("_old_id").alias("id")),
+                       moves.select(S.DEAL_ID, pl.col("_new").alias("stage"), pl.col("_new_id").alias("id"))])
+    pipe = next((c for c in (S.PIPELINE, "_pipeline") if c in deals.columns), None)
+    if pipe is not None:
+        pairs = pairs.join(deals.select(S.DEAL_ID, pl.col(pipe).alias("pipeline")).unique(S.DEAL_ID),
+                           on=S.DEAL_ID, how="left")
+    pairs = pairs.filter(pl.col("id").str.contains(r"^\d+$"))
+    return catalog_from_rows(pairs, origin="Pipedrive stage ids (deal flow)", stage="stage",
+                             pipeline="pipeline" if pipe is not None else None, order="id")
+

@@ -29,7 +29,7 @@ FOLLOWED = ("stage_id", "status", "value", "expected_close_date", "currency", "p
 _SCALAR = (str, int, float)
 _TIME = "%Y-%m-%d %H:%M:%S"
 CHANGES = {S.DEAL_ID: pl.String, "_key": pl.String, "_old": pl.String, "_new": pl.String, "_at": pl.String,
-           S.CHANGED_BY: pl.String, "_line": pl.Int64, "_end_line": pl.Int64}
+           S.CHANGED_BY: pl.String, "_line": pl.Int64, "_end_line": pl.Int64, "_old_id": pl.String, "_new_id": pl.String}
 
 
 @dataclass
@@ -123,8 +123,11 @@ def read_flow(path: Path, folder: Path, deals: pl.DataFrame) -> Flow:
         if deal not in known:
             table.reject(i, i, "item_id", deal, S.Reason.UNKNOWN_DEAL, "a change of a loaded deal; no such deal")
             continue
+        # The ids too: Pipedrive numbers a pipeline's stages in the order they were made.
+        ids = {f"_{side}_id": d.get(f"{side}_value") if key == "stage_id" else None for side in ("old", "new")}
         rows.append({S.DEAL_ID: deal, "_key": key, "_old": old, "_new": new, "_at": d["log_time"],
-                     S.CHANGED_BY: user, "_line": i, "_end_line": i})
+                     S.CHANGED_BY: user, "_line": i, "_end_line": i,
+                     **{k: None if v is None or isinstance(v, (dict, list, bool)) else str(v) for k, v in ids.items()}})
     f = pl.DataFrame(rows, schema=CHANGES)
     f = f.with_columns(pl.col("_at").str.to_datetime(_TIME, strict=False).alias(S.ENTERED_AT))
     bad = f[S.ENTERED_AT].is_null()

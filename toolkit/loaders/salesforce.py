@@ -34,6 +34,7 @@ from toolkit.loaders.common import (
 )
 from toolkit.loaders.states import history_states
 from toolkit.model import Dataset
+from toolkit.loaders.catalog import catalog_from_rows, concat_catalogs
 from toolkit.process import Process
 
 SOURCE_EXPORT = "salesforce"
@@ -45,6 +46,7 @@ FILES = {
     "users": ("user", "users", "sf_user_data", "sf_user"),
     "roles": ("user_role", "user_roles", "sf_user_role_data", "sf_user_role"),
     "record_types": ("record_type", "record_types", "sf_record_type_data", "sf_record_type"),
+    "stages": ("opportunity_stage", "opportunity_stages", "sf_opportunity_stage_data", "sf_opportunity_stage"),
 }
 
 OPPORTUNITY = (
@@ -65,6 +67,18 @@ OPPORTUNITY = (
     # The record type selects the opportunity's sales process: one pipeline per record type.
     ColumnSpec("_record_type_id", ("RecordTypeId",), "id"),
     ColumnSpec(S.PIPELINE, ("RecordType.Name", "RecordTypeName", "RecordType")),
+    # Read as text: they only describe the stage (see loaders.catalog), a bad one rejects nothing.
+    ColumnSpec("_sort_order", ("StageSortOrder",)),
+    ColumnSpec("_probability", ("Probability",)),
+)
+# The org's stage picklist (OpportunityStage), where the export has it: the most trusted order.
+STAGES = (
+    ColumnSpec("_label", ("MasterLabel", "ApiName", "master_label", "api_name"), required=True),
+    ColumnSpec("_sort_order", ("SortOrder",)),
+    ColumnSpec("_is_closed", ("IsClosed",)),
+    ColumnSpec("_is_won", ("IsWon",)),
+    ColumnSpec("_probability", ("DefaultProbability",)),
+    ColumnSpec("_is_active", ("IsActive",)),
 )
 HISTORY = (
     ColumnSpec(S.DEAL_ID, ("OpportunityId", "Id"), "id", required=True),
@@ -177,6 +191,9 @@ def load_salesforce(path: Path, *, process: Process, roster: Roster, date_style:
     opp = read_file(found["opportunities"], "deals", OPPORTUNITY, what="Salesforce Opportunity file",
                     base=folder, date_default=date_style)
     require_ids(opp)
+    # Deleted or superseded opportunities too say how the org orders its stages (a sync of deleted
+    # records only still has a catalogue); the live ones, once their pipeline is known, replace them.
+    catalog = _catalog(opp.frame)
     if not include_deleted:
         drop_flagged(opp, "_is_deleted", S.Reason.DELETED_RECORD,
                      "a live record; IsDeleted is true (the opportunity is in the recycle bin)")
@@ -189,10 +206,26 @@ def load_salesforce(path: Path, *, process: Process, roster: Roster, date_style:
     roles = read_file(found["roles"], "roles", ROLES, what="Salesforce UserRole file", base=folder,
                       date_default=date_style) if "roles" in found else None
     others += [f for f in (users, roles) if f is not None]
+    if "stages" in found:
+        picklist = read_file(found["stages"], "stages", STAGES, what="Salesforce OpportunityStage file", base=folder,
+                             date_default=date_style)
+        others.append(picklist)
+        active = pl.col("_is_active").cast(pl.String).str.to_lowercase().is_in(["0", "false"]).not_() \
+            if "_is_active" in picklist.frame.columns else None
+        picklist_catalog = catalog_from_rows(
+            picklist.frame, origin="OpportunityStage.SortOrder", stage="_label", order="_sort_order",
+            probability="_probability", is_won="_is_won", is_closed="_is_closed", keep=active)
+    else:
+        picklist_catalog = S.empty(S.STAGE_CATALOG)
     people = _teams_from_roles(users, roles)
     opp.table.frame = _with_record_types(opp, found.get("record_types"), folder, date_style, others)
+    if not opp.frame.is_empty():
+        catalog = _catalog(opp.frame)
     frame = opp.frame.with_columns(_status(opp.frame).alias(S.STATUS),
                                    pl.col("_line").alias(S.SOURCE_LINE))
+    # Kept as the other columns are, under their snake_case names.
+    frame = frame.with_columns([pl.col(c).alias(n) for c, n in (("_sort_order", "stage_sort_order"),
+                                                               ("_probability", "probability")) if c in frame.columns])
     frame = frame.join(people.select(S.OWNER_ID, S.OWNER_NAME, S.TEAM_NAME, S.MANAGER_NAME),
                        on=S.OWNER_ID, how="left") if S.OWNER_ID in frame.columns else frame
     deals = finish_deals(frame, source=SOURCE_EXPORT, file_of=opp.table.file, process=process, roster=roster)
@@ -200,9 +233,20 @@ def load_salesforce(path: Path, *, process: Process, roster: Roster, date_style:
                                            HISTORY, include_deleted)
     deals = fill_closed_at(deals, events, process)
     notes = [] if has_history else ["no OpportunityHistory file: checks that need stage history report 'no history'"]
-    return assemble(SOURCE_EXPORT, [opp], deals, events, others, process, roster,
-                    users=people.filter(pl.col(S.OWNER_ID).is_in(deals[S.OWNER_ID].implode())) if users else None,
-                    has_history=has_history, notes=notes, history_states=states)
+    ds = assemble(SOURCE_EXPORT, [opp], deals, events, others, process, roster,
+                  users=people.filter(pl.col(S.OWNER_ID).is_in(deals[S.OWNER_ID].implode())) if users else None,
+                  has_history=has_history, notes=notes, history_states=states)
+    ds.stage_catalog = concat_catalogs(picklist_catalog, catalog)
+    return ds
+
+
+def _catalog(opp: pl.DataFrame) -> pl.DataFrame:
+    """The stages as the opportunities describe them; the origin names the most trusted field."""
+    said = next((n for c, n in (("_sort_order", "StageSortOrder"), ("_probability", "Probability"),
+                                ("_is_closed", "IsClosed")) if c in opp.columns), "StageName")
+    pipe = next((c for c in (S.PIPELINE, "_record_type_id") if c in opp.columns), None)
+    return catalog_from_rows(opp, origin=f"Opportunity.{said}", pipeline=pipe, order="_sort_order",
+                             probability="_probability", is_won="_is_won", is_closed="_is_closed")
 
 
 def _with_record_types(opp: ReadFile, path: Path | None, folder: Path, date_style: str | None,

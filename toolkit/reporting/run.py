@@ -240,8 +240,9 @@ def run_reports(opts: RunOptions, *, executor: cf.Executor | None = None,
 
     day_dir = opts.out / opts.as_of.isoformat()
     with _lock(day_dir):
-        process = opts.load.load_process()
-        data = opts.load.load(opts.input, process)
+        # Without --process: the default process, or the one the export describes (data.process_note).
+        data = opts.load.load(opts.input)
+        process = data.process if data.process is not None else opts.load.load_process()
         notebook_hash = _hash_file(opts.notebook)
         key = _run_key(data.files["sha256"].to_list(), opts, notebook_hash)
         manifest_path = day_dir / "manifest.json"
