@@ -79,12 +79,20 @@ def test_salesforce_export_without_sort_order_orders_by_probability_then_flow() 
 
 @real
 def test_fivetran_salesforce_hashed_stages() -> None:
+    # Every opportunity of the seed is deleted; their stages still say the org's process, one per
+    # record type (the pipeline). One record type has closed stages only: no process of its own.
     opp = rows(REALDATA / "fivetran-salesforce-seeds" / "sf_opportunity_data.csv")
+    by_type: dict[str, list[dict[str, str]]] = {}
+    for r in opp:
+        by_type.setdefault(r["record_type_id"], []).append(r)
+    with_open = {t: rs for t, rs in by_type.items() if any(r["is_closed"] == "false" for r in rs)}
     der = derive_process(toolkit.load(REALDATA / "fivetran-salesforce-seeds"))
-    assert open_stages(der.process) == sorted({r["stage_name"] for r in opp if r["is_closed"] == "false"})
-    (won,) = {r["stage_name"] for r in opp if r["is_won"] == "true"}
-    (lost,) = {r["stage_name"] for r in opp if r["is_closed"] == "true" and r["is_won"] == "false"}
-    assert (der.process.won.name, der.process.lost.name) == (won, lost)
+    assert [d.pipeline for d in der.pipelines] == list(with_open) and set(der.skipped) == set(by_type) - set(with_open)
+    (rs,) = with_open.values()
+    assert open_stages(der.process) == sorted({r["stage_name"] for r in rs if r["is_closed"] == "false"})
+    (won,) = {r["stage_name"] for r in rs if r["is_won"] == "true"}
+    assert not {r["stage_name"] for r in rs if r["is_closed"] == "true" and r["is_won"] == "false"}
+    assert (der.process.won.name, der.process.lost.name) == (won, "Closed Lost")
 
 
 @real

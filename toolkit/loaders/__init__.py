@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.errors import FormatDetectionError, InputFileError
+from toolkit.errors import ConfigError, FormatDetectionError, InputFileError
 from toolkit.loaders.common import ReadFile, Roster, first_line_fields, read_roster, snake
 from toolkit.loaders.sniff import binary_kind
 from toolkit.model import Dataset
@@ -199,7 +199,12 @@ def _process_from_export(ds: Dataset, default: Process, reload: Callable[[Proces
     unknown = unknown_labels(ds, default)
     if not unknown:
         return ds, default
-    derivation = derive_process(ds)
+    try:
+        derivation = derive_process(ds)
+    except ConfigError as exc:
+        # Nothing to read a process from: the load stands, its unknown labels are reported as before.
+        ds.notes.append(f"no process could be read from the export ({exc}); pass --process")
+        return ds, default
     log.info("%d stage label(s) unknown to the default process: %s", len(unknown), derivation.note())
     again = reload(derivation.process)
     again.process_note = derivation.note()

@@ -192,7 +192,7 @@ def load_salesforce(path: Path, *, process: Process, roster: Roster, date_style:
                     base=folder, date_default=date_style)
     require_ids(opp)
     # Deleted or superseded opportunities too say how the org orders its stages (a sync of deleted
-    # records only still has a catalogue); the live ones, once their pipeline is known, replace them.
+    # records only still has a catalogue).
     catalog = _catalog(opp.frame)
     if not include_deleted:
         drop_flagged(opp, "_is_deleted", S.Reason.DELETED_RECORD,
@@ -219,8 +219,8 @@ def load_salesforce(path: Path, *, process: Process, roster: Roster, date_style:
         picklist_catalog = S.empty(S.STAGE_CATALOG)
     people = _teams_from_roles(users, roles)
     opp.table.frame = _with_record_types(opp, found.get("record_types"), folder, date_style, others)
-    if not opp.frame.is_empty():
-        catalog = _catalog(opp.frame)
+    # The live opportunities, once their pipeline is known, first; every one read after them.
+    catalog = concat_catalogs(_catalog(opp.frame), catalog)
     frame = opp.frame.with_columns(_status(opp.frame).alias(S.STATUS),
                                    pl.col("_line").alias(S.SOURCE_LINE))
     # Kept as the other columns are, under their snake_case names.
