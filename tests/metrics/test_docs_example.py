@@ -9,9 +9,9 @@ import pytest
 from metric_frames import deals_frame, events_frame
 
 from toolkit import schema as S
-from toolkit.metrics.compliance import compliance_rates, deal_compliance, deal_flags, stage_transitions
 from toolkit.metrics.changes import KINDS, compute_changes, deal_changes
 from toolkit.metrics.coaching import coaching_focus, wilson_interval
+from toolkit.metrics.compliance import compliance_rates, deal_compliance, deal_flags, stage_transitions
 from toolkit.metrics.control import p_chart, verdicts, we_signals, xmr
 from toolkit.metrics.period import period_compliance, rule_rates
 from toolkit.metrics.review import review_load, review_plan

@@ -16,12 +16,23 @@ import polars as pl
 from toolkit import schema as S
 from toolkit.errors import require_columns
 from toolkit.frames import native_frames
+from toolkit.metrics.funnel import stage_conversion, suggested_limits, time_in_stage
 from toolkit.metrics.pipelines import split_deals
-from toolkit.metrics.transitions import BACKWARD, SKIP, _end_of, _ordered_events, _transitions_one
-# Kept importable from here, where they used to live.
-from toolkit.metrics.transitions import FORWARD as FORWARD, LOST as LOST, RECLASSIFY as RECLASSIFY  # noqa: I001
-from toolkit.metrics.transitions import REOPEN as REOPEN, TRANSITION_KINDS as TRANSITION_KINDS, UNKNOWN as UNKNOWN
-from toolkit.metrics.transitions import WON as WON, stage_transitions as stage_transitions
+from toolkit.metrics.transitions import (
+    BACKWARD,
+    FORWARD,
+    LOST,
+    RECLASSIFY,
+    REOPEN,
+    SKIP,
+    TRANSITION_KINDS,
+    UNKNOWN,
+    WON,
+    _end_of,
+    _ordered_events,
+    _transitions_one,
+    stage_transitions,
+)
 from toolkit.process import Process
 
 SKIPPED_STAGE = "skipped_stage"
@@ -235,7 +246,10 @@ def compliance_rates(compliance: pl.DataFrame, by: str | Sequence[str] = S.TEAM_
     ).with_columns((pl.col("compliant") / pl.col("deals")).alias("compliance_rate")).sort(keys))
 
 
-# The funnel used to live here; kept importable from this module.
-from toolkit.metrics.funnel import stage_conversion as stage_conversion  # noqa: E402
-from toolkit.metrics.funnel import suggested_limits as suggested_limits  # noqa: E402
-from toolkit.metrics.funnel import time_in_stage as time_in_stage  # noqa: E402
+
+__all__ = [  # the funnel and the transitions used to live here: still importable from this module
+    "BACKWARD", "BACKWARD_MOVE", "FLAGS", "FLAG_LABELS", "FORWARD", "HISTORY_FLAGS", "LOST", "MISSING_REQUIRED_FIELD",
+    "OVERDUE_CLOSE_DATE", "OVER_TIME_LIMIT", "RECLASSIFY", "REOPEN", "SEVERITY", "SKIP", "SKIPPED_STAGE",
+    "STARTED_LATE", "TRANSITION_KINDS", "UNKNOWN", "WON", "compliance_rates", "deal_compliance", "deal_flags",
+    "stage_conversion", "stage_transitions", "suggested_limits", "time_in_stage", "violations",
+]
