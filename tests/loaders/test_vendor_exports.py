@@ -336,3 +336,38 @@ def test_portuguese_pipedrive_workbook_with_date_cells(tmp_path: Path) -> None:
         ("501", "won", 1500.5, "2024-02-10 14:30:00", "2024-03-12 10:00:00"),
         ("502", "open", None, "2024-01-05 08:15:00", None)]
     assert any("Portuguese headers" in n for n in ds.notes)
+
+
+def test_all_properties_export_with_three_pipelines_and_repeated_columns(tmp_path: Path) -> None:
+    # Three pipelines, each with its own stages; a stray space in one pipeline label; the
+    # association columns repeated at the end, as HubSpot writes them.
+    header = ["Record ID", "Deal Name", "Pipeline", "Deal Stage", "Deal owner", "Amount",
+              entered("Lead", "NYC Schools"), entered("Demo", "NYC Schools"), entered("Won", "NYC Schools"),
+              entered("Intake", "Texas"), entered("Signed", "Texas"),
+              entered("Renewal Due", "Renewals"), entered("Renewed", "Renewals"),
+              "Associated Company", "Associated Company IDs", "Associated Company", "Associated Company IDs"]
+    rows = [
+        ["1", "PS 101", "NYC Schools", "Won", "Ann", "100", "2024-01-01 09:00", "2024-01-05 09:00", "2024-01-09 09:00",
+         "", "", "", "", "PS 101", "11", "PS 101", "11"],
+        ["2", "PS 102", "NYC Schools ", "Demo", "Bob", "", "2024-01-02 09:00", "2024-01-06 09:00", "",
+         "", "", "", "", "", "", "", ""],
+        ["3", "Austin ISD", "Texas", "Signed", "Ann", "300", "", "", "",
+         "2024-02-01 10:00", "2024-02-20 10:00", "", "", "Austin ISD", "33", "Austin ISD", "33"],
+        ["4", "PS 101 renewal", "Renewals", "Renewal Due", "Cid", "50", "", "", "",
+         "", "", "2024-03-01 08:00", "", "PS 101", "11", "PS 101", "11"],
+    ]
+    path = tmp_path / "hubspot-crm-exports-all-deals-2024-08-27.csv"
+    path.write_bytes(quoted([header, *rows]))
+    ds = load(path)
+    f = ds.files.row(0, named=True)
+    assert (f["lines_in"], f["row_lines"], f["rejected"], f["skipped"]) == (5, 4, 0, 1)
+    assert ds.deals.select(S.DEAL_ID, S.PIPELINE).sort(S.DEAL_ID).rows() == [
+        ("1", "NYC Schools"), ("2", "NYC Schools"), ("3", "Texas"), ("4", "Renewals")]
+    # Filled Date entered cells, counted by hand per pipeline: NYC 3 + 2, Texas 2, Renewals 1.
+    by_pipeline = dict(ds.stage_events.group_by(S.PIPELINE).len().rows())
+    assert by_pipeline == {"NYC Schools": 5, "Texas": 2, "Renewals": 1}
+    assert sum(1 for n in ds.notes if "appears 2 times" in n and "the first is kept" in n) == 2
+    # With no process file, each pipeline gets its own process, in its columns' order.
+    assert ds.process is not None
+    assert {k: p.stage_names[:2] for k, p in ds.process.pipelines.items()} == {
+        "NYC Schools": ["Lead", "Demo"], "Texas": ["Intake", "Signed"], "Renewals": ["Renewal Due", "Renewed"]}
