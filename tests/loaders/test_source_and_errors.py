@@ -174,3 +174,11 @@ def test_text_with_a_stray_nul_byte_is_not_called_binary(tmp_path: Path) -> None
     assert ds.deals[S.DEAL_NAME].to_list() == ["ab"]
     assert ds.repairs[S.REASON].to_list() == ["NUL_BYTE"]
     assert pl.Series(ds.files["lines_in"]).to_list() == [2]
+
+
+def test_a_broken_workbook_is_an_input_error_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "deals.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(FormatDetectionError, match="whose headers match none of them"):
+        load(tmp_path / "deals.xlsx")
+    with pytest.raises(InputFileError, match=r"a readable \.xlsx workbook"):
+        load(tmp_path / "deals.xlsx", source="pipedrive")

@@ -62,7 +62,10 @@ def first_line_fields(path: Path) -> list[str]:
 
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         import openpyxl
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception:  # noqa: BLE001 - a broken workbook is the reader's error to report, not this one's
+            return []
         try:
             for row in wb.worksheets[0].iter_rows(max_row=30, values_only=True):
                 if any(v is not None and str(v).strip() for v in row):
