@@ -1,18 +1,30 @@
 """Validation: expectation suites built from the schema and the process, run with Great
-Expectations; the only package that imports GX (and only when validation runs)."""
+Expectations (the only package that imports GX, and only when validation runs), and one check per
+reject reason of the load, so the gate sees what the loader set aside."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
+    from toolkit.model import Dataset
+    from toolkit.process import Process, ValidationSettings
     from toolkit.validation.report import DataQualityReport
 
+__all__ = ["validate_dataset"]
 
-def validate_dataset(data: Any, process: Any, *, as_of: Any, settings: Any = None,
-                     data_docs: Any = None) -> DataQualityReport:
-    """Validate a loaded :class:`~toolkit.model.Dataset`."""
+
+def validate_dataset(data: Dataset, process: Process, *, as_of: dt.date, settings: ValidationSettings | None = None,
+                     data_docs: Path | None = None) -> DataQualityReport:
+    """Validate a loaded :class:`~toolkit.model.Dataset`: the load's rejects, one check per reason,
+    then the expectation suites on its tables. ``settings`` default to the process's ``validation:``."""
+    from toolkit.validation.load_checks import load_checks
+    from toolkit.validation.report import DataQualityReport
     from toolkit.validation.run import validate
 
-    return validate(data.deals, data.stage_events, process, as_of=as_of, settings=settings,
-                    roster_owners=data.roster_owners, has_history=data.has_history, data_docs=data_docs)
+    st = settings or process.validation
+    tables = validate(data.deals, data.stage_events, process, as_of=as_of, settings=st,
+                      roster_owners=data.roster_owners, has_history=data.has_history, data_docs=data_docs)
+    return DataQualityReport(load_checks(data, st) + tables.outcomes, as_of=as_of)

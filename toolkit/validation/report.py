@@ -30,6 +30,16 @@ class ExpectationOutcome:
     source_lines: list[int] = field(default_factory=list)
     deal_ids: list[str | None] = field(default_factory=list)
     error: str | None = None
+    #: The file of each of ``source_lines`` where the check spans files (the load's checks); empty
+    #: for checks of one table, whose lines are its rows' ``source_line``.
+    source_files: list[str] = field(default_factory=list)
+
+    def where(self, limit: int | None = None) -> list[str]:
+        """The failing records as ``file:line`` (or ``line`` where the file is the table's)."""
+        lines = self.source_lines[:limit]
+        if not self.source_files:
+            return [str(n) for n in lines]
+        return [f"{f}:{n}" for f, n in zip(self.source_files, lines, strict=False)]
 
     @property
     def unexpected_share(self) -> float:
@@ -70,7 +80,8 @@ class DataQualityReport:
             "expectations": [{"name": o.name, "table": o.table, "description": o.description, "severity": o.severity,
                               "success": o.success, "unexpected_count": o.unexpected_count,
                               "unexpected_share": o.unexpected_share, "source_lines": o.source_lines,
-                              "deal_ids": o.deal_ids, "error": o.error} for o in self.outcomes],
+                              "deal_ids": o.deal_ids, "source_files": o.source_files, "error": o.error}
+                             for o in self.outcomes],
         }
 
     def to_polars(self) -> pl.DataFrame:
@@ -78,11 +89,11 @@ class DataQualityReport:
         return pl.DataFrame([{"name": o.name, "table": o.table, "description": o.description,
                               "severity": o.severity, "success": o.success, "unexpected_count": o.unexpected_count,
                               "unexpected_share": o.unexpected_share, "source_lines": o.source_lines,
-                              "deal_ids": o.deal_ids} for o in self.outcomes],
+                              "deal_ids": o.deal_ids, "source_files": o.source_files} for o in self.outcomes],
                             schema={"name": pl.String, "table": pl.String, "description": pl.String,
                                     "severity": pl.String, "success": pl.Boolean, "unexpected_count": pl.Int64,
                                     "unexpected_share": pl.Float64, "source_lines": pl.List(pl.Int64),
-                                    "deal_ids": pl.List(pl.String)})
+                                    "deal_ids": pl.List(pl.String), "source_files": pl.List(pl.String)})
 
     def to_pandas(self) -> Any:
         return self.to_polars().to_pandas()
@@ -97,8 +108,8 @@ class DataQualityReport:
             return head
         body = []
         for o in rows:
-            pairs = ", ".join(f"{html.escape(str(d))} (line {ln})" for d, ln in
-                              list(zip(o.deal_ids, o.source_lines, strict=False))[:SAMPLE_IN_HTML])
+            pairs = ", ".join(f"{html.escape(str(d))} (line {html.escape(ln)})" for d, ln in
+                              list(zip(o.deal_ids, o.where(), strict=False))[:SAMPLE_IN_HTML])
             body.append(f"<tr class='dq-{html.escape(o.severity)}'><td>{html.escape(o.severity)}</td>"
                         f"<td>{html.escape(o.description)}</td><td>{o.unexpected_count:,}</td>"
                         f"<td>{o.unexpected_share:.1%}</td><td>{pairs}</td></tr>")
@@ -114,7 +125,7 @@ class DataQualityReport:
             mark = "PASS" if o.success else "FAIL"
             line = f"  {mark} {o.severity:<7} {o.name}: {o.description}"
             if not o.success:
-                line += f" [{o.unexpected_count:,} rows, {o.unexpected_share:.1%}; lines {o.source_lines[:8]}]"
+                line += f" [{o.unexpected_count:,} rows, {o.unexpected_share:.1%}; lines {', '.join(o.where(8))}]"
             if o.error:
                 line += f" (error: {o.error})"
             lines.append(line)

@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from toolkit import schema as S
+from toolkit.errors import require_columns
 from toolkit.process import Process
 from toolkit.validation.report import DataQualityReport, ExpectationOutcome
 from toolkit.process import ValidationSettings
@@ -62,7 +63,11 @@ def _for_gx(frame: pl.DataFrame) -> Any:
 def validate(deals: pl.DataFrame, stage_events: pl.DataFrame, process: Process, *, as_of: dt.date,
              settings: ValidationSettings | None = None, roster_owners: list[str] | None = None, has_history: bool = True,
              data_docs: Path | None = None) -> DataQualityReport:
-    """Run every check and return the data-quality report."""
+    """Run every check of the tables and return the data-quality report. The canonical columns are
+    required (the loaders always write them): a frame without one is an error, not a check."""
+    require_columns(deals, [c.name for c in S.DEALS], "the deals table")
+    if has_history:
+        require_columns(stage_events, [c.name for c in S.STAGE_EVENTS], "the stage_events table")
     gx = _gx()
     checks = build_checks(process, as_of=as_of, settings=settings, roster_owners=roster_owners,
                           has_history=has_history)
@@ -77,9 +82,7 @@ def validate(deals: pl.DataFrame, stage_events: pl.DataFrame, process: Process, 
     if roster_owners is not None:
         d = d.with_columns(pl.col(S.OWNER_NAME).str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", " ")
                            .alias("_owner_key"))
-    events = stage_events.with_columns(
-        pl.col(S.DEAL_ID).is_in(deals[S.DEAL_ID].drop_nulls().implode()).alias("_deal_known"))
-    frames = {"deals": d, "stage_events": events}
+    frames = {"deals": d, "stage_events": stage_events}
     pandas_frames = {t: _for_gx(f.select([c for c in f.columns if c in needed[t]])) for t, f in frames.items()}
     context = _context(gx)
     if data_docs is not None:
