@@ -182,3 +182,9 @@ def test_a_broken_workbook_is_an_input_error_not_a_crash(tmp_path: Path) -> None
         load(tmp_path / "deals.xlsx")
     with pytest.raises(InputFileError, match=r"a readable \.xlsx workbook"):
         load(tmp_path / "deals.xlsx", source="pipedrive")
+
+
+def test_a_stray_binary_file_beside_an_export_does_not_hide_it(tmp_path: Path) -> None:
+    (tmp_path / "report.csv").write_bytes(REPORT)
+    (tmp_path / "screenshot.txt").write_bytes(BINARIES["png"])
+    assert load(tmp_path).source == "salesforce_report"

@@ -85,7 +85,16 @@ def detect_source(path: Path) -> Detection:
                   and p.name.lower() not in ROSTER_NAMES]
     if not data_files:
         raise InputFileError("CSV or Excel export files", f"none in {path}", "pass the folder the CRM export was saved to")
-    peeks = {p: _peek_header_names(p) for p in data_files}
+    peeks: dict[Path, set[str]] = {}
+    binary: list[InputFileError] = []
+    for p in data_files:
+        try:
+            peeks[p] = _peek_header_names(p)
+        except InputFileError as exc:
+            # A stray binary file beside the export does not hide the export; alone, it is named.
+            binary.append(exc)
+    if binary and not peeks:
+        raise binary[0]
     for p, names in peeks.items():
         if {"deal_title", "deal_stage"} & names and any(n.startswith("deal_") for n in names) and "deal_title" in names:
             return _found("pipedrive", f"{p.name} has Pipedrive's 'Deal - Title' column")
@@ -108,7 +117,7 @@ def detect_source(path: Path) -> Detection:
     for p, names in peeks.items():
         if {"opportunity_name", "stage"} <= names:
             return _found("salesforce_report", f"{p.name} has a Salesforce report's 'Opportunity Name'/'Stage'")
-    for p in data_files:
+    for p in peeks:
         vendor_guess = looks_like(p.stem, first_line_fields(p))
         if vendor_guess is not None:
             raise FormatDetectionError("a Salesforce, HubSpot or Pipedrive export, or a mapping file",
