@@ -56,8 +56,8 @@ class HeaderSet:
 
     @property
     def note(self) -> str:
-        return (f"{VENDOR_NAMES[self.vendor]} deals export, {self.name} headers ({self.code}; names from public "
-                f"readers of real exports, confidence {self.confidence}: see toolkit/data/headers/{self.vendor}.yaml)")
+        return (f"{VENDOR_NAMES[self.vendor]} deals export, {self.name} headers ({self.code}; confidence "
+                f"{self.confidence}; the names and their sources: toolkit/data/headers/{self.vendor}.yaml)")
 
 
 @cache
