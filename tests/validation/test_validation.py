@@ -151,3 +151,36 @@ def test_samples_pass_every_check_but_the_planted_missing_fields() -> None:
     assert {o.name: o.unexpected_count for o in failed.values()} == {
         "process.Discover.decision_maker": 18, "process.Propose.next_step": 5, "process.Negotiate.decision_maker": 1}
     assert set().union(*(set(o.deal_ids) for o in failed.values())) == missing
+
+
+PIPELINES_YAML = """\
+name: Two
+pipelines:
+  New Business:
+    stages: [{name: A, required: [amount]}, {name: B, required: [decision_maker]}]
+    won: Won
+    lost: Lost
+  Renewals:
+    stages: [{name: R1}, {name: R2, required: [amount]}]
+    won: Renewed
+    lost: Churned
+"""
+
+
+def test_required_fields_are_judged_by_each_deals_pipeline() -> None:
+    process = parse_process(PIPELINES_YAML)
+    deals = deals_frame([
+        # line 2: New Business at B without a decision maker; line 3: a renewal at R2 without an amount;
+        # line 4: a renewal at R1 without a decision maker (Renewals does not require one).
+        {S.DEAL_ID: "n1", S.SOURCE_LINE: 2, S.STAGE: "B", S.STAGE_RAW: "B", S.PIPELINE: "new  business",
+         "decision_maker": None},
+        {S.DEAL_ID: "r1", S.SOURCE_LINE: 3, S.STAGE: "R2", S.STAGE_RAW: "R2", S.PIPELINE: "Renewals", S.AMOUNT: None,
+         S.CURRENCY: None},
+        {S.DEAL_ID: "r2", S.SOURCE_LINE: 4, S.STAGE: "R1", S.STAGE_RAW: "R1", S.PIPELINE: "Renewals",
+         "decision_maker": None, S.AMOUNT: None, S.CURRENCY: None},
+    ])
+    events = events_frame([("n1", "A", t(2025, 6, 1)), ("n1", "B", t(2025, 6, 2)), ("r1", "R1", t(2025, 6, 1)),
+                           ("r1", "R2", t(2025, 6, 3)), ("r2", "R1", t(2025, 6, 4))])
+    report = validate(deals, events, process, as_of=AS_OF)
+    failed = {o.name: o.source_lines for o in report.failed if o.name.startswith("process.")}
+    assert failed == {"process.New Business.B.decision_maker": [2], "process.Renewals.R2.amount": [3]}

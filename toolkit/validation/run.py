@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from toolkit import schema as S
@@ -20,7 +21,7 @@ from toolkit.errors import require_columns
 from toolkit.process import Process
 from toolkit.validation.report import DataQualityReport, ExpectationOutcome
 from toolkit.process import ValidationSettings
-from toolkit.validation.suites import Check, build_checks
+from toolkit.validation.suites import Check, build_checks, judged_by, reached_column
 
 SAMPLE = 20
 INDEX_COLUMNS = {"deals": [S.SOURCE_LINE, S.DEAL_ID], "stage_events": [S.SOURCE_LINE, S.DEAL_ID]}
@@ -47,12 +48,28 @@ def _context(gx: Any) -> Any:
 
 
 def _reached(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_of: dt.date) -> pl.DataFrame:
-    """``_reached_<k>`` per deal: it reached open stage k, by the same rule as the compliance check
-    (a stage in its history or its current stage; without history, every stage up to the current)."""
+    """``_reached_<prefix><k>`` per deal: it reached open stage k of the process it is judged by,
+    by the same rule as the compliance check (a stage in its history or its current stage; without
+    history, every stage up to the current). A deal judged by another process has False."""
     from toolkit.metrics.compliance import _reached_masks
+    from toolkit.process import label_key
 
-    masks = _reached_masks(deals, events, process, as_of)
-    return deals.with_columns([m.alias(f"_reached_{k}") for k, m in masks.items()])
+    keys = (deals[S.PIPELINE].fill_null(S.DEFAULT_PIPELINE).to_list() if S.PIPELINE in deals.columns
+            else [S.DEFAULT_PIPELINE] * deals.height)
+    named = {label_key(n): f"{n}." for n in process.pipelines}
+    judged = pl.Series([named.get(label_key(k), "") for k in keys], dtype=pl.String)
+    out = deals
+    for prefix, proc in judged_by(process):
+        mine = judged == prefix
+        if not any(s.required for s in proc.stages):
+            continue
+        part = deals.filter(mine)
+        masks = _reached_masks(part, events.filter(pl.col(S.DEAL_ID).is_in(part[S.DEAL_ID].implode())), proc, as_of)
+        for k, m in masks.items():
+            full = pl.Series(np.zeros(deals.height, dtype=bool))
+            full = full.scatter(mine.arg_true(), m) if part.height else full
+            out = out.with_columns(full.alias(reached_column(prefix, k)))
+    return out
 
 
 def _for_gx(frame: pl.DataFrame) -> Any:

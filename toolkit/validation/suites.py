@@ -105,9 +105,22 @@ def build_checks(process: Process, *, as_of: dt.date, settings: ValidationSettin
             {"column": S.STAGE}, "Every stage in the history is a stage of the process.", ERROR,
             ("not_null", S.STAGE_RAW, None))
 
-    for k, stage in enumerate(process.stages):
-        for f in stage.required:
-            add(f"process.{stage.name}.{f}", "deals", "ExpectColumnValuesToNotBeNull",
-                {"column": f}, f"Deals that reached {stage.name} have {f} filled (the process requires it).", WARNING,
-                ("eq", f"_reached_{k}", True))
+    for prefix, proc in judged_by(process):
+        where = f" of pipeline {prefix[:-1]}" if prefix else ""
+        for k, stage in enumerate(proc.stages):
+            for f in stage.required:
+                add(f"process.{prefix}{stage.name}.{f}", "deals", "ExpectColumnValuesToNotBeNull",
+                    {"column": f}, f"Deals{where} that reached {stage.name} have {f} filled (the process requires it).",
+                    WARNING, ("eq", reached_column(prefix, k), True))
     return c
+
+
+def judged_by(process: Process) -> list[tuple[str, Process]]:
+    """(name prefix, process) of every process deals are judged by: the process itself (for deals
+    of a pipeline the file does not name), then each pipeline's, prefixed ``<pipeline>.``."""
+    return [("", process)] + [(f"{name}.", p) for name, p in process.pipelines.items()]
+
+
+def reached_column(prefix: str, k: int) -> str:
+    """The column that says a deal (of the prefix's pipeline) reached open stage ``k``."""
+    return f"_reached_{prefix}{k}"
