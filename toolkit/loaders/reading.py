@@ -29,7 +29,12 @@ import polars as pl
 
 from toolkit import schema as S
 from toolkit.errors import InputFileError, SchemaError
-from toolkit.loaders.splitting import CHUNK_BYTES, MAX_RECORD_BYTES, Records, split_records
+from toolkit.loaders.splitting import (
+    CHUNK_BYTES,
+    MAX_RECORD_BYTES,
+    Records,
+    split_records,
+)
 
 DELIMITER_CANDIDATES = (",", ";", "\t", "|")
 #: How many leading records may precede the header (report titles, filter descriptions).
@@ -428,9 +433,13 @@ class _Assembly:
     def span(self, i: int) -> int:
         return int(self.last[i] - self.first[i] + 1)
 
-    def raw(self, i: int) -> str:
+    def text(self, i: int) -> str:
         s, e = int(self.r.starts[i]), int(self.r.ends[i])
-        return escape_raw(self.data[s:min(e, s + RAW_LIMIT)].decode(self.enc, "backslashreplace"))
+        return self.data[s:min(e, s + RAW_LIMIT)].decode(self.enc, "backslashreplace")
+
+    def raw(self, i: int) -> str:
+        """The record as a reject quotes it: escaped, so only rejects pay for escaping."""
+        return escape_raw(self.text(i))
 
     def mark_blank(self, idx: Iterable[int]) -> None:
         # Blank = nothing but spaces, quotes and delimiters (an empty spreadsheet row).
@@ -482,7 +491,7 @@ def _assemble(table: RawTable, records: Records, expected: Sequence[str], requir
     tail = body[-FOOTER_WINDOW:].tolist()
     tail_fields = [a.fields_of(i) for i in tail]
     footer_rel = _footer_start([len(f) if f or a.blank[i] else int(counts[i]) for i, f in zip(tail, tail_fields, strict=True)],
-                               [bool(a.blank[i]) for i in tail], [a.raw(i) for i in tail],
+                               [bool(a.blank[i]) for i in tail], [a.text(i) for i in tail],
                                [is_summary(f) for f in tail_fields], ncols)
     footer_at = body.size - len(tail) + footer_rel
     for i in body[footer_at:].tolist():
@@ -510,7 +519,7 @@ def _assemble(table: RawTable, records: Records, expected: Sequence[str], requir
     good = body[~bad]
     frame = _rows(a, good, ncols, width_msg)
     table.frame = frame
-    table.rejects.sort(key=lambda r: (r[S.LINE], r[S.END_LINE]))  # type: ignore[arg-type, return-value]
+    table.rejects.sort(key=lambda r: (r[S.LINE], r[S.END_LINE]))
 
 
 def _rows(a: _Assembly, good: np.ndarray, ncols: int, width_msg: str) -> pl.DataFrame:
@@ -588,8 +597,8 @@ def _fast_rows(a: _Assembly, run: np.ndarray, ncols: int, width_msg: str) -> tup
     keep = np.arange(run.size, dtype=np.int64)
     if width > ncols:
         extra = [f"c{k}" for k in range(ncols, width)]
-        filled = frame.select(pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in extra)).to_series()
-        filled = filled.fill_null(False).to_numpy()
+        filled = frame.select(pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in extra)
+                              ).to_series().fill_null(False).to_numpy()
         for i in run[filled].tolist():
             a.reject(i, S.Reason.TOO_MANY_COLUMNS, width_msg.format(ncols, t.header_line, int(r.counts[i])))
         if filled.any():
@@ -611,7 +620,7 @@ def _drop_summary_rows(a: _Assembly, frame: pl.DataFrame) -> pl.DataFrame:
     for line, end in frame.filter(hit).select(ROW_LINE, ROW_END_LINE).iter_rows():
         a.t.reject(line, end, None, a.t.raw_line(line, end) or "", S.Reason.SUMMARY_ROW,
                    "a data row; found a summary row (Total, Summe, ...) among the data, not a deal")
-    a.t.rejects.sort(key=lambda r: (r[S.LINE], r[S.END_LINE]))  # type: ignore[arg-type, return-value]
+    a.t.rejects.sort(key=lambda r: (r[S.LINE], r[S.END_LINE]))
     return frame.filter(~hit)
 
 

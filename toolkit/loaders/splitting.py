@@ -164,8 +164,8 @@ def careful_record(data: bytes, pos: int, delimiter: str, encoding: str,
     first_end = data.find(b"\n", pos)
     first_end = n if first_end < 0 else first_end
     if first_end - pos > MAX_RECORD_BYTES:
-        return pos, first_end, None, (S.Reason.LINE_TOO_LONG, f"a record of {first_end - pos:,} bytes, over "
-                                                              f"the limit of {MAX_RECORD_BYTES:,}"), first_end + 1
+        return pos, first_end, None, (S.Reason.LINE_TOO_LONG, (f"a record of {first_end - pos:,} bytes, over "
+                                                              f"the limit of {MAX_RECORD_BYTES:,}")), first_end + 1
     consumed = [pos]
 
     def lines() -> Iterator[str]:
@@ -187,11 +187,11 @@ def careful_record(data: bytes, pos: int, delimiter: str, encoding: str,
     except (_TooLong, csv.Error) as exc:
         fields, end = None, first_end
         if isinstance(exc, _TooLong) or "unexpected end of data" in str(exc):
-            problem = (S.Reason.UNTERMINATED_QUOTE, "a quote opened on this line is not closed within "
-                                                    f"{MAX_RECORD_BYTES:,} bytes or before the end of the file")
+            problem = (S.Reason.UNTERMINATED_QUOTE, ("a quote opened on this line is not closed within "
+                                                    f"{MAX_RECORD_BYTES:,} bytes or before the end of the file"))
         else:
-            problem = (S.Reason.TEXT_AFTER_QUOTE, "text after the closing quote of a field (RFC 4180 allows "
-                                                  "only a delimiter or the end of the line there)")
+            problem = (S.Reason.TEXT_AFTER_QUOTE, ("text after the closing quote of a field (RFC 4180 allows "
+                                                  "only a delimiter or the end of the line there)"))
     except StopIteration:
         fields, end = [], first_end
     if problem is None:

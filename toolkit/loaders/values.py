@@ -119,7 +119,7 @@ def detect_date_style(frame: pl.DataFrame, columns: Iterable[str], default: str 
         if day_first != month_first:
             return "dmy" if day_first > month_first else "mdy"
     if default in top:
-        return default  # type: ignore[return-value]
+        return default
     if "iso" in top:
         return "iso"
     sample = values.head(3).to_list()
@@ -202,7 +202,7 @@ def parse_number_expr(col: pl.Expr, decimal: str | None) -> tuple[pl.Expr, pl.Ex
         valid = plain | digits.str.contains(r"^\d+,(\d{1,2}|\d{4,})$")
         norm = digits.str.replace(",", ".", literal=True)
         ambiguous = digits.str.contains(r"^\d{1,3}([.,]\d{3})+$")
-    value = pl.when((valid | plain) & ~ambiguous).then(norm.cast(pl.Float64, strict=False))
+    value: pl.Expr = pl.when((valid | plain) & ~ambiguous).then(norm.cast(pl.Float64, strict=False))
     value = pl.when(negative).then(-value).otherwise(value)
     return value, cur, ambiguous
 
@@ -300,8 +300,8 @@ def cast_columns(table: RawTable, kinds: Mapping[str, Kind], *, date_default: st
         col = pl.col(c)
         if k == "id":
             checks.append((c, col.str.contains(r"^[+-]?\d+([.,]\d+)?[eE][+-]?\d+$").fill_null(False),
-                           S.Reason.INVALID_ID, "an id as text; found a number in scientific notation "
-                                                "(a spreadsheet rounded it), the real id is lost"))
+                           S.Reason.INVALID_ID, ("an id as text; found a number in scientific notation "
+                                                "(a spreadsheet rounded it), the real id is lost")))
         elif k in ("date", "datetime"):
             parsed = parse_datetimes(frame[c], style, date_formats)
             frame = frame.with_columns(parsed.alias(f"__t_{c}"))
@@ -317,8 +317,8 @@ def cast_columns(table: RawTable, kinds: Mapping[str, Kind], *, date_default: st
                 exprs.append(pl.col(f"__t_{c}__cur").alias(f"{c}__currency"))
             amb = pl.col(f"__t_{c}__amb")
             checks.append((c, col.is_not_null() & amb, S.Reason.AMBIGUOUS_NUMBER,
-                           "a number whose decimal separator the file shows; '1,234' could be 1234 or "
-                           "1.234 (set decimal in the mapping)"))
+                           ("a number whose decimal separator the file shows; '1,234' could be 1234 or "
+                           "1.234 (set decimal in the mapping)")))
             checks.append((c, col.is_not_null() & ~amb & pl.col(f"__t_{c}").is_null(), S.Reason.INVALID_NUMBER,
                            f"a finite number with decimal separator {dec!r}" if dec else "a finite number"))
         elif k == "bool":
