@@ -525,3 +525,28 @@ def test_one_invalid_byte_sends_only_its_record_to_the_careful_path(write) -> No
     assert rejects(t) == [(1002, 1002, None, '"1000","M\\xfcller 1000","1000"', "INVALID_ENCODING")]
     assert t.frame.equals(fast.frame.filter(pl.col("Id") != "1000"))
     assert check_ledger(t) == (1999, 1, 1)
+
+
+@pytest.mark.parametrize("space", [" ", "\t", "\u00a0", "\u202f"], ids=["space", "tab", "nbsp", "narrow_nbsp"])
+def test_values_are_stripped_whatever_the_space_next_to_a_delimiter(write, read_via, space) -> None:
+    data = f'Id,Name,Note\n1,{space}a{space},"{space}x"\n2,b,{space}\n'.encode()
+    t = read_via(write("spaces.csv", data))
+    assert rows(t, "Id", "Name", "Note") == [("1", "a", "x", 2, 2), ("2", "b", None, 3, 3)]
+
+
+def test_a_file_without_space_at_any_field_edge_is_not_stripped_again(write, monkeypatch) -> None:
+    data = b'"Id","Name"\n"1","a b"\n"2","c"\n'
+    recs = reading.split_records(data, ",", "utf-8", [])
+    assert recs.edge_space is False
+    assert reading.split_records(data.replace(b'"c"', b'"c "'), ",", "utf-8", []).edge_space is True
+
+
+def test_a_broken_line_after_a_long_run_never_reaches_polars(write, monkeypatch) -> None:
+    # polars parses a buffer to its end whatever n_rows says: each piece it gets must hold only
+    # its own records, so the text after the closing quote on line 5 is the reader's reject.
+    monkeypatch.setattr(reading, "_PIECE_BYTES", 16)
+    data = b'"Id","Name"\n"1","a"\n"2","b"\n"3","c"\n"4"x,"d"\n"5","e"\n'
+    t, careful = read_natural(write("late_break.csv", data))
+    assert rows(t, "Id") == [("1", 2, 2), ("2", 3, 3), ("3", 4, 4), ("5", 6, 6)]
+    assert rejects(t) == [(5, 5, None, '"4"x,"d"', "TEXT_AFTER_QUOTE")]
+    assert careful == 1

@@ -394,11 +394,11 @@ def _looks_like_data(fields: list[str], ncols: int) -> bool:
 
 
 def _finish_frame(frame: pl.DataFrame, header: list[str], lines: Sequence[int] | np.ndarray,
-                  end_lines: Sequence[int] | np.ndarray) -> pl.DataFrame:
+                  end_lines: Sequence[int] | np.ndarray, *, clean: bool = False) -> pl.DataFrame:
     frame = frame.rename({f"c{i}": h for i, h in enumerate(header)})
     # Values are stripped and empty ones made null; a column costs a copy only where it has such
     # values, which one pass over all columns tells.
-    if frame.height:
+    if frame.height and not clean:
         probe = frame.select(pl.col(h).str.contains(r"^\s|\s$|^$").any().alias(str(i))
                              for i, h in enumerate(header)).row(0)
         frame = frame.with_columns(pl.col(h).str.strip_chars().replace("", None)
@@ -544,7 +544,8 @@ def _rows(a: _Assembly, good: np.ndarray, ncols: int, width_msg: str) -> pl.Data
     else:
         frame = pl.concat(pieces, how="vertical", rechunk=False)
         kept = np.concatenate(lines)
-    frame = _finish_frame(frame, t.header, a.first[kept], a.last[kept])
+    # Careful rows come stripped; fast ones need it only where the splitter saw space at an edge.
+    frame = _finish_frame(frame, t.header, a.first[kept], a.last[kept], clean=not r.edge_space)
     return _drop_summary_rows(a, frame)
 
 
@@ -572,25 +573,38 @@ def _careful_rows(a: _Assembly, run: np.ndarray, ncols: int, width_msg: str) -> 
     return frame, np.asarray(keep, dtype=np.int64)
 
 
-#: A run of fast records this long is read from the whole buffer (skipping lines) rather than
-#: from a copy of its bytes.
+#: A file larger than this lets its bytes go before typing (see read_delimited).
 _COPY_LIMIT = 1 << 26
+#: Runs of fast records are handed to polars in pieces of about this many bytes: polars parses
+#: whatever buffer it gets to its end, so each piece is a copy of exactly its records (a malformed
+#: line after a run must never reach it), and the copies stay small.
+_PIECE_BYTES = 1 << 25
 
 
 def _fast_rows(a: _Assembly, run: np.ndarray, ncols: int, width_msg: str) -> tuple[pl.DataFrame, np.ndarray]:
+    r = a.r
+    offsets = r.starts[run] - r.starts[run[0]]
+    pieces = np.split(run, np.flatnonzero(np.diff(offsets // _PIECE_BYTES)) + 1)
+    frames, keeps = [], []
+    done = 0
+    for piece in pieces:
+        frame, keep = _fast_piece(a, piece, ncols, width_msg)
+        frames.append(frame)
+        keeps.append(keep + done)
+        done += piece.size
+    return pl.concat(frames, how="vertical", rechunk=False), np.concatenate(keeps)
+
+
+def _fast_piece(a: _Assembly, run: np.ndarray, ncols: int, width_msg: str) -> tuple[pl.DataFrame, np.ndarray]:
     t, r = a.t, a.r
     width = max(ncols, int(r.counts[run].max()))
     schema = {f"c{k}": pl.String for k in range(width)}
     s, e = int(r.starts[run[0]]), int(r.ends[run[-1]])
-    opts = {"has_header": False, "separator": t.delimiter, "quote_char": '"', "schema": schema,
-            "truncate_ragged_lines": True, "missing_columns": "insert",
-            "null_values": [""]}  # empty fields, quoted or not, are null from the start
-    if a.enc != "utf-8":
-        frame = pl.read_csv(a.data[s:e].decode(a.enc).encode("utf-8"), **opts)  # type: ignore[arg-type]
-    elif e - s < _COPY_LIMIT:
-        frame = pl.read_csv(a.data[s:e], **opts)  # type: ignore[arg-type]
-    else:
-        frame = pl.read_csv(a.data, skip_lines=int(a.first[run[0]]) - 1, n_rows=run.size, **opts)  # type: ignore[arg-type]
+    piece = a.data[s:e] if a.enc == "utf-8" else a.data[s:e].decode(a.enc).encode("utf-8")
+    frame = pl.read_csv(piece, has_header=False, separator=t.delimiter, quote_char='"', schema=schema,
+                        truncate_ragged_lines=True, missing_columns="insert",
+                        null_values=[""])  # empty fields, quoted or not, are null from the start
+    del piece
     if frame.height != run.size:  # never trust a count we cannot explain: split these carefully
         a.r.fields.update({i: a.fields_of(i) for i in run.tolist()})
         return _careful_rows(a, run, ncols, width_msg)

@@ -30,6 +30,7 @@ MAX_RECORD_BYTES = 1 << 20
 #: Bytes scanned by numpy at a time: bounds the temporary arrays (a few times this size).
 CHUNK_BYTES = 1 << 23
 _QUOTE, _NL = 34, 10
+_SPACES = np.array([9, 11, 12, 32], dtype=np.uint8)
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -43,6 +44,9 @@ class Records:
     careful: np.ndarray  # bool: split by the careful splitter (its fields are in ``fields``)
     fields: dict[int, list[str]] = field(default_factory=dict)
     problems: dict[int, tuple[S.Reason, str]] = field(default_factory=dict)
+    #: Whether a fast record may hold a value with leading or trailing whitespace (a space-like
+    #: byte next to a delimiter, quote or newline); False lets the reader skip stripping.
+    edge_space: bool = True
 
     @property
     def size(self) -> int:
@@ -60,6 +64,7 @@ class _Parts:
     fields: dict[int, list[str]] = field(default_factory=dict)
     problems: dict[int, tuple[S.Reason, str]] = field(default_factory=dict)
     n: int = 0
+    edge_space: bool = False
 
     def add_fast(self, starts: np.ndarray, ends: np.ndarray, counts: np.ndarray) -> None:
         self.starts.append(starts)
@@ -84,7 +89,7 @@ class _Parts:
         def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
             return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
         return Records(cat(self.starts, np.int64), cat(self.ends, np.int64), cat(self.counts, np.int64),
-                       cat(self.careful, bool), self.fields, self.problems)
+                       cat(self.careful, bool), self.fields, self.problems, self.edge_space)
 
 
 def _positions(data: bytes, needle: bytes, start: int = 0) -> list[int]:
@@ -96,11 +101,12 @@ def _positions(data: bytes, needle: bytes, start: int = 0) -> list[int]:
     return out
 
 
-def fast_scan(arr: np.ndarray, s: int, e: int, delim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+def fast_scan(arr: np.ndarray, s: int, e: int, delim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, bool]:
     """Split ``arr[s:e]`` (``s`` a record start outside quotes, ``e`` a line boundary).
 
     Returns (record starts, record ends, field counts, first byte breaking RFC 4180 or -1, where
-    the complete records end). Records from the one holding the broken byte on are not returned.
+    the complete records end, whether a space-like byte touches a field edge). Records from the
+    one holding the broken byte on are not returned.
     Works on the positions of the special bytes (quote, newline, delimiter) only: one is inside
     quotes when an odd number of quotes precede it."""
     a = arr[s:e]
@@ -123,6 +129,13 @@ def fast_scan(arr: np.ndarray, s: int, e: int, delim: int) -> tuple[np.ndarray, 
         bad = is_quote & np.where(inside, ~prev_special, ~next_special)
         if bad.any():
             violation = s + int(pos[int(bad.argmax())])
+    # Every field edge is next to a special byte (or the chunk's first byte): a space, a tab or a
+    # byte of a non-ASCII character there may be whitespace to strip.
+    before = a[np.maximum(pos - 1, 0)]
+    after = a[np.minimum(pos + 1, a.size - 1)]
+    edge_space = bool(a.size and (a[0] in _SPACES or a[0] >= 0x80)) or bool(
+        np.isin(before, _SPACES).any() or np.isin(after, _SPACES).any()
+        or (before >= 0x80).any() or (after >= 0x80).any())
     is_end = (kind == _NL) & ~inside
     ends = pos[is_end]
     if e == arr.size and e > s and a[-1] != _NL:
@@ -141,7 +154,7 @@ def fast_scan(arr: np.ndarray, s: int, e: int, delim: int) -> tuple[np.ndarray, 
     # The record of a delimiter outside quotes is the number of record ends before it.
     record_of = np.cumsum(is_end, dtype=np.int64)[(kind == delim) & ~inside]
     counts = np.bincount(record_of, minlength=ends.size + 1)[: ends.size] + 1
-    return starts + s, ends.astype(np.int64) + s, counts.astype(np.int64), violation, complete
+    return starts + s, ends.astype(np.int64) + s, counts.astype(np.int64), violation, complete, edge_space
 
 
 def allow_long_fields() -> None:
@@ -224,7 +237,8 @@ def split_records(data: bytes, delimiter: str, encoding: str, bad_offsets: Seque
         if e < n:
             cut = data.rfind(b"\n", pos, e)
             e = cut + 1 if cut >= 0 else (data.find(b"\n", e) + 1 or n)
-        starts, ends, counts, violation, complete = fast_scan(arr, pos, e, delim)
+        starts, ends, counts, violation, complete, edge_space = fast_scan(arr, pos, e, delim)
+        parts.edge_space |= edge_space
         while k < len(special) and special[k] < pos:
             k += 1
         if k < len(special) and special[k] < e and (violation < 0 or special[k] < violation):
