@@ -60,3 +60,33 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, Pa
     out = tmp_path_factory.mktemp("hostile_reports")
     result = run_reports(RunOptions(input=export, out=out, as_of=AS_OF, jobs=2))
     return result, out / AS_OF.isoformat()
+
+
+TEN_REPS = "us-east-4be210"  # the sample team of 10 reps: page 1 must hold its whole answer
+NO_HISTORY_TEAM = "dach-1f77f8"
+
+
+@pytest.fixture(scope="session")
+def ten_rep_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("ten_reps")
+    result = run_reports(RunOptions(input=SAMPLES / "salesforce_export", out=out, as_of=AS_OF, teams=(TEN_REPS,)))
+    assert result.exit_code == 0, result.message
+    return out / AS_OF.isoformat() / TEN_REPS
+
+
+def write_pipedrive_without_history(folder: Path) -> Path:
+    """The Pipedrive sample without deal-flow.jsonl: deals and roster only, so no stage history."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("deals-7345120-1.csv", "roster.csv"):
+        (folder / name).write_bytes((SAMPLES / "pipedrive" / name).read_bytes())
+    return folder
+
+
+@pytest.fixture(scope="session")
+def no_history_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    export = write_pipedrive_without_history(tmp_path_factory.mktemp("pipedrive_no_history"))
+    out = tmp_path_factory.mktemp("no_history_reports")
+    result = run_reports(RunOptions(input=export, roster=export / "roster.csv", out=out, as_of=AS_OF,
+                                    teams=(NO_HISTORY_TEAM,)))
+    assert result.exit_code == 0, result.message
+    return out / AS_OF.isoformat() / NO_HISTORY_TEAM

@@ -44,6 +44,11 @@ def test_two_teams_published(two_team_run) -> None:
     org = visible((day / "org_summary.html").read_text(encoding="utf-8"))
     assert "All teams, as of 2025-06-30" in org and "DACH" in org and "Nordics" in org
     assert manifest["org_summary"] == "ok" and "org_summary.html" in index
+    # the org page links each team's report and shows its control verdict
+    raw_org = (day / "org_summary.html").read_text(encoding="utf-8")
+    assert all(f'href="{t}/team_report.html"' in raw_org for t in TWO_TEAMS)
+    assert "Process in control?" in org
+    assert re.search(r"DACH Jörg Müller 8 \d+ (In control|Signal|Not known)", org)
 
 
 def test_reports_carry_the_figures_the_library_computes(two_team_run) -> None:

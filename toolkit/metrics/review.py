@@ -85,7 +85,8 @@ def review_plan(deals: pl.DataFrame, flags: pl.DataFrame, events: pl.DataFrame, 
 
     1. ``violation``: deals with a flag the process does not allow, most severe flag first, then
        the largest amount;
-    2. ``longest in stage``: then the open deals that have sat longest in their current stage;
+    2. ``longest in stage``: then the open deals that have sat longest in their current stage
+       (known only from a stage entry); ``largest amount`` fills the slots left where it is not known;
     3. ``audit``: the last slot (when the rep gets two or more picks) is a random open deal from a generator seeded with (seed, rep, as_of): the same inputs give the
        same plan, another seed another, and reps cannot predict it.
 
@@ -96,12 +97,13 @@ def review_plan(deals: pl.DataFrame, flags: pl.DataFrame, events: pl.DataFrame, 
     k = process.review.sample_per_rep
     allowed = set(violations(process))
     open_deals = deals.filter(pl.col(S.STATUS) == "open")
-    # Days in the current stage: since the last stage entry, else since creation.
+    # Days in the current stage: since the last stage entry. Without one it is not known (the
+    # deal's age is not its time in stage: a deal may have moved many times unrecorded).
     last_entry = (events.filter(pl.col(S.ENTERED_AT) <= _end_of(as_of)).group_by(S.DEAL_ID)
                   .agg(pl.col(S.ENTERED_AT).max().alias("_entered")))
     today = dt.datetime.combine(as_of, dt.time())
     od = open_deals.join(last_entry, on=S.DEAL_ID, how="left").with_columns(
-        ((pl.lit(today) - pl.coalesce("_entered", S.CREATED_AT)).dt.total_seconds(fractional=True) / 86400.0)
+        ((pl.lit(today) - pl.col("_entered")).dt.total_seconds(fractional=True) / 86400.0)
         .alias("days_in_stage"))
     f = flags.filter(pl.col("flag").is_in(list(allowed))).with_columns(
         pl.col("flag").replace_strict(SEVERITY, return_dtype=pl.Int32).alias("_sev"))
@@ -123,10 +125,15 @@ def review_plan(deals: pl.DataFrame, flags: pl.DataFrame, events: pl.DataFrame, 
         for d in ranked.filter(pl.col("_sev").is_not_null()).head(n_pick - audit_slot).iter_rows(named=True):
             chosen.append((d, "violation", f"{FLAG_LABELS.get(d['_flag'], d['_flag'])}: {d['_detail']}"))
         taken = {c[0][S.DEAL_ID] for c in chosen}
-        rest = group.filter(~pl.col(S.DEAL_ID).is_in(list(taken))).sort(
-            ["days_in_stage", S.DEAL_ID], descending=[True, False], nulls_last=True)
+        rest = group.filter(~pl.col(S.DEAL_ID).is_in(list(taken)) & pl.col("days_in_stage").is_not_null()).sort(
+            ["days_in_stage", S.DEAL_ID], descending=[True, False])
         for d in rest.head(n_pick - audit_slot - len(chosen)).iter_rows(named=True):
             chosen.append((d, "longest in stage", f"{d['days_in_stage']:.0f} days in {d[S.STAGE]}"))
+        taken = {c[0][S.DEAL_ID] for c in chosen}
+        unknown = group.filter(~pl.col(S.DEAL_ID).is_in(list(taken))).sort(
+            [S.AMOUNT, S.DEAL_ID], descending=[True, False], nulls_last=True)
+        for d in unknown.head(n_pick - audit_slot - len(chosen)).iter_rows(named=True):
+            chosen.append((d, "largest amount", "largest open amount (days in stage not known)"))
         taken = {c[0][S.DEAL_ID] for c in chosen}
         pool = group.filter(~pl.col(S.DEAL_ID).is_in(list(taken))).sort(S.DEAL_ID)
         if len(chosen) < n_pick and pool.height:

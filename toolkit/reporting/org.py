@@ -1,4 +1,5 @@
-"""The sales director's view: every team's headline figures side by side, from the team slices."""
+"""The sales director's view: every team's headline figures side by side, from the team slices,
+each team linked to its report (``<team_id>/team_report.html`` beside this page)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ from typing import Any
 
 import polars as pl
 
-from toolkit.errors import ToolkitError
-from toolkit.reporting.team import Block, figure, table
+from toolkit import schema as S
+from toolkit.errors import InputFileError
+from toolkit.reporting.team import Block, section, verdict_view
+from toolkit.reporting.templating import figure, render
 
-COLUMNS = [("team_name", "Team", "text"), ("manager_name", "Manager", "text"), ("reps", "Reps", "int"),
-           ("open", "Open deals", "int"), ("review_hours_full", "Full review (h)", "float1"),
-           ("review_hours_sampled", "Sampled review (h)", "float1"), ("share_full", "Full review, share of week", "pct"),
-           ("compliance_rate", "Compliant", "pct"), ("control_verdict", "Process in control?", "long"),
-           ("quality_failed_for_team", "Data checks failed", "int")]
+#: The headline keys the page reads from each slice.
+KEYS = (S.TEAM_ID, S.TEAM_NAME, S.MANAGER_NAME, "reps", "open", "review_hours_full", "review_hours_sampled",
+        "share_full", "compliance_rate", "control_verdict", "has_history", "quality_failed_for_team", "as_of")
 
 
 @dataclass
@@ -26,22 +27,24 @@ class OrgSummary:
     headlines: pl.DataFrame
 
     def summary(self) -> Block:
-        h = self.headlines
-        as_of = h["as_of"][0] if h.height else ""
-        body = table(h.sort("team_name"), COLUMNS, empty="No team slices found.")
-        total_full = float(h["review_hours_full"].sum()) if h.height else 0.0
-        total_sampled = float(h["review_hours_sampled"].sum()) if h.height else 0.0
-        lead = (f"<p>{h.height} teams, {int(h['reps'].sum()) if h.height else 0} reps, "
-                f"{int(h['open'].sum()) if h.height else 0} open deals. Reviewing every open deal would take the "
-                f"managers {total_full:,.1f} h this week; the sampled reviews take {total_sampled:,.1f} h.</p>")
-        return Block("org-summary", f"<h1>All teams, as of {as_of}</h1>{lead}{body}")
+        h = self.headlines.sort(S.TEAM_NAME) if self.headlines.height else self.headlines
+        teams = []
+        for row in h.iter_rows(named=True):
+            short, tone, why = verdict_view(row.get("control_verdict"), has_history=bool(row.get("has_history", True)))
+            teams.append(row | {"verdict": short, "tone": tone, "why": why if tone != "ok" else "",
+                                "link": f"{row[S.TEAM_ID]}/team_report.html"})
+        return Block("org-summary", render(
+            "org/summary.html.j2", section="org-summary", as_of=h["as_of"][0] if h.height else "", teams=teams,
+            reps=int(h["reps"].sum()) if h.height else 0, open=int(h["open"].sum()) if h.height else 0,
+            full=float(h["review_hours_full"].sum()) if h.height else 0.0,
+            sampled=float(h["review_hours_sampled"].sum()) if h.height else 0.0))
 
     def review_time(self) -> Block:
         from toolkit.charts import review_time_chart
 
         chart = figure(review_time_chart(self.headlines.select("team_name", "review_hours_full", "review_hours_sampled")),
                        "Hours per week per manager: full review against the sampled review")
-        return Block("org-review-time", f"<h2>Review time per team</h2>{chart}")
+        return section("org-review-time", "Review time per team", [("html", chart)])
 
 
 def open_org(data_dir: str | Path) -> OrgSummary:
@@ -50,7 +53,7 @@ def open_org(data_dir: str | Path) -> OrgSummary:
     heads: list[dict[str, Any]] = []
     for meta in sorted(folder.glob("*/slice.json")):
         h = json.loads(meta.read_text(encoding="utf-8"))
-        heads.append({c: h.get(c) for c, _h, _k in COLUMNS} | {"as_of": h.get("as_of")})
+        heads.append({c: h.get(c) for c in KEYS})
     if not heads:
-        raise ToolkitError(f"team slices (*/slice.json) under {folder}", "none", "run `toolkit prepare` first")
+        raise InputFileError(f"team slices (*/slice.json) under {folder}", "none", "run `toolkit prepare` first")
     return OrgSummary(pl.DataFrame(heads, infer_schema_length=None))
