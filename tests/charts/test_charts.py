@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from toolkit.charts import (THEME_NAME, compliance_chart, control_chart, deal_load_chart, flags_chart, funnel_chart,
-                            review_time_chart, svg_display, time_in_stage_chart, to_svg, use_theme)
+                            p_chart, review_time_chart, svg_display, time_in_stage_chart, to_svg, use_theme)
 from toolkit.charts._data import MAX_ROWS
 from toolkit.charts._theme import ALERT, INK, LABEL_SIZE, PALETTE, TITLE_SIZE
 from toolkit.charts.render import spec as themed_spec
@@ -265,6 +265,39 @@ def test_control_chart(backend: str) -> None:
     top_line = re.search(r'class="mark-line role-mark[^"]*"[^>]*>\s*<path[^>]* d="([^"]+)"', svg)
     assert top_line is not None and top_line.group(1).count("M") == 2              # two runs around the gap
     assert f'fill="{ALERT}"' in svg                                                 # the signal point
+
+
+# A p-chart: weekly shares, each week with its own limits from its n; week 3 had too few moves.
+P_WEEKS = [dt.date(2025, 1, 6), dt.date(2025, 1, 13), dt.date(2025, 1, 20), dt.date(2025, 1, 27)]
+P_POINTS = {"week": P_WEEKS, "value": [0.9, 0.5, 1.0, 0.85], "n": [20, 20, 2, 40], "centre": [0.8] * 4,
+            "lower_limit": [0.53, 0.53, 0.0, 0.61], "upper_limit": [1.0, 1.0, 1.0, 0.99],
+            "signal": [[], ["WE1"], [], []], "judged": [True, True, False, True]}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_p_chart(backend: str) -> None:
+    data = P_POINTS if backend == "polars" else P_POINTS | {"signal": ["", "WE1", "", ""]}
+    chart = p_chart(make(backend, data))
+    spec = spec_of(chart)
+    views = layers(spec, spec.get("data"))
+    assert [mark(v) for v in views] == ["line", "line", "rule", "line", "point", "text"]
+    lower, upper = views[0], views[1]
+    assert lower["mark"]["interpolate"] == upper["mark"]["interpolate"] == "step"   # per-week limits
+    assert [lower["encoding"]["y"]["field"], upper["encoding"]["y"]["field"]] == ["lower_limit", "upper_limit"]
+    assert views[3]["encoding"]["y"]["scale"] == {"domain": [0, 1], "clamp": True}
+    rows = data_of(spec, views[3])
+    assert [r["point"] for r in rows] == ["Routine week", "Signal", "Too few moves to judge", "Routine week"]
+    assert [r["signal"] for r in rows] == ["", "WE1", "", ""]
+    svg = to_svg(chart)
+    assert_svg(svg, "Share of moves in process", "Routine week", "Signal", "Too few moves to judge", "average 80%")
+    assert f'fill="{ALERT}"' in svg
+
+
+def test_p_chart_refuses_two_series_and_missing_columns() -> None:
+    with pytest.raises(ToolkitError, match="one centre line"):
+        p_chart(pl.DataFrame(P_POINTS | {"centre": [0.8, 0.8, 0.7, 0.8]}))
+    with pytest.raises(KeyError, match="lower_limit"):
+        p_chart(pl.DataFrame(P_POINTS).drop("lower_limit"))
 
 
 def test_control_chart_without_moving_range_and_one_series_only() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from toolkit.loaders.options import LoadOptions
 from toolkit.reporting.run import RunOptions, RunResult, run_reports
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,7 +87,7 @@ def write_pipedrive_without_history(folder: Path) -> Path:
 def no_history_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     export = write_pipedrive_without_history(tmp_path_factory.mktemp("pipedrive_no_history"))
     out = tmp_path_factory.mktemp("no_history_reports")
-    result = run_reports(RunOptions(input=export, roster=export / "roster.csv", out=out, as_of=AS_OF,
+    result = run_reports(RunOptions(input=export, load=LoadOptions(roster=export / "roster.csv"), out=out, as_of=AS_OF,
                                     teams=(NO_HISTORY_TEAM,)))
     assert result.exit_code == 0, result.message
     return out / AS_OF.isoformat() / NO_HISTORY_TEAM

@@ -24,6 +24,7 @@ _EXPORTS = {
     "funnel_chart": "toolkit.charts.builders",
     "time_in_stage_chart": "toolkit.charts.builders",
     "control_chart": "toolkit.charts.builders",
+    "p_chart": "toolkit.charts.builders",
     "to_svg": "toolkit.charts.render",
     "svg_display": "toolkit.charts.render",
     "SVGFigure": "toolkit.charts.render",
@@ -37,7 +38,7 @@ __all__ = sorted(_EXPORTS)
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.charts._theme import THEME_NAME, theme_config, use_theme
     from toolkit.charts.builders import (compliance_chart, control_chart, deal_load_chart, flags_chart, funnel_chart,
-                                         review_time_chart, time_in_stage_chart)
+                                         p_chart, review_time_chart, time_in_stage_chart)
     from toolkit.charts.render import SVGFigure, svg_display, to_svg
 
 

@@ -21,7 +21,7 @@ from toolkit import schema as S
 from toolkit.charts._data import frame, records
 from toolkit.charts._theme import (ALERT, BAR_STEP, BLUE, INK, LABEL_LIMIT, MUTED, ORANGE, PALETTE, PLOT_WIDTH,
                                    PLOT_WIDTH_NUMERIC, REFERENCE, SKY)
-from toolkit.errors import ToolkitError
+from toolkit.errors import ColumnNotFoundError, ToolkitError
 
 #: Compliance flags in severity order (``toolkit.metrics.compliance.FLAGS``) and their legend labels.
 FLAG_LABELS = {
@@ -328,3 +328,75 @@ def control_chart(chart_frame: Any, value: str, label: str, *, moving_range: boo
     bottom = alt.layer(mr_upper, mr_centre, mr_line, mr_points, mr_labels).properties(width=width, height=100)
     chart = alt.vconcat(top, bottom, spacing=12).resolve_scale(x="shared")
     return _finish(chart, title)
+
+
+# --- 8. p-chart ------------------------------------------------------------------------------------
+
+TOO_FEW = "Too few moves to judge"
+
+
+def _signal_text(value: Any) -> str:
+    """A point's signal rules as one text: the metrics give a list of rule names, a text or a flag."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "signal" if value else ""
+    if isinstance(value, (list, tuple)) or hasattr(value, "to_list"):
+        items = value.to_list() if hasattr(value, "to_list") else list(value)
+        return ", ".join(str(v) for v in items if v)
+    return str(value)
+
+
+def p_chart(points: Any, *, label: str = "Share of moves in process", title: str | None = None) -> alt.LayerChart:
+    """p-chart (or Laney p′) of a weekly share: the weekly values, the centre line, and each
+    week's own limits as steps (a week with fewer moves has wider limits), inside [0, 1]. Weeks
+    with a signal are vermillion diamonds; weeks with too few moves to judge are pale squares.
+
+    ``points``: one series with ``week``, ``value``, ``n``, ``centre``, ``lower_limit``,
+    ``upper_limit``, ``signal`` (rules, text or flag) and ``judged`` (bool; absent: all judged).
+    """
+    df, _lib = _points_frame(points)
+    rows = []
+    for r in df.iter_rows(named=True):
+        sig = _signal_text(r["signal"])
+        judged = r.get("judged", True) is not False
+        kind = TOO_FEW if not judged else (SIGNAL if sig else ROUTINE)
+        rows.append(r | {"signal": sig, "point": kind})
+    data = _inline(records(pl.DataFrame(rows, infer_schema_length=None)))
+    ticks = [_utc_ms(w) for w in df["week"].drop_nulls().unique().sort().to_list()]
+    x = alt.X("week:T", title=None, scale=alt.Scale(type="utc"),
+              axis=alt.Axis(format="%-d %b", labelAngle=0, labelOverlap=True, **({"values": ticks} if ticks else {})))
+    width = PLOT_WIDTH_NUMERIC - LABEL_COLUMN
+    y = alt.Y("value:Q", title=label, scale=alt.Scale(domain=[0, 1], clamp=True), axis=alt.Axis(format=".0%"))
+    base = alt.Chart(data)
+    lower = base.mark_line(interpolate="step", color=MUTED, strokeDash=_DASH, strokeWidth=1.2).encode(
+        x=x, y=alt.Y("lower_limit:Q"))
+    upper = base.mark_line(interpolate="step", color=MUTED, strokeDash=_DASH, strokeWidth=1.2).encode(
+        x=x, y=alt.Y("upper_limit:Q"))
+    centre = base.mark_rule(color=INK, strokeWidth=1.2).encode(y=alt.Y("max(centre):Q"))
+    line = base.mark_line(color=INK, invalid="break-paths-show-path-domains").encode(x=x, y=y)
+    # Too-few weeks are pale squares: visibly not judged, and never the signal colour.
+    domain, colours, shapes = [ROUTINE, SIGNAL, TOO_FEW], [INK, ALERT, "#b8bec6"], ["circle", "diamond", "square"]
+    marks = base.mark_point(filled=True, opacity=1).encode(
+        x=x, y=alt.Y("value:Q"),
+        color=alt.Color("point:N", title=None, scale=alt.Scale(domain=domain, range=colours)),
+        shape=alt.Shape("point:N", title=None, scale=alt.Scale(domain=domain, range=shapes)),
+        size=alt.condition("datum.signal", alt.value(110), alt.value(36)))
+    labels = _line_labels(base, {"centre": "average"}, ".0%", width)
+    return _finish(alt.layer(lower, upper, centre, line, marks, labels).properties(width=width, height=200), title)
+
+
+def _points_frame(points: Any) -> tuple[pl.DataFrame, str]:
+    from toolkit.frames import to_polars
+
+    df, lib = to_polars(points, "points")
+    columns = ["week", "value", "n", "centre", "lower_limit", "upper_limit", "signal"]
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ColumnNotFoundError(missing, df.columns, "points (one series of the control figures)")
+    keep = columns + (["judged"] if "judged" in df.columns else [])
+    if df["centre"].drop_nulls().n_unique() > 1:
+        raise ToolkitError("points of one series (one centre line)",
+                           f"{df['centre'].drop_nulls().n_unique()} different centre values",
+                           "filter the control figures to one team and measure first")
+    return df.select(keep), lib
