@@ -44,12 +44,30 @@ def test_page_one_holds_the_answer_for_ten_reps(ten_rep_run) -> None:
     assert all(n in first for n in team_reps[S.OWNER_NAME])  # every rep, with their coaching point
     assert re.search(r"Process in control\? (In control|Signal|Not known)", first, re.I)
     assert "What changed this week" in first and "This week's review plan" in first
+    # the changes block: the week's counts and the biggest changed deal, as the figures model has them
+    from toolkit.metrics.figures import compute_figures
+
+    changes = compute_figures(data.deals, data.stage_events, data.reps, process, AS_OF, states=data.deal_states,
+                              teams=[TEN_REPS]).team(TEN_REPS).changes
+    totals = changes.totals
+    assert sum(totals.values()) > 0
+    block = first[first.index("What changed this week"):first.index("This week's review plan")]
+    assert "24 Jun – 30 Jun 2025" in block
+    for key, label in (("new", "new"), ("pushed", "pushed"), ("pulled_in", "pulled in"), ("amount_up", "amount up"),
+                       ("amount_down", "amount down"), ("stage_changed", "moved stage"), ("won", "won"),
+                       ("lost", "lost")):
+        assert f"{totals[key]} {label}" in block
+    biggest = changes.deals.with_columns(pl.max_horizontal(pl.col("amount_from").fill_null(0),
+                                                           pl.col("amount_to").fill_null(0)).alias("_w")).sort(
+        "_w", descending=True)[S.DEAL_NAME][0]
+    assert biggest in block
     # the appendix starts on page 2, in the order a manager reads it
-    assert "appendix" not in first.lower() and pages[1].lower().startswith("appendix")
+    assert "appendix: the detail behind page 1" not in first.lower()
+    assert pages[1].lower().startswith("appendix: the detail behind page 1")
     rest = " ".join(pages[1:])
     headings = ["Where deals go on, and where they stop", "How long deals stay in each stage",
                 "Is the process steady week to week?", "Which deals break the process, and how",
-                "Can you trust the data? (data quality)"]
+                "Can you trust the data? (data quality)", "Every deal that changed this week"]
     positions = [rest.index(h) for h in headings]
     assert positions == sorted(positions)
 

@@ -23,7 +23,7 @@ from toolkit.reporting.templating import figure, render, table
 
 #: Every section a complete report holds, in page order (the publication gate checks them).
 SECTIONS = ("headline", "changes", "review-plan", "funnel", "time-in-stage", "control", "compliance",
-            "data-quality", "workload", "appendix")
+            "data-quality", "all-changes", "workload", "appendix")
 
 #: What would add stage history, per source: said wherever a section needs history the export lacks.
 HISTORY_HINTS = {
@@ -35,6 +35,11 @@ HISTORY_HINTS = {
     "generic": "Add a stage history file (deal id, stage, date entered) under files: stage_events in the mapping to get it.",
 }
 FLAGS_NEEDING_HISTORY = ("skipped_stage", "backward_move", "over_time_limit", "started_late")
+HEADLINE_MEASURE = "in_process_share"
+CHANGE_LABELS = (("new", "new"), ("pushed", "pushed"), ("pulled_in", "pulled in"), ("amount_up", "amount up"),
+                 ("amount_down", "amount down"), ("stage_changed", "moved stage"), ("won", "won"), ("lost", "lost"))
+TOP_CHANGES = 6
+_CHART_NAMES = {"p": "p", "p'": "Laney p′", "xmr": "XmR"}
 
 
 class Block:
@@ -92,13 +97,37 @@ class TeamReport:
         return self.tables.get(name)
 
     # --- page 1 -------------------------------------------------------------------------------
+    @property
+    def figures(self) -> dict[str, Any]:
+        """The figures model of the slice (``TeamFigures.to_dict()``); empty for an older slice."""
+        f = self.headline_data.get("figures")
+        return f if isinstance(f, dict) else {}
+
+    def _headline_control(self) -> dict[str, Any]:
+        charts = self.figures.get("control") or []
+        return next((c for c in charts if c.get("measure") == HEADLINE_MEASURE), {})
+
     def headline(self) -> Block:
         h = self.headline_data
         quality = self.tables["quality"]
         errors = quality.filter(pl.col("severity") == "error").to_dicts() if quality.height else []
-        short, tone, why = verdict_view(h.get("control_verdict"), has_history=self.has_history)
-        rate = h.get("compliance_rate")
-        comp_note = f"{h['compliant']} of {h['deals']} deals follow the process"
+        chart = self._headline_control()
+        short, tone, why = verdict_view(self.figures.get("verdict", h.get("control_verdict")),
+                                        has_history=self.has_history)
+        if chart.get("reason") and tone != "neutral":
+            why = chart["reason"]
+        comp = self.figures.get("compliance", {})
+        if comp.get("period_rate") is not None:
+            value = f"{comp['period_rate']:.0%}"
+            comp_note = (f"{comp['period_compliant']} of {comp['period_deals']} deals active in the last "
+                         f"{comp['period_weeks']} weeks follow the process (all time {comp['rate']:.0%})")
+            worst = max(comp.get("period_rules") or [{}], key=lambda r: r.get("flagged") or 0)
+            if worst.get("flagged"):
+                comp_note += f"; most often: {worst['label']} ({worst['flagged']})"
+        else:
+            rate = h.get("compliance_rate")
+            value = "–" if rate is None else f"{rate:.0%}"
+            comp_note = f"{h['compliant']} of {h['deals']} deals follow the process"
         if not self.has_history:
             comp_note += "; skips, backward moves and time limits need stage history, not in this export"
         cards = [
@@ -106,11 +135,11 @@ class TeamReport:
              "note": f"{h['plan_deals']} deals, {h['sample_per_rep']} per rep, instead of "
                      f"{h['review_hours_full']:,.1f} h for all {h['open']} open deals "
                      f"({h['share_full']:.0%} of a {h['manager_hours_per_week']:,.0f}-hour week)"},
-            {"title": "Process compliance", "value": "–" if rate is None else f"{rate:.0%}", "tone": "",
-             "note": comp_note},
+            {"title": "Process compliance", "value": value, "tone": "", "note": comp_note},
             {"title": "Process in control?", "value": short, "tone": tone,
-             "note": f"{why}; weekly share of stage moves that follow the process"
-                     + (f", last {h['control_points']} weeks" if h.get("control_points") else "")},
+             "note": f"Weekly share of stage moves that follow the process"
+                     + (f" ({_CHART_NAMES.get(chart.get('chart', ''), 'control')} chart)" if chart else "")
+                     + f": {why}"},
             {"title": "Team", "value": f"{h['reps']} reps", "tone": "",
              "note": f"{h['open']} open, {h['won']} won, {h['lost']} lost"},
         ]
@@ -119,21 +148,23 @@ class TeamReport:
                                         errors=errors, back_link=h.get("org_link", "../org_summary.html")))
 
     def changes(self) -> Block:
-        figures = self.headline_data.get("changes")
+        figures = self.figures.get("changes")
         context: dict[str, Any] = {"section": "changes", "window": "", "totals": None, "deals": [], "more": 0,
                                    "missing": "Week-over-week changes are not in this slice: prepare it again "
                                               "with this version of the toolkit."}
         if isinstance(figures, dict):
-            t = figures.get("totals", {})
-            labels = [("new", "new"), ("pushed", "pushed"), ("pulled_in", "pulled in"), ("amount_up", "amount up"),
-                      ("amount_down", "amount down"), ("stage_changed", "moved stage"), ("won", "won"),
-                      ("lost", "lost")]
-            context["totals"] = [(label, int(t.get(key, 0))) for key, label in labels]
-            context["window"] = f"{str(figures.get('start', ''))[:10]} – {str(figures.get('end', ''))[:10]}"
-            deals = self._table("changes")
-            if deals is not None and deals.height:
-                context["deals"] = deals.head(6).to_dicts()
-                context["more"] = max(deals.height - 6, 0)
+            context["window"] = _window(figures)
+            if figures.get("basis") == "none":
+                context["missing"] = ("This export has no history of stages, amounts or close dates, so what changed "
+                                      "this week cannot be shown. Pass last week's export with --previous, or: "
+                                      + self._history_hint())
+            else:
+                t = figures.get("totals", {})
+                context["totals"] = [(label, int(t.get(key, 0))) for key, label in CHANGE_LABELS]
+                deals = sorted(figures.get("deals") or [], key=_at_stake, reverse=True)
+                context["deals"] = [d | {"what": change_text(d), "amount": _at_stake(d),
+                                         "currency": (d.get("currency") or {}).get("to")} for d in deals[:TOP_CHANGES]]
+                context["more"] = max(len(deals) - TOP_CHANGES, 0)
         return Block("changes", render("team/changes.html.j2", **context))
 
     def review_plan(self) -> Block:
@@ -163,7 +194,7 @@ class TeamReport:
         frame = self._table("coaching")
         if frame is None:
             return {}
-        return {r.get(S.OWNER_ID) or r.get(S.OWNER_NAME): (r.get(S.OWNER_NAME), r.get("line"))
+        return {r.get(S.OWNER_ID) or r.get(S.OWNER_NAME): (r.get(S.OWNER_NAME), coaching_text(r))
                 for r in frame.iter_rows(named=True) if r.get("line")}
 
     # --- appendix -----------------------------------------------------------------------------
@@ -195,7 +226,7 @@ class TeamReport:
                                  ("max_days", "Limit", "int"), ("share_over_limit", "Over limit", "pct")]))])
 
     def control(self) -> Block:
-        from toolkit.charts import control_chart
+        from toolkit.charts import control_chart, p_chart
 
         h = self.headline_data
         ctl = self.tables["control"]
@@ -205,15 +236,34 @@ class TeamReport:
         if ctl.is_empty() or ctl["centre"].is_null().all():
             return section("control", title, [("absent", "Too few weeks with stage moves to draw limits yet; the "
                                                          "chart appears once there are enough.")])
-        short, _tone, why = verdict_view(h.get("control_verdict"), has_history=True)
-        row = ctl.row(0, named=True)
-        return section("control", title, [
-            ("p", f"Verdict: {short} ({why}). Each point is a week's share of stage moves that follow the process. "
-                  f"Natural process limits {row['lower_limit']:.0%} – {row['upper_limit']:.0%} around the average "
-                  f"{row['centre']:.0%}: weeks inside them are routine variation, not news. A signal (a week outside, "
-                  "8 in a row on one side, 3 of 4 near a limit) is worth a look."),
-            ("html", figure(control_chart(ctl, h["control_measure"], "Share of moves in process"),
-                            "XmR chart of the weekly in-process share, with its moving ranges"))])
+        chart = self._headline_control()
+        short, _tone, why = verdict_view(self.figures.get("verdict", h.get("control_verdict")), has_history=True)
+        parts: list[tuple[str, Any]] = [("p", f"Verdict: {short}: {chart.get('reason') or why}.")]
+        if "judged" in ctl.columns:
+            kind = _CHART_NAMES.get(str(chart.get("chart", "p")), "p")
+            parts += [
+                ("p", f"Each point is a week's share of stage moves that follow the process; the dashed steps are that "
+                      f"week's limits (centre ± 3 standard errors for its number of moves, inside 0–100 %): a week "
+                      f"with few moves gets wide limits. Points inside are routine variation, not news; weeks with "
+                      f"too few moves are shown but not judged."),
+                ("html", figure(p_chart(ctl), f"{kind} chart of the weekly in-process share"))]
+        else:
+            parts.append(("html", figure(control_chart(ctl, h["control_measure"], "Share of moves in process",
+                                                       moving_range="moving_range" in ctl.columns),
+                                         "XmR chart of the weekly in-process share")))
+        others = [c for c in self.figures.get("control") or [] if c.get("measure") != HEADLINE_MEASURE]
+        if others:
+            rows = pl.DataFrame([{"label": c.get("label") or c.get("measure"),
+                                  "chart": _CHART_NAMES.get(str(c.get("chart")), c.get("chart")),
+                                  "verdict": verdict_view(c.get("verdict"), has_history=True)[0],
+                                  "reason": c.get("reason")} for c in others])
+            parts += [("h3", "The other weekly measures"),
+                      ("html", table(rows, [("label", "Measure", "text"), ("chart", "Chart", "text"),
+                                            ("verdict", "Verdict", "text"), ("reason", "Why", "long")])),
+                      ("note", "Rules (Western Electric): WE1 a week beyond a limit; WE2 2 of 3 weeks beyond 2 sigma "
+                               "on one side; WE3 4 of 5 beyond 1 sigma on one side; WE4 8 weeks in a row on one side "
+                               "of the centre.")]
+        return section("control", title, parts)
 
     def compliance(self) -> Block:
         from toolkit.charts import compliance_chart
@@ -254,6 +304,25 @@ class TeamReport:
             ("html", table(q, [("severity", "Severity", "text"), ("description", "Check", "long"),
                                ("rows", "Rows", "int"), ("examples", "Examples (deal, line)", "long")],
                            empty="Every data-quality check passed for this team's rows."))])
+
+    def all_changes(self) -> Block:
+        title = "Every deal that changed this week"
+        figures = self.figures.get("changes")
+        if not isinstance(figures, dict) or figures.get("basis") == "none" or not figures.get("deals"):
+            return section("all-changes", title, [("absent", "No deal changed in the window, or the export cannot "
+                                                             "tell (see page 1).")])
+        per_rep = pl.DataFrame(figures.get("per_rep") or [], infer_schema_length=None)
+        deals = sorted(figures["deals"], key=lambda d: (str(d.get(S.OWNER_NAME)), -_at_stake(d)))
+        rows = pl.DataFrame([{S.OWNER_NAME: d.get(S.OWNER_NAME), S.DEAL_NAME: d.get(S.DEAL_NAME),
+                              "what": change_text(d), "amount": _at_stake(d)} for d in deals])
+        parts: list[tuple[str, Any]] = []
+        if per_rep.height:
+            parts.append(("html", table(per_rep.sort(S.OWNER_NAME),
+                                        [(S.OWNER_NAME, "Rep", "text"), *[(k, label.capitalize(), "int")
+                                                                          for k, label in CHANGE_LABELS]])))
+        parts.append(("html", table(rows, [(S.OWNER_NAME, "Rep", "text"), (S.DEAL_NAME, "Deal", "text"),
+                                           ("what", "What changed", "long"), ("amount", "Amount", "money")])))
+        return section("all-changes", title, parts)
 
     def workload(self) -> Block:
         from toolkit.charts import deal_load_chart, review_time_chart
@@ -296,10 +365,68 @@ class TeamReport:
             ("Started late", "the deal's history starts past the first stage."),
             ("Overdue", "still open after its close date."),
             ("Went on (conversion)", "of the deals that reached a stage, the share that reached the next one."),
-            ("Control chart", "XmR: limits at the average ± 2.66 × the average week-to-week change; signals: a week "
-                              "outside the limits, 8 weeks in a row on one side, 3 of 4 beyond half-way to a limit."),
+            ("Control chart", "shares (in-process share, win rate) on a p-chart: centre p̄ = all hits / all moves, "
+                              "each week's limits p̄ ± 3·√(p̄(1−p̄)/n) inside [0, 1] (Laney p′ when weeks vary more "
+                              "than chance allows); durations and counts on XmR charts. Signals follow the Western "
+                              "Electric rules 1-4; weeks with too few moves are not judged."),
         ]
         return Block("appendix", render("team/definitions.html.j2", section="appendix", items=items))
+
+
+def _day(value: Any) -> str:
+    return str(value or "")[:10]
+
+
+def _window(changes: dict[str, Any]) -> str:
+    """The window (start, end] as the days it covers: "24 Jun – 30 Jun 2025"."""
+    import datetime as dt
+
+    try:
+        first = dt.datetime.fromisoformat(str(changes["start"])).date() + dt.timedelta(days=1)
+        last = dt.datetime.fromisoformat(str(changes["end"])).date()
+    except (KeyError, ValueError):
+        return ""
+    return f"{first:%-d %b} – {last:%-d %b %Y}"
+
+
+def _money(value: Any) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def _at_stake(deal: dict[str, Any]) -> float:
+    """What a changed deal weighs: its larger amount, before or after."""
+    amount = deal.get("amount") or {}
+    return float(max(amount.get("from") or 0.0, amount.get("to") or 0.0))
+
+
+def change_text(deal: dict[str, Any]) -> str:
+    """What changed on a deal, in a manager's words: "won; close date 17 Jul → 28 Jun"."""
+    kinds = set(deal.get("changes") or [])
+    stage, amount, close = (deal.get(k) or {} for k in ("stage", "amount", "close_date"))
+    parts = []
+    if "new" in kinds:
+        parts.append("new deal")
+    if "won" in kinds or "lost" in kinds:
+        parts.append(("won" if "won" in kinds else "lost") + (f" from {stage['from']}" if stage.get("from") else ""))
+    elif "stage_changed" in kinds:
+        parts.append(f"stage {stage.get('from')} → {stage.get('to')}")
+    if "pushed" in kinds or "pulled_in" in kinds:
+        word = "pushed" if "pushed" in kinds else "pulled in"
+        parts.append(f"close date {word} {_day(close.get('from'))} → {_day(close.get('to'))}")
+    if "amount_up" in kinds or "amount_down" in kinds:
+        parts.append(f"amount {_money(amount.get('from'))} → {_money(amount.get('to'))}")
+    return "; ".join(parts)
+
+
+def coaching_text(row: dict[str, Any]) -> str:
+    """A rep's coaching line without the rep's name (the plan shows it beside the line)."""
+    line = str(row.get("line") or "")
+    name = row.get(S.OWNER_NAME)
+    if name and line.startswith(f"{name}: "):
+        line = line[len(name) + 2:]
+    if row.get("stage") is None and line.startswith("no stage"):
+        return "no stage behind the team beyond chance"
+    return line
 
 
 def open_team(data_dir: str | Path, team_id: str) -> TeamReport:
