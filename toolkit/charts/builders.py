@@ -352,8 +352,9 @@ def p_chart(points: Any, *, label: str = "Share of moves in process", title: str
     week's own limits as steps (a week with fewer moves has wider limits), inside [0, 1]. Weeks
     with a signal are vermillion diamonds; weeks with too few moves to judge are pale squares.
 
-    ``points``: one series with ``week``, ``value``, ``n``, ``centre``, ``lower_limit``,
-    ``upper_limit``, ``signal`` (rules, text or flag) and ``judged`` (bool; absent: all judged).
+    ``points``: one series of ``toolkit.metrics.control.p_chart`` (or a team's headline control
+    table): ``week``, ``value``, ``centre``, ``lower_limit``, ``upper_limit``, ``signal`` (rules,
+    text or flag), optionally ``n`` and ``judged`` (bool; absent: every week judged).
     """
     df, _lib = _points_frame(points)
     rows = []
@@ -390,11 +391,11 @@ def _points_frame(points: Any) -> tuple[pl.DataFrame, str]:
     from toolkit.frames import to_polars
 
     df, lib = to_polars(points, "points")
-    columns = ["week", "value", "n", "centre", "lower_limit", "upper_limit", "signal"]
+    columns = ["week", "value", "centre", "lower_limit", "upper_limit", "signal"]
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise ColumnNotFoundError(missing, df.columns, "points (one series of the control figures)")
-    keep = columns + (["judged"] if "judged" in df.columns else [])
+    keep = columns + [c for c in ("n", "judged") if c in df.columns]
     if df["centre"].drop_nulls().n_unique() > 1:
         raise ToolkitError("points of one series (one centre line)",
                            f"{df['centre'].drop_nulls().n_unique()} different centre values",
