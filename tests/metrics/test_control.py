@@ -12,7 +12,9 @@ from metric_frames import AS_OF, as_polars, deals_frame, events_frame
 
 from toolkit import schema as S
 from toolkit.errors import ColumnNotFoundError
-from toolkit.metrics.control import control_charts, p_chart, verdicts, we_signals, weekly_process_measures, xmr
+from toolkit.metrics.control import p_chart, verdicts, we_signals, xmr
+from toolkit.metrics.control_charts import control_charts
+from toolkit.metrics.weekly import weekly_process_measures
 
 
 def test_xmr_limits_worked_by_hand(backend) -> None:

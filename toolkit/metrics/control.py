@@ -10,24 +10,20 @@
 Weeks with fewer than ``min_n`` moves are shown as "too few" and never judged. The signal rules
 are Western Electric 1-4 on each point's distance from the centre in its own σ (see ``RULES``);
 a point at a natural bound (a share of exactly 0 or 100 %, a duration of 0) is on neither side, so
-a run of weeks at 100 % is not a signal.
+a run of weeks at 100 % is not a signal. The typed charts with their verdicts, as the reports read
+them, are built in ``control_charts.py``; the weekly measures in ``weekly.py``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import polars as pl
 
-from toolkit import schema as S
 from toolkit.errors import require_columns
 from toolkit.frames import native_frames
-from toolkit.metrics.transitions import BACKWARD, LOST, RECLASSIFY, REOPEN, SKIP, UNKNOWN, WON, _transitions
-from toolkit.process import Process
 
 E2, D2, D4 = 2.66, 1.128, 3.268
 IN_CONTROL, SIGNAL, NOT_ENOUGH = "in control", "signal", "not enough weeks"
@@ -225,147 +221,8 @@ def verdicts(chart: pl.DataFrame, *, by: str | Sequence[str] | None = None,
                                       "verdict": pl.String, "rules": pl.String, "signal_points": pl.Int64})
 
 
-@native_frames
-def weekly_process_measures(events: pl.DataFrame, deals: pl.DataFrame, process: Process, *, as_of: dt.date,
-                            weeks: int = 26, by: str = S.TEAM_ID) -> pl.DataFrame:
-    """Weekly measures per team (or rep) for the last ``weeks`` full weeks up to ``as_of``, from the
-    stage moves made that week:
+# Kept importable from here, where it used to live.
+from toolkit.metrics.weekly import weekly_process_measures  # noqa: E402
 
-    - ``moves``: stage moves (deals entering a stage);
-    - ``judged_moves``: moves between stages the process knows; ``in_process``: those that follow
-      the process (forward, won, lost; not a skip, a backward move, a reopen or a
-      reclassification); ``in_process_share`` = in_process / judged_moves;
-    - ``closed``: moves to won or lost; ``won``; ``win_rate`` = won / closed;
-    - ``median_days_in_stage``: median days spent in the stage a deal left that week (moves to
-      lost left out: a deal given up is not a stage completed).
-
-    Weeks start on Monday; ``week`` is that Monday. Weeks without moves have 0 counts and null
-    shares.
-    """
-    require_columns(events, [S.DEAL_ID, S.STAGE, S.ENTERED_AT], "stage_events")
-    require_columns(deals, [S.DEAL_ID, by], "deals")
-    t = _transitions(events, process, as_of).join(deals.select(S.DEAL_ID, by), on=S.DEAL_ID, how="left")
-    end_monday = as_of - dt.timedelta(days=as_of.weekday())
-    first = end_monday - dt.timedelta(weeks=weeks)
-    t = t.with_columns(pl.col("at").dt.truncate("1w").dt.date().alias("week")).filter(
-        (pl.col("week") >= first) & (pl.col("week") < end_monday))
-    bad = [SKIP, BACKWARD, REOPEN, RECLASSIFY]
-    agg = t.group_by(by, "week").agg(
-        pl.len().alias("moves"),
-        (~pl.col("kind").is_in(bad + [UNKNOWN])).sum().alias("in_process"),
-        (pl.col("kind") != UNKNOWN).sum().alias("judged_moves"),
-        pl.col("kind").is_in([WON, LOST]).sum().alias("closed"), (pl.col("kind") == WON).sum().alias("won"),
-        pl.col("days_in_stage").filter(pl.col("kind") != LOST).median().alias("median_days_in_stage"))
-    groups = deals.select(by).unique().filter(pl.col(by).is_not_null())
-    calendar = pl.DataFrame({"week": pl.date_range(first, end_monday - dt.timedelta(weeks=1), "1w", eager=True)})
-    counts = ["moves", "in_process", "judged_moves", "closed", "won"]
-    out = groups.join(calendar, how="cross").join(agg, on=[by, "week"], how="left").with_columns(
-        pl.col(counts).fill_null(0).cast(pl.Int64))
-    return out.with_columns(_share("in_process", "judged_moves").alias("in_process_share"),
-                            _share("won", "closed").alias("win_rate")).select(
-        by, "week", "moves", "judged_moves", "in_process", "in_process_share", "closed", "won", "win_rate",
-        "median_days_in_stage").sort(by, "week")
-
-
-def _share(hits: str, n: str) -> pl.Expr:
-    return pl.when(pl.col(n) > 0).then(pl.col(hits) / pl.col(n)).otherwise(None)
-
-
-# --- typed charts: what the CLI, the slices and the pages read -----------------------------------
-
-@dataclass(frozen=True)
-class ControlPoint:
-    """One week of a control chart; ``signal`` lists the rules it takes part in; ``judged`` is
-    False for a week with too few moves (shown, never a signal)."""
-
-    week: dt.date
-    value: float | None
-    n: int | None
-    lower: float | None
-    upper: float | None
-    signal: tuple[str, ...]
-    judged: bool
-
-
-@dataclass(frozen=True)
-class ControlChart:
-    """A weekly measure on the chart of its kind, with the verdict a manager reads."""
-
-    team_id: str
-    measure: str
-    label: str
-    kind: Kind
-    chart: ChartType
-    center: float | None
-    points: tuple[ControlPoint, ...]
-    verdict: Verdict
-    rules: tuple[str, ...]
-    reason: str
-    #: None: all the team's pipelines together; else the chart of that pipeline's moves alone.
-    pipeline: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"team_id": self.team_id, "pipeline": self.pipeline, "measure": self.measure, "label": self.label, "kind": self.kind,
-                "chart": self.chart, "center": self.center, "verdict": self.verdict, "rules": list(self.rules),
-                "reason": self.reason,
-                "points": [{"week": p.week.isoformat(), "value": p.value, "n": p.n, "lower": p.lower, "upper": p.upper,
-                            "signal": list(p.signal), "judged": p.judged} for p in self.points]}
-
-
-#: measure -> (label, kind, hits column, n column)
-MEASURES: dict[str, tuple[str, Kind, str | None, str | None]] = {
-    "in_process_share": ("share of stage moves that follow the process", "share", "in_process", "judged_moves"),
-    "win_rate": ("share of closed deals won", "share", "won", "closed"),
-    "median_days_in_stage": ("median days in the stage left", "duration", None, None),
-    "moves": ("stage moves per week", "count", None, None),
-}
-
-
-def _reason(verdict: str, rules: list[str], chart: str, judged: int, points: int, frame: pl.DataFrame) -> str:
-    laney = " (Laney p′: the weeks vary more than chance alone allows, so the limits are widened)" if chart == "p'" else ""
-    too_few = points - judged
-    few = f"; {too_few} week(s) with fewer than {MIN_N} moves not judged" if too_few else ""
-    if verdict == NOT_ENOUGH:
-        return f"only {judged} week(s) with at least {MIN_N} moves; {MIN_WEEKS} are needed to judge"
-    if verdict == IN_CONTROL:
-        return f"every judged week inside the limits, no pattern (Western Electric 1-4){laney}{few}"
-    weeks = frame.filter(pl.col("signal") != "")["week"].to_list()
-    where = ", ".join(str(w) for w in weeks[:4]) + (" …" if len(weeks) > 4 else "")
-    return f"{'; '.join(f'{r}: {RULES[r]}' for r in rules)} (weeks {where}){laney}{few}"
-
-
-def _first_float(column: pl.Series) -> float | None:
-    present = column.drop_nulls()
-    return float(present[0]) if present.len() else None
-
-
-def control_charts(weekly: pl.DataFrame, *, by: str = S.TEAM_ID,
-                   measures: Sequence[str] = tuple(MEASURES)) -> list[ControlChart]:
-    """Every measure of :func:`weekly_process_measures` (polars) on its chart, per ``by`` group."""
-    out: list[ControlChart] = []
-    for measure in measures:
-        label, kind, hits, n = MEASURES[measure]
-        if hits is not None and n is not None:
-            frame = p_chart(weekly, hits, n, by=by)
-            chart_col = frame["chart"] if frame.height else pl.Series([], dtype=pl.String)
-        else:
-            # A median of fewer than MIN_N stays is shown, not judged; every week's count is judged.
-            enough = pl.col("moves") >= MIN_N if kind == "duration" else pl.lit(True)
-            frame = xmr(weekly.with_columns(pl.when(enough).then(pl.col(measure)).alias("_judged_value")),
-                        "_judged_value", by=by, lower_bound=0.0).with_columns(pl.col(measure).cast(pl.Float64)
-                                                                              .alias("value"))
-            chart_col = pl.Series(["xmr"] * frame.height)
-        frame = frame.with_columns(chart_col.alias("_chart"))
-        verdict_rows = {r[by]: r for r in verdicts(frame, by=by).iter_rows(named=True)} if frame.height else {}
-        for (group,), g in frame.group_by([by], maintain_order=True):
-            v = verdict_rows[group]
-            chart = str(g["_chart"][0])
-            rules = [r for r in str(v["rules"]).split(", ") if r]
-            points = tuple(ControlPoint(
-                r["week"], r["value"], (int(r[n]) if n is not None else None), r["lower_limit"], r["upper_limit"],
-                tuple(s for s in r["signal"].split(", ") if s), bool(r["judged"])) for r in g.iter_rows(named=True))
-            out.append(ControlChart(str(group), measure, label, kind, chart,  # type: ignore[arg-type]
-                                    _first_float(g["centre"]),
-                                    points, v["verdict"], tuple(rules),
-                                    _reason(v["verdict"], rules, chart, v["judged"], v["points"], g)))
-    return out
+__all__ = ["IN_CONTROL", "MIN_N", "MIN_WEEKS", "NOT_ENOUGH", "RULES", "SIGNAL", "ChartType", "Kind", "Verdict",
+           "p_chart", "verdicts", "we_signals", "weekly_process_measures", "xmr"]

@@ -22,12 +22,14 @@ from toolkit.frames import to_polars
 from toolkit.metrics.changes import DEFAULT_WINDOW_DAYS, Basis, DealChanges, compute_changes
 from toolkit.metrics.coaching import coaching_focus
 from toolkit.metrics.compliance import FLAGS, _compliance, _flags, compliance_rates
-from toolkit.metrics.control import NOT_ENOUGH, ControlChart, control_charts, weekly_process_measures
+from toolkit.metrics.control import NOT_ENOUGH
+from toolkit.metrics.control_charts import ControlChart, control_charts
 from toolkit.metrics.counts import deal_counts, pipeline_by_currency
 from toolkit.metrics.funnel import stage_conversion, time_in_stage
 from toolkit.metrics.period import period_bounds, period_compliance, rule_rates
 from toolkit.metrics.review import clean_sample_bound, review_load, review_plan
 from toolkit.metrics.transitions import TRANSITION_KINDS, UNKNOWN, _transitions
+from toolkit.metrics.weekly import weekly_process_measures
 from toolkit.process import Process
 
 FIGURES_VERSION = 2
