@@ -275,6 +275,8 @@ def test_report_on_a_real_export_with_its_own_stages_and_no_process_file(folder:
     manifest = json.loads((day / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["teams"] and all(t["status"] == "published" for t in manifest["teams"])
     for t in manifest["teams"]:
-        assert (day / t["team_id"] / "team_report.html").is_file()
+        page = (day / t["team_id"] / "team_report.html").read_text(encoding="utf-8")
+        # The report says the process was read from the export, and which stages it has.
+        assert "process read from the export: stages Prospecting → Qualification → Needs Analysis" in page
     assert (day / "index.html").is_file()
 

@@ -124,6 +124,8 @@ def prepare_slices(data: Dataset, process: Process, as_of: dt.date, out_dir: Pat
         "input_lines": int(data.files["lines_in"].sum()) if data.files.height else 0,
         "input_rejected": int(data.files["rejected"].sum()) if data.files.height else 0,
         "stage_limits": {s.name: s.max_days for s in process.stages},
+        # Set where no process file was given and the process was read from the export itself.
+        "process_note": data.process_note,
     }
     out: list[TeamSlice] = []
     for team in figs.teams:

@@ -297,7 +297,10 @@ class TeamReport:
     def data_quality(self) -> Block:
         h = self.headline_data
         q = self.tables["quality"].sort(pl.col("severity") != "error")
+        # Where no process file was given, the process was read from the export: say so.
+        note = (h.get("provenance") or {}).get("process_note")
         return section("data-quality", "Can you trust the data? (data quality)", [
+            *([("note", str(note))] if note else []),
             ("p", f"{h['input_lines']:,} input lines read; {h['input_rejected']:,} rejected across the whole export "
                   "(each listed with its file, line and reason by toolkit load --rejects). Only checks of severity "
                   "“error” raise the banner on page 1; warnings are listed here."),
