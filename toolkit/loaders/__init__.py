@@ -84,7 +84,8 @@ def detect_source(path: Path) -> Detection:
     data_files = [p for p in files if p.suffix.lower() in (".csv", ".xlsx", ".xlsm", ".txt", ".tsv")
                   and p.name.lower() not in ROSTER_NAMES]
     if not data_files:
-        raise InputFileError("CSV or Excel export files", f"none in {path}", "pass the folder the CRM export was saved to")
+        raise InputFileError("CSV or Excel export files", f"none in {path}",
+                             "pass the folder the CRM export was saved to")
     peeks: dict[Path, set[str]] = {}
     binary: list[InputFileError] = []
     for p in data_files:

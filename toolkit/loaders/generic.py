@@ -28,7 +28,6 @@ from pathlib import Path
 import polars as pl
 
 from toolkit import schema as S
-from toolkit.model import Dataset
 from toolkit.errors import ConfigError
 from toolkit.loaders.common import (
     ColumnSpec,
@@ -45,6 +44,7 @@ from toolkit.loaders.common import (
     roster_from_frame,
 )
 from toolkit.loaders.states import history_states
+from toolkit.model import Dataset
 from toolkit.process import Process
 from toolkit.yaml_nodes import YamlNode, compose_yaml, read_yaml_text
 
@@ -54,7 +54,8 @@ DEAL_KINDS = {S.DEAL_ID: "id", S.OWNER_ID: "id", S.AMOUNT: "amount", S.CREATED_A
               S.CLOSED_AT: "datetime", S.CLOSE_DATE: "date", S.LAST_ACTIVITY_AT: "datetime"}
 EVENT_KINDS = {S.DEAL_ID: "id", S.ENTERED_AT: "datetime", S.AMOUNT: "amount", S.CLOSE_DATE: "date"}
 ROSTER_FIELDS = (S.OWNER_NAME, S.OWNER_ID, S.TEAM_NAME, S.MANAGER_NAME, S.ACTIVE)
-DEAL_FIELDS = tuple(c.name for c in S.DEALS if c.name not in (S.SOURCE, S.SOURCE_FILE, S.SOURCE_LINE, S.TEAM_ID, S.STAGE))
+DEAL_FIELDS = tuple(c.name for c in S.DEALS if c.name not in (S.SOURCE, S.SOURCE_FILE, S.SOURCE_LINE, S.TEAM_ID,
+                                                              S.STAGE))
 EVENT_FIELDS = (S.DEAL_ID, S.STAGE_RAW, S.ENTERED_AT, S.CHANGED_BY, S.PIPELINE, S.AMOUNT, S.CURRENCY, S.CLOSE_DATE)
 
 
@@ -110,7 +111,8 @@ def _parse_mapping(p: Path) -> Mapping:
         columns[table] = {k: v.text() for k, v in pairs.items()}
         for k, v in pairs.items():
             if table == "deals" and (not k.isidentifier() or k.startswith("_") or k in (S.SOURCE, S.SOURCE_FILE,
-                                                                                       S.SOURCE_LINE, S.TEAM_ID, S.STAGE)):
+                                                                                       S.SOURCE_LINE, S.TEAM_ID,
+                                                                                       S.STAGE)):
                 raise v.fail(f"mapped to a field name (snake_case, not one the toolkit sets itself); got key {k!r}")
     if S.DEAL_ID not in columns.get("deals", {}):
         raise top["columns"].fail("a deals mapping that names the deal_id column")
@@ -137,7 +139,8 @@ def _parse_mapping(p: Path) -> Mapping:
             status_column = sm["column"].text()
     stages = {k: v.text() for k, v in top["stages"].mapping_any().items()} if "stages" in top else {}
     return Mapping(
-        folder=p.parent, files=files, columns=columns, encoding=_encoding(top["encoding"]) if "encoding" in top else None,
+        folder=p.parent, files=files, columns=columns,
+        encoding=_encoding(top["encoding"]) if "encoding" in top else None,
         delimiter=_delimiter(top["delimiter"]) if "delimiter" in top else None, decimal=decimal, date_style=style,
         date_formats=top["date_format"].texts() if "date_format" in top else (),
         currency=top["currency"].text() if "currency" in top else None,
@@ -256,8 +259,10 @@ def load_generic(path: Path, mapping: Mapping, *, process: Process, roster: Rost
         drop_rows(ev.table, ev.frame[S.ENTERED_AT].is_null(), mapping.columns["stage_events"].get(S.ENTERED_AT),
                   S.Reason.INVALID_DATE, "the time the deal entered the stage; found an empty cell",
                   raw_column=S.ENTERED_AT)
-        drop_rows(ev.table, ~ev.frame[S.DEAL_ID].is_in(deals[S.DEAL_ID].implode()), mapping.columns["stage_events"][S.DEAL_ID],
-                  S.Reason.UNKNOWN_DEAL, "a stage entry of a loaded deal; no such deal was loaded", raw_column=S.DEAL_ID)
+        drop_rows(ev.table, ~ev.frame[S.DEAL_ID].is_in(deals[S.DEAL_ID].implode()),
+                  mapping.columns["stage_events"][S.DEAL_ID],
+                  S.Reason.UNKNOWN_DEAL, "a stage entry of a loaded deal; no such deal was loaded",
+                  raw_column=S.DEAL_ID)
         others.append(ev)
         e = ev.frame.with_columns(pl.col("_line").alias(S.SOURCE_LINE), pl.lit(ev.table.file).alias(S.SOURCE_FILE))
         if mapping.stages:
@@ -265,7 +270,8 @@ def load_generic(path: Path, mapping: Mapping, *, process: Process, roster: Rost
         events = finish_events(e, process, deals)
         # Every history row is a state; amount, currency and close date where the mapping names
         # them (a history without them says they did not change).
-        state_cols = [c for c in (S.STAGE, S.STAGE_RAW, S.PIPELINE, S.AMOUNT, S.CURRENCY, S.CLOSE_DATE) if c in e.columns]
+        state_cols = [c for c in (S.STAGE, S.STAGE_RAW, S.PIPELINE, S.AMOUNT, S.CURRENCY,
+                                  S.CLOSE_DATE) if c in e.columns]
         states = history_states(e.select(S.DEAL_ID, pl.col(S.ENTERED_AT).alias(S.VALID_FROM), *state_cols,
                                          S.SOURCE_FILE, S.SOURCE_LINE), deals, process)
     deals = fill_closed_at(deals, events, process)

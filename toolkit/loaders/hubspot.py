@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from toolkit import schema as S
-from toolkit.model import Dataset
+from toolkit.loaders.catalog import catalog_from_rows
 from toolkit.loaders.common import (
     ColumnSpec,
     ReadFile,
@@ -34,7 +34,7 @@ from toolkit.loaders.common import (
     read_file,
     require_ids,
 )
-from toolkit.loaders.catalog import catalog_from_rows
+from toolkit.model import Dataset
 from toolkit.process import Process
 
 SOURCE = "hubspot"
@@ -137,7 +137,6 @@ SYNC_FILES = {
     "owners": ("owner", "owner_data", "owners"),
     "owner_teams": ("owner_team", "owner_team_data"),
     "teams": ("team", "team_data", "teams"),
-    "pipelines": ("deal_pipeline", "deal_pipeline_data"),
 }
 SYNC_DEALS = (
     ColumnSpec(S.DEAL_ID, ("deal_id",), "id", required=True),
@@ -207,8 +206,11 @@ def load_hubspot_sync(folder: Path, *, process: Process, roster: Roster) -> Data
     f = deals_rf.frame.with_columns(pl.col("_line").alias(S.SOURCE_LINE), pl.col(S.CLOSE_DATE).cast(pl.Date))
     catalogue = None
     if stages is not None:
-        catalogue = stages.frame.filter(~pl.col("_deleted").fill_null(False)) if "_deleted" in stages.frame.columns else stages.frame
-        catalogue = catalogue.select("_stage_id", "_label", *(c for c in ("_closed_won", "_is_closed") if c in catalogue.columns)).unique("_stage_id")
+        catalogue = (stages.frame.filter(~pl.col("_deleted").fill_null(False)) if "_deleted" in stages.frame.columns
+                     else stages.frame)
+        catalogue = catalogue.select("_stage_id", "_label",
+                                     *(c for c in ("_closed_won",
+                                                   "_is_closed") if c in catalogue.columns)).unique("_stage_id")
         f = f.join(catalogue, on="_stage_id", how="left")
         if "_is_closed" in f.columns:
             f = f.with_columns(pl.when(pl.col("_is_closed") == False).then(pl.lit("open"))  # noqa: E712
@@ -274,7 +276,8 @@ def _sync_catalog(stages: pl.DataFrame, pipelines: ReadFile | None) -> pl.DataFr
         f = f.join(labels, on="_pipeline_id", how="left").with_columns(
             pl.coalesce("_pipeline_label", "_pipeline_id").alias("_pipeline_id"))
     if "_probability" in f.columns:
-        f = f.with_columns(pl.col("_probability").cast(pl.String).str.replace(",", ".").cast(pl.Float64, strict=False) * 100)
+        f = f.with_columns(pl.col("_probability").cast(pl.String).str.replace(",", ".").cast(pl.Float64,
+                                                                                             strict=False) * 100)
     return catalog_from_rows(f, origin="deal_pipeline_stage.display_order", stage="_label", pipeline="_pipeline_id",
                              order="_display_order", probability="_probability", is_won="_closed_won",
                              is_closed="_is_closed", keep=keep)

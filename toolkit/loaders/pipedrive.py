@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from toolkit import schema as S
-from toolkit.model import Dataset
+from toolkit.loaders.catalog import catalog_from_rows
 from toolkit.loaders.common import (
     ColumnSpec,
     ReadFile,
@@ -32,7 +32,7 @@ from toolkit.loaders.common import (
 )
 from toolkit.loaders.pipedrive_flow import flow_events, flow_states, read_flow
 from toolkit.loaders.reading import RawTable
-from toolkit.loaders.catalog import catalog_from_rows
+from toolkit.model import Dataset
 from toolkit.process import Process
 
 SOURCE = "pipedrive"

@@ -29,7 +29,8 @@ FOLLOWED = ("stage_id", "status", "value", "expected_close_date", "currency", "p
 _SCALAR = (str, int, float)
 _TIME = "%Y-%m-%d %H:%M:%S"
 CHANGES = {S.DEAL_ID: pl.String, "_key": pl.String, "_old": pl.String, "_new": pl.String, "_at": pl.String,
-           S.CHANGED_BY: pl.String, "_line": pl.Int64, "_end_line": pl.Int64, "_old_id": pl.String, "_new_id": pl.String}
+           S.CHANGED_BY: pl.String, "_line": pl.Int64, "_end_line": pl.Int64, "_old_id": pl.String,
+           "_new_id": pl.String}
 
 
 @dataclass
@@ -85,7 +86,8 @@ def read_flow(path: Path, folder: Path, deals: pl.DataFrame) -> Flow:
         try:
             item = json.loads(line)
         except RecursionError:
-            table.reject(i, i, None, raw, S.Reason.MALFORMED_RECORD, "a dealChange object; found JSON nested too deeply")
+            table.reject(i, i, None, raw, S.Reason.MALFORMED_RECORD,
+                         "a dealChange object; found JSON nested too deeply")
             continue
         except ValueError as exc:
             table.reject(i, i, None, raw, S.Reason.MALFORMED_RECORD, f"a dealChange object; found invalid JSON ({exc})")
@@ -176,7 +178,8 @@ def flow_events(flow: Flow, deals: pl.DataFrame, process: Process, deals_file: s
                .join(first, on=S.DEAL_ID, how="left")
                .select(S.DEAL_ID, pl.coalesce("_first", "_current").alias(S.STAGE_RAW),
                        pl.col(S.CREATED_AT).alias(S.ENTERED_AT), pl.lit(None, pl.String).alias(S.CHANGED_BY),
-                       pl.lit(None, pl.String).alias("_status"), S.SOURCE_LINE, pl.lit(deals_file).alias(S.SOURCE_FILE)))
+                       pl.lit(None, pl.String).alias("_status"), S.SOURCE_LINE,
+                       pl.lit(deals_file).alias(S.SOURCE_FILE)))
     created = created.filter(pl.col(S.ENTERED_AT).is_not_null())
     flow_rows = moves.select(S.DEAL_ID, S.STAGE_RAW, S.ENTERED_AT, S.CHANGED_BY,
                              pl.when(pl.col("_key") == "status").then(status).otherwise(None).alias("_status"),

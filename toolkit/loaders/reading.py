@@ -382,7 +382,8 @@ def _footer_start(counts: list[int], blanks: list[bool], raws: list[str], summar
     blank_at = [j for j in tail if blanks[j] and any(not blanks[k] for k in range(j + 1, len(counts)))]
     if blank_at:
         return blank_at[0] if any(summary[k] for k in tail) else blank_at[-1]
-    marked = [j for j in tail if not blanks[j] and (summary[j] or raws[j].lstrip(' "').casefold().startswith(FOOTER_MARKERS))]
+    marked = [j for j in tail
+              if not blanks[j] and (summary[j] or raws[j].lstrip(' "').casefold().startswith(FOOTER_MARKERS))]
     if marked:
         return marked[0]
     return len(counts)
@@ -490,7 +491,8 @@ def _assemble(table: RawTable, records: Records, expected: Sequence[str], requir
     a.mark_blank(body[(a.lengths[body] <= 2 * ncols + 16) | (counts[body] != ncols)].tolist())
     tail = body[-FOOTER_WINDOW:].tolist()
     tail_fields = [a.fields_of(i) for i in tail]
-    footer_rel = _footer_start([len(f) if f or a.blank[i] else int(counts[i]) for i, f in zip(tail, tail_fields, strict=True)],
+    footer_rel = _footer_start([len(f) if f or a.blank[i] else int(counts[i]) for i,
+                                f in zip(tail, tail_fields, strict=True)],
                                [bool(a.blank[i]) for i in tail], [a.text(i) for i in tail],
                                [is_summary(f) for f in tail_fields], ncols)
     footer_at = body.size - len(tail) + footer_rel

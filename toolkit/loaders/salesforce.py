@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from toolkit import schema as S
+from toolkit.loaders.catalog import catalog_from_rows, concat_catalogs
 from toolkit.loaders.common import (
     ColumnSpec,
     ReadFile,
@@ -34,7 +35,6 @@ from toolkit.loaders.common import (
 )
 from toolkit.loaders.states import history_states
 from toolkit.model import Dataset
-from toolkit.loaders.catalog import catalog_from_rows, concat_catalogs
 from toolkit.process import Process
 
 SOURCE_EXPORT = "salesforce"

@@ -61,7 +61,8 @@ def parse_datetimes(values: pl.Series, style: str, explicit: Sequence[str] = ())
         hits = {f: int(probe.str.to_datetime(f, strict=False, time_unit="us").is_not_null().sum()) for f in candidates}
         candidates.sort(key=lambda f: -hits[f])
     result: pl.Series | None = None
-    todo = pl.DataFrame({"i": pl.int_range(n, eager=True, dtype=pl.UInt32), "v": text}).filter(pl.col("v").is_not_null())
+    todo = pl.DataFrame({"i": pl.int_range(n, eager=True, dtype=pl.UInt32),
+                         "v": text}).filter(pl.col("v").is_not_null())
     zone_stripped = bool(explicit)
     while not todo.is_empty():
         for fmt in candidates:
