@@ -136,9 +136,11 @@ def _what(r: dict[str, Any]) -> str:
     elif r["won"] or r["lost"]:
         parts.append("won" if r["won"] else "lost")
     if r["pushed"] or r["pulled_in"]:
-        parts.append(f"close date {'pushed' if r['pushed'] else 'pulled in'} {r['close_date_from']} → {r['close_date_to']}")
+        parts.append(f"close date {'pushed' if r['pushed'] else 'pulled in'} "
+                     f"{r['close_date_from']} → {r['close_date_to']}")
     if r["amount_up"] or r["amount_down"]:
-        parts.append(f"amount {'up' if r['amount_up'] else 'down'} {amount(r['amount_from'])} → {amount(r['amount_to'])}")
+        parts.append(f"amount {'up' if r['amount_up'] else 'down'} "
+                     f"{amount(r['amount_from'])} → {amount(r['amount_to'])}")
     return "; ".join(parts)
 
 

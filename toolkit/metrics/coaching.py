@@ -109,7 +109,8 @@ def _candidates(events: pl.DataFrame, deals: pl.DataFrame, process: Process, as_
     candidates: dict[str, list[dict[str, object]]] = {}
     for t in tests:
         owner = str(t.pop("owner"))
-        low, high = wilson_interval(int(t["rep_hits"]), int(t["rep_n"]), _z(judged[owner]))  # type: ignore[call-overload]
+        low, high = wilson_interval(int(t["rep_hits"]), int(t["rep_n"]),
+                                    _z(judged[owner]))  # type: ignore[call-overload]
         behind = high < float(t["team_value"]) if t["measure"] == "conversion" else low > 0.5  # type: ignore[arg-type]
         if behind:
             candidates.setdefault(owner, []).append({**t, "interval_low": low, "interval_high": high})
@@ -141,7 +142,8 @@ def coaching_focus(events: pl.DataFrame, deals: pl.DataFrame, process: Process, 
     reps = deals.group_by(S.OWNER_ID).agg(pl.col(S.OWNER_NAME).drop_nulls().first(), pl.col(S.TEAM_ID).first())
     rows = []
     for rep in reps.sort(S.TEAM_ID, S.OWNER_ID).iter_rows(named=True):
-        found = sorted(candidates.get(rep[S.OWNER_ID], []), key=lambda c: (-float(c["gap"]), str(c["stage"])))  # type: ignore[arg-type]
+        found = sorted(candidates.get(rep[S.OWNER_ID], []),
+                       key=lambda c: (-float(c["gap"]), str(c["stage"])))  # type: ignore[arg-type]
         best = found[0] if found else {}
         rows.append({**rep, **{c: best.get(c) for c in COACHING_SCHEMA if c not in rep},
                      "line": _line(str(rep[S.OWNER_NAME] or rep[S.OWNER_ID]), best, min_deals)})

@@ -47,7 +47,8 @@ FLAGS = (SKIPPED_STAGE, BACKWARD_MOVE, OVER_TIME_LIMIT, MISSING_REQUIRED_FIELD, 
 HISTORY_FLAGS = (SKIPPED_STAGE, BACKWARD_MOVE, OVER_TIME_LIMIT, STARTED_LATE)
 SEVERITY = {flag: len(FLAGS) - i for i, flag in enumerate(FLAGS)}
 #: The flags in a manager's words.
-FLAG_LABELS = {SKIPPED_STAGE: "skipped a stage", BACKWARD_MOVE: "moved backward", OVER_TIME_LIMIT: "over the time limit",
+FLAG_LABELS = {SKIPPED_STAGE: "skipped a stage", BACKWARD_MOVE: "moved backward",
+               OVER_TIME_LIMIT: "over the time limit",
                MISSING_REQUIRED_FIELD: "missing a required field", STARTED_LATE: "started past the first stage",
                OVERDUE_CLOSE_DATE: "past its close date"}
 
@@ -98,7 +99,8 @@ def _flags_one(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_o
     parts: list[pl.DataFrame] = []
     t = _transitions_one(events, process, as_of)
     skips = t.filter(pl.col("kind") == SKIP).with_columns(
-        pl.col("_from").add(1).replace_strict(dict(enumerate(names)), default=None, return_dtype=pl.String).alias("stage"))
+        pl.col("_from").add(1).replace_strict(dict(enumerate(names)), default=None,
+                                              return_dtype=pl.String).alias("stage"))
     parts.append(skips.select(S.DEAL_ID, pl.lit(SKIPPED_STAGE).alias("flag"), "stage",
                               pl.lit(None, pl.Float64).alias("value"),
                               pl.concat_str(pl.col("from_stage"), pl.lit(" → "), pl.col("to_stage")).alias("detail")))
@@ -113,13 +115,15 @@ def _flags_one(deals: pl.DataFrame, events: pl.DataFrame, process: Process, as_o
         over = stays.filter(pl.col("days") > pl.col("_limit"))
         parts.append(over.select(S.DEAL_ID, pl.lit(OVER_TIME_LIMIT).alias("flag"), S.STAGE,
                                  pl.col("days").alias("value"),
-                                 pl.concat_str(pl.col("days").round(1).cast(pl.String), pl.lit(" days, limit "), pl.col("_limit").cast(pl.Int64).cast(pl.String))
+                                 pl.concat_str(pl.col("days").round(1).cast(pl.String), pl.lit(" days, limit "),
+                                               pl.col("_limit").cast(pl.Int64).cast(pl.String))
                                  .alias("detail")))
     first = _ordered_events(events, process, as_of).group_by(S.DEAL_ID, maintain_order=True).first()
     entry = list(process.entry_stage_names)
     # Late: the first recorded stage is not one a deal may start in (an outcome never is).
     late = first.filter(pl.col("_idx").is_not_null() & ((pl.col("_idx") >= len(names)) | ~pl.col(S.STAGE).is_in(entry)))
-    parts.append(late.select(S.DEAL_ID, pl.lit(STARTED_LATE).alias("flag"), S.STAGE, pl.lit(None, pl.Float64).alias("value"),
+    parts.append(late.select(S.DEAL_ID, pl.lit(STARTED_LATE).alias("flag"), S.STAGE,
+                             pl.lit(None, pl.Float64).alias("value"),
                              pl.concat_str(pl.lit("first stage "), pl.col(S.STAGE)).alias("detail")))
     parts.append(_missing_fields(deals, events, process, as_of))
     overdue = deals.filter((pl.col(S.STATUS) == "open") & (pl.col(S.CLOSE_DATE) < as_of))
@@ -140,7 +144,8 @@ def _missing_fields(deals: pl.DataFrame, events: pl.DataFrame, process: Process,
         for field in stage.required:
             if field in deals.columns:
                 col = pl.col(field)
-                empty = col.is_null() | (col.str.strip_chars() == "") if deals.schema[field] == pl.String else col.is_null()
+                empty = (col.is_null() | (col.str.strip_chars() == "") if deals.schema[field] == pl.String
+                         else col.is_null())
                 detail = f"field {field} is empty"
             else:
                 empty, detail = pl.lit(True), f"field {field} is not in the export"

@@ -171,7 +171,8 @@ def p_chart(series: pl.DataFrame, hits: str, n: str, *, by: str | Sequence[str] 
         z0: list[float | None] = [((v - p) / s if s else 0.0) if s is not None and v is not None and p is not None
                                   else None for v, s in zip(values, sig, strict=True)]
         zj = [z for z in z0 if z is not None]
-        sigma_z = (sum(abs(zj[i] - zj[i - 1]) for i in range(1, len(zj))) / (len(zj) - 1) / D2) if len(zj) >= 2 else None
+        sigma_z = (sum(abs(zj[i] - zj[i - 1]) for i in range(1,
+                                                             len(zj))) / (len(zj) - 1) / D2) if len(zj) >= 2 else None
         use_laney = laney
         if use_laney is None:
             # Judged on the weeks inside the plain limits: one or two special-cause weeks alone
@@ -195,7 +196,8 @@ def p_chart(series: pl.DataFrame, hits: str, n: str, *, by: str | Sequence[str] 
     if not parts:
         return series.with_columns(*(pl.lit(None, pl.Float64).alias(c) for c in (
             "value", "centre", "lower_limit", "upper_limit", "z")), pl.lit(False).alias("judged"),
-            pl.lit("p").alias("chart"), pl.lit(None, pl.Float64).alias("sigma_z"), pl.lit("", pl.String).alias("signal"))
+            pl.lit("p").alias("chart"), pl.lit(None, pl.Float64).alias("sigma_z"),
+            pl.lit("", pl.String).alias("signal"))
     return pl.concat(parts)
 
 

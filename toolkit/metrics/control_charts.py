@@ -59,7 +59,8 @@ class ControlChart:
     pipeline: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"team_id": self.team_id, "pipeline": self.pipeline, "measure": self.measure, "label": self.label, "kind": self.kind,
+        return {"team_id": self.team_id, "pipeline": self.pipeline, "measure": self.measure, "label": self.label,
+                "kind": self.kind,
                 "chart": self.chart, "center": self.center, "verdict": self.verdict, "rules": list(self.rules),
                 "reason": self.reason,
                 "points": [{"week": p.week.isoformat(), "value": p.value, "n": p.n, "lower": p.lower, "upper": p.upper,

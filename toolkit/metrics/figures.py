@@ -277,7 +277,8 @@ def compute_figures(deals: Any, events: Any, reps: Any, process: Process, as_of:
         tables = TeamTables(
             deals=team_deals, counts=counts.filter(in_team), load=load.filter(in_team), plan=plan.filter(in_team),
             rates=rep_rates.filter(in_team).sort(S.OWNER_NAME), flags=team_flags,
-            conversion=stage_conversion(team_events, process, as_of), time_in_stage=time_in_stage(team_events, process, as_of),
+            conversion=stage_conversion(team_events, process, as_of),
+            time_in_stage=time_in_stage(team_events, process, as_of),
             weekly=weekly.filter(in_team), pipeline=pipeline.filter(in_team), coaching=team_coaching)
         out.append(TeamFigures(
             tid, team[S.TEAM_NAME], team[S.MANAGER_NAME], as_of, process.name, review.reps, review.open,

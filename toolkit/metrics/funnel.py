@@ -94,5 +94,6 @@ def _per_pipeline(events: pl.DataFrame, process: Process,
     parts = split_events(events, process)
     if parts is None:
         return one(events, process)
-    return pl.concat([one(e, p).with_columns(pl.lit(name, pl.String).alias(S.PIPELINE)).select(S.PIPELINE, pl.all().exclude(S.PIPELINE))
+    return pl.concat([one(e, p).with_columns(pl.lit(name, pl.String).alias(S.PIPELINE)).select(S.PIPELINE,
+                                                                                               pl.all().exclude(S.PIPELINE))
                       for name, p, e in parts])

@@ -55,8 +55,9 @@ def period_compliance(compliance: pl.DataFrame, deals: pl.DataFrame, as_of: dt.d
         pl.col("_active").sum().cast(pl.Int64).alias("period_deals"),
         (pl.col("compliant") & pl.col("_active")).sum().cast(pl.Int64).alias("period_compliant"))
     return out.with_columns((pl.col("compliant") / pl.col("deals")).alias("compliance_rate"),
-                            pl.when(pl.col("period_deals") > 0).then(pl.col("period_compliant") / pl.col("period_deals"))
-                            .otherwise(None).alias("period_rate")).sort(keys)
+                            pl.when(pl.col("period_deals") > 0)
+                            .then(pl.col("period_compliant") / pl.col("period_deals")).otherwise(None)
+                            .alias("period_rate")).sort(keys)
 
 
 @native_frames

@@ -87,8 +87,9 @@ def review_plan(deals: pl.DataFrame, flags: pl.DataFrame, events: pl.DataFrame, 
        the largest amount;
     2. ``longest in stage``: then the open deals that have sat longest in their current stage
        (known only from a stage entry); ``largest amount`` fills the slots left where it is not known;
-    3. ``audit``: the last slot (when the rep gets two or more picks) is a random open deal from a generator seeded with (seed, rep, as_of): the same inputs give the
-       same plan, another seed another, and reps cannot predict it.
+    3. ``audit``: the last slot (when the rep gets two or more picks) is a random open deal from a
+       generator seeded with (seed, rep, as_of): the same inputs give the same plan, another seed
+       another, and reps cannot predict it.
 
     Columns: ``owner_id, owner_name, team_id, deal_id, deal_name, rank, reason, detail, amount,
     currency, stage, days_in_stage, clean_sample_bound`` (the bound is per rep, see
