@@ -42,7 +42,8 @@ class OrgSummary:
     def review_time(self) -> Block:
         from toolkit.charts import review_time_chart
 
-        chart = figure(review_time_chart(self.headlines.select("team_name", "review_hours_full", "review_hours_sampled")),
+        chart = figure(review_time_chart(self.headlines.select("team_name", "review_hours_full",
+                                                               "review_hours_sampled")),
                        "Hours per week per manager: full review against the sampled review")
         return section("org-review-time", "Review time per team", [("html", chart)])
 

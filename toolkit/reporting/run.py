@@ -29,13 +29,14 @@ from typing import Any
 
 from toolkit import __version__
 from toolkit.errors import RunLockedError
-from toolkit.loaders.options import LoadOptions
 from toolkit.exit_codes import ExitCode
+from toolkit.loaders.options import LoadOptions
 from toolkit.reporting.exports import write_atomic
 
 log = logging.getLogger("toolkit.report")
 
-EXIT_OK, EXIT_BLOCKED, EXIT_SOME_FAILED, EXIT_LOCKED = ExitCode.OK, ExitCode.BLOCKED, ExitCode.SOME_FAILED, ExitCode.LOCKED
+EXIT_OK, EXIT_BLOCKED, EXIT_SOME_FAILED, EXIT_LOCKED = (ExitCode.OK, ExitCode.BLOCKED, ExitCode.SOME_FAILED,
+                                                        ExitCode.LOCKED)
 FORMATS = ("html", "pdf")
 DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "team_report.ipynb"
 ORG_NOTEBOOK = DEFAULT_NOTEBOOK.with_name("org_summary.ipynb")
@@ -276,7 +277,8 @@ def _render_and_publish(opts: RunOptions, data: Any, process: Any, quality: Any,
     tasks = [{"team_id": s.team_id, "team_name": s.team_name, "notebook": str(opts.notebook),
               "stage_dir": str(staging / "out" / s.team_id), "formats": list(opts.formats),
               "cell_timeout": opts.cell_timeout, "other_team_ids": known,
-              "parameters": {"team_id": s.team_id, "as_of": opts.as_of.isoformat(), "data_dir": str(s.data_dir.resolve()),
+              "parameters": {"team_id": s.team_id, "as_of": opts.as_of.isoformat(),
+                             "data_dir": str(s.data_dir.resolve()),
                              "process_path": str(opts.load.process or "")}} for s in slices]
     own = executor is None
     pool = executor or cf.ProcessPoolExecutor(max_workers=max(1, opts.jobs))
@@ -313,7 +315,8 @@ def _render_and_publish(opts: RunOptions, data: Any, process: Any, quality: Any,
     if org == "ok":
         os.replace(staging / "org" / "org_summary.html", day_dir / "org_summary.html")
     manifest = {
-        "run_key": key, "org_summary": org, "as_of": opts.as_of.isoformat(), "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "run_key": key, "org_summary": org, "as_of": opts.as_of.isoformat(),
+        "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
         "toolkit_version": __version__, "versions": _versions(), "source": data.source,
         "parameters": {"input": str(opts.input), **opts.load.parameters(),
                        "teams": list(opts.teams) or "all", "formats": list(opts.formats), "seed": opts.seed},
@@ -380,7 +383,8 @@ def index_page(as_of: dt.date, teams: list[TeamResult], manifest: dict[str, Any]
 
     rows = []
     for t in teams:
-        links = " ".join(f"<a href='{html.escape(t.team_id)}/{html.escape(f)}'>{html.escape(f.rsplit('.', 1)[1].upper())}</a>"
+        links = " ".join(f"<a href='{html.escape(t.team_id)}/{html.escape(f)}'>"
+                         f"{html.escape(f.rsplit('.', 1)[1].upper())}</a>"
                          for f in t.files if not f.endswith(".ipynb")) if t.status == "published" else ""
         if t.status != "published" and t.previous:
             links = "previous: " + " ".join(

@@ -32,7 +32,8 @@ HISTORY_HINTS = {
     "hubspot": "Export the deals with their “Date entered <stage>” columns (all properties) to get it.",
     "hubspot_sync": "Include the deal stage history table in the sync to get it.",
     "pipedrive": "Add deal-flow.jsonl (the deals' change log) beside the deals export to get it.",
-    "generic": "Add a stage history file (deal id, stage, date entered) under files: stage_events in the mapping to get it.",
+    "generic": "Add a stage history file (deal id, stage, date entered) under files: stage_events in the mapping "
+               "to get it.",
 }
 FLAGS_NEEDING_HISTORY = ("skipped_stage", "backward_move", "over_time_limit", "started_late")
 HEADLINE_MEASURE = "in_process_share"
@@ -137,7 +138,7 @@ class TeamReport:
                      f"({h['share_full']:.0%} of a {h['manager_hours_per_week']:,.0f}-hour week)"},
             {"title": "Process compliance", "value": value, "tone": "", "note": comp_note},
             {"title": "Process in control?", "value": short, "tone": tone,
-             "note": f"Weekly share of stage moves that follow the process"
+             "note": "Weekly share of stage moves that follow the process"
                      + (f" ({_CHART_NAMES.get(chart.get('chart', ''), 'control')} chart)" if chart else "")
                      + f": {why}"},
             {"title": "Team", "value": f"{h['reps']} reps", "tone": "",
@@ -220,7 +221,8 @@ class TeamReport:
             return section("time-in-stage", title, [self._no_history("the time deals spend in each stage")])
         tis = self.tables["time_in_stage"]
         return section("time-in-stage", title, [
-            ("html", figure(time_in_stage_chart(tis), "Days in stage: median (bar), 80th percentile (dot), limit (red)")),
+            ("html",
+             figure(time_in_stage_chart(tis), "Days in stage: median (bar), 80th percentile (dot), limit (red)")),
             ("html", table(tis, [("stage", "Stage", "text"), ("stays", "Completed stays", "int"),
                                  ("median_days", "Median days", "float1"), ("p80_days", "80th percentile", "float1"),
                                  ("max_days", "Limit", "int"), ("share_over_limit", "Over limit", "pct")]))])
@@ -242,10 +244,10 @@ class TeamReport:
         if "judged" in ctl.columns:
             kind = _CHART_NAMES.get(str(chart.get("chart", "p")), "p")
             parts += [
-                ("p", f"Each point is a week's share of stage moves that follow the process; the dashed steps are that "
-                      f"week's limits (centre ± 3 standard errors for its number of moves, inside 0–100 %): a week "
-                      f"with few moves gets wide limits. Points inside are routine variation, not news; weeks with "
-                      f"too few moves are shown but not judged."),
+                ("p", "Each point is a week's share of stage moves that follow the process; the dashed steps are that "
+                      "week's limits (centre ± 3 standard errors for its number of moves, inside 0–100 %): a week "
+                      "with few moves gets wide limits. Points inside are routine variation, not news; weeks with "
+                      "too few moves are shown but not judged."),
                 ("html", figure(p_chart(ctl), f"{kind} chart of the weekly in-process share"))]
         else:
             parts.append(("html", figure(control_chart(ctl, h["control_measure"], "Share of moves in process",
@@ -336,7 +338,8 @@ class TeamReport:
         return section("workload", "Review time and deal load", [
             ("p", f"Reviewing every open deal ({h['open']} × {h['minutes_per_deal']:,.0f} min) takes "
                   f"{h['review_hours_full']:,.1f} h a week, {h['share_full']:.0%} of the manager's "
-                  f"{h['manager_hours_per_week']:,.0f} hours. The sampled review takes {h['review_hours_sampled']:,.1f} h "
+                  f"{h['manager_hours_per_week']:,.0f} hours. "
+                  f"The sampled review takes {h['review_hours_sampled']:,.1f} h "
                   f"({h['share_sampled']:.0%}), freeing {h['hours_freed']:,.1f} h for coaching."),
             ("html", figure(review_time_chart(load, manager_hours=h["manager_hours_per_week"]),
                             "Hours per week: full review against the sampled review")),
