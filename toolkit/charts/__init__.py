@@ -33,12 +33,23 @@ _EXPORTS = {
     "THEME_NAME": "toolkit.charts._theme",
 }
 
-__all__ = sorted(_EXPORTS)
+# a literal, so that linters and type checkers see the public names
+__all__ = ["SVGFigure", "THEME_NAME", "compliance_chart", "control_chart", "deal_load_chart", "flags_chart",
+           "funnel_chart", "p_chart", "review_time_chart", "svg_display", "theme_config", "time_in_stage_chart",
+           "to_svg", "use_theme"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.charts._theme import THEME_NAME, theme_config, use_theme
-    from toolkit.charts.builders import (compliance_chart, control_chart, deal_load_chart, flags_chart, funnel_chart,
-                                         p_chart, review_time_chart, time_in_stage_chart)
+    from toolkit.charts.builders import (
+        compliance_chart,
+        control_chart,
+        deal_load_chart,
+        flags_chart,
+        funnel_chart,
+        p_chart,
+        review_time_chart,
+        time_in_stage_chart,
+    )
     from toolkit.charts.render import SVGFigure, svg_display, to_svg
 
 

@@ -19,8 +19,20 @@ import polars as pl
 
 from toolkit import schema as S
 from toolkit.charts._data import frame, records
-from toolkit.charts._theme import (ALERT, BAR_STEP, BLUE, INK, LABEL_LIMIT, MUTED, ORANGE, PALETTE, PLOT_WIDTH,
-                                   PLOT_WIDTH_NUMERIC, REFERENCE, SKY)
+from toolkit.charts._theme import (
+    ALERT,
+    BAR_STEP,
+    BLUE,
+    INK,
+    LABEL_LIMIT,
+    MUTED,
+    ORANGE,
+    PALETTE,
+    PLOT_WIDTH,
+    PLOT_WIDTH_NUMERIC,
+    REFERENCE,
+    SKY,
+)
 from toolkit.errors import ColumnNotFoundError, ToolkitError
 
 #: Compliance flags in severity order (``toolkit.metrics.compliance.FLAGS``) and their legend labels.
