@@ -34,14 +34,16 @@ _EXPORTS = {
     "LedgerError": "toolkit.errors",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+# a literal, so that linters and type checkers see the public names
+__all__ = ["ConfigError", "Dataset", "FormatDetectionError", "InputFileError", "LedgerError", "Process", "SOURCES",
+           "SchemaError", "ToolkitError", "__version__", "detect_source", "load", "load_mapping", "load_process",
+           "parse_process", "write_samples"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from toolkit.errors import (ConfigError, FormatDetectionError, InputFileError, LedgerError, SchemaError,
-                                ToolkitError)
+    from toolkit.errors import ConfigError, FormatDetectionError, InputFileError, LedgerError, SchemaError, ToolkitError
     from toolkit.loaders import SOURCES, detect_source, load
-    from toolkit.model import Dataset
     from toolkit.loaders.generic import load_mapping
+    from toolkit.model import Dataset
     from toolkit.process import Process, load_process, parse_process
     from toolkit.samples import write_samples
 
