@@ -98,7 +98,8 @@ def _load(path: Path, options: LoadOptions) -> tuple[Process, Dataset]:
 @app.command("load")
 @load_options
 def load_cmd(path: PathArg, load_options: LoadOptions,
-             rejects: Annotated[Path | None, typer.Option("--rejects", help="Write every rejected record to this CSV.")] = None,
+             rejects: Annotated[Path | None,
+                                typer.Option("--rejects", help="Write every rejected record to this CSV.")] = None,
              as_json: JsonOpt = False) -> None:
     """Load an export and summarise it: rows per table, teams, and where every input line went."""
     try:
@@ -255,12 +256,15 @@ def validate_cmd(path: PathArg, load_options: LoadOptions,
 @app.command("report")
 @load_options
 def report_cmd(path: PathArg, load_options: LoadOptions,
-               as_of: Annotated[str | None, typer.Option("--as-of", help="Report date YYYY-MM-DD (default: today).")] = None,
-               teams: Annotated[str, typer.Option("--teams", help="'all' or comma-separated team ids or names.")] = "all",
+               as_of: Annotated[str | None,
+                                typer.Option("--as-of", help="Report date YYYY-MM-DD (default: today).")] = None,
+               teams: Annotated[str,
+                                typer.Option("--teams", help="'all' or comma-separated team ids or names.")] = "all",
                out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("reports"),
                jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Team reports rendered at once.")] = 2,
                formats: Annotated[str, typer.Option("--formats", help="html,pdf or one of them.")] = "html,pdf",
-               force: Annotated[bool, typer.Option("--force", help="Render even if the same run was published.")] = False,
+               force: Annotated[bool,
+                                typer.Option("--force", help="Render even if the same run was published.")] = False,
                team_timeout: Annotated[int, typer.Option("--team-timeout", min=10, help="Seconds one team's report may "
                                                          "take before it is failed (a hung kernel).")] = 300,
                scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address "
@@ -341,7 +345,8 @@ def _guarded(call: Callable[[], RunResult]) -> RunResult:
 def prepare_cmd(path: PathArg, load_options: LoadOptions,
                 out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the team slices.")],
                 as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today).")] = None,
-                teams: Annotated[str, typer.Option("--teams", help="'all' or comma-separated team ids or names.")] = "all",
+                teams: Annotated[str,
+                                 typer.Option("--teams", help="'all' or comma-separated team ids or names.")] = "all",
                 seed: Annotated[int, typer.Option(help="Audit-pick seed.")] = 0) -> None:
     """Write each team's slice (OUT/<team_id>/) for running notebooks/team_report.ipynb with papermill yourself."""
     from toolkit.reporting.slices import prepare_slices
@@ -391,10 +396,14 @@ def process_suggest_cmd(path: PathArg, load_options: LoadOptions,
 
 
 @app.command("samples")
-def samples_cmd(out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the samples to.")] = Path("data/samples"),
+def samples_cmd(out: Annotated[Path,
+                               typer.Option("--out", "-o",
+                                            help="Folder to write the samples to.")] = Path("data/samples"),
                 seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,
-                deals: Annotated[int | None, typer.Option(help="About this many deals (e.g. 1000000 for benchmarks).")] = None,
-                formats: Annotated[str | None, typer.Option(help="Comma-separated formats (default: all).")] = None) -> None:
+                deals: Annotated[int | None,
+                                 typer.Option(help="About this many deals (e.g. 1000000 for benchmarks).")] = None,
+                formats: Annotated[str | None,
+                                   typer.Option(help="Comma-separated formats (default: all).")] = None) -> None:
     """Write the sample company's exports in every supported format, with the planted ground truth."""
     from toolkit import samples
 

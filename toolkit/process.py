@@ -252,7 +252,8 @@ def parse_process(text: str, source: str = "<string>") -> Process:
     """
     top = compose_yaml(text, source, "a process definition").mapping(TOP_KEYS)
     if "name" not in top:
-        raise ConfigError(f"the key 'name' in {source}", "it is missing", "see the default process shipped with the toolkit")
+        raise ConfigError(f"the key 'name' in {source}", "it is missing",
+                          "see the default process shipped with the toolkit")
     name = top["name"].text()
     allow = _allow(top["allow"], Allow()) if "allow" in top else Allow()
     review = _review(top["review"], Review()) if "review" in top else Review()
@@ -296,8 +297,10 @@ def _validation(node: YamlNode) -> ValidationSettings:
             severity[name] = sev.text()
     return ValidationSettings(
         v["amount_ceiling"].number(minimum=0) if "amount_ceiling" in v else d.amount_ceiling,
-        int(v["close_date_years_back"].number(integer=True)) if "close_date_years_back" in v else d.close_date_years_back,
-        int(v["close_date_years_ahead"].number(integer=True)) if "close_date_years_ahead" in v else d.close_date_years_ahead,
+        (int(v["close_date_years_back"].number(integer=True)) if "close_date_years_back" in v
+         else d.close_date_years_back),
+        (int(v["close_date_years_ahead"].number(integer=True)) if "close_date_years_ahead" in v
+         else d.close_date_years_ahead),
         severity)
 
 

@@ -83,7 +83,8 @@ def _notes(d: PipelineDerivation, events: pl.DataFrame, deals: pl.DataFrame, as_
     for label, n in now.items():
         if label is not None:
             now_key[label_key(label)] = now_key.get(label_key(label), 0) + int(n)
-    limits = {r["stage"]: r for r in suggested_limits(events, p, as_of).iter_rows(named=True)} if not events.is_empty() else {}
+    limits = {r["stage"]: r for r in suggested_limits(events, p,
+                                                      as_of).iter_rows(named=True)} if not events.is_empty() else {}
     for s in p.stages:
         first = d.first_recorded.get(s.name, 0)
         notes[f"{prefix}stage:{s.name}"] = [
@@ -97,7 +98,8 @@ def _notes(d: PipelineDerivation, events: pl.DataFrame, deals: pl.DataFrame, as_
         else:
             notes[f"{prefix}after:stage:{s.name}"] = ["max_days: ?   # no completed stay in the history to suggest one"]
     notes[f"{prefix}won"] = [f"won and lost: from {d.outcome_origin}; first recorded as won: "
-                             f"{d.first_recorded.get(p.won.name, 0):,}, as lost: {d.first_recorded.get(p.lost.name, 0):,}"]
+                             f"{d.first_recorded.get(p.won.name, 0):,}, "
+                             f"as lost: {d.first_recorded.get(p.lost.name, 0):,}"]
     if d.deals_with_history:
         starts = ", ".join(f"{k} {v:,}" for k, v in sorted(d.first_recorded.items(), key=lambda kv: -kv[1]))
         notes[f"{prefix}entry_stages"] = [

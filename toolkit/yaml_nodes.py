@@ -18,7 +18,8 @@ class YamlNode:
         self.node, self.path, self.line = node, path, node.start_mark.line + 1
 
     def fail(self, expected: str, hint: str = "") -> ConfigError:
-        found = self.node.value if isinstance(self.node, yaml.ScalarNode) else type(self.node).__name__.replace("Node", "").lower()
+        found = self.node.value if isinstance(self.node, yaml.ScalarNode) else type(self.node).__name__.replace("Node",
+                                                                                                                "").lower()
         return ConfigError(f"{self.path} (line {self.line}) to be {expected}", repr(found), hint)
 
     def _child(self, key: str) -> str:

@@ -18,9 +18,8 @@ import polars as pl
 
 from toolkit import schema as S
 from toolkit.errors import require_columns
-from toolkit.process import Process
+from toolkit.process import Process, ValidationSettings
 from toolkit.validation.report import DataQualityReport, ExpectationOutcome
-from toolkit.process import ValidationSettings
 from toolkit.validation.suites import Check, build_checks, judged_by, reached_column
 
 SAMPLE = 20
@@ -78,7 +77,8 @@ def _for_gx(frame: pl.DataFrame) -> Any:
 
 
 def validate(deals: pl.DataFrame, stage_events: pl.DataFrame, process: Process, *, as_of: dt.date,
-             settings: ValidationSettings | None = None, roster_owners: list[str] | None = None, has_history: bool = True,
+             settings: ValidationSettings | None = None, roster_owners: list[str] | None = None,
+             has_history: bool = True,
              data_docs: Path | None = None) -> DataQualityReport:
     """Run every check of the tables and return the data-quality report. The canonical columns are
     required (the loaders always write them): a frame without one is an error, not a check."""
