@@ -22,7 +22,8 @@ def test_load_json() -> None:
     d = json.loads(out.stdout)
     assert {"source", "deals", "stage_events", "reps", "teams", "lines_in", "rejected", "skipped",
             "rejects_by_reason"} <= set(d)
-    assert (d["source"], d["deals"], d["stage_events"], d["teams"], d["lines_in"]) == ("salesforce", 1002, 3356, 4, 11000)
+    assert (d["source"], d["deals"], d["stage_events"], d["teams"], d["lines_in"]) == ("salesforce", 1002, 3356, 4,
+                                                                                       11000)
     assert "source salesforce" in out.stderr  # says which format it chose
 
 
@@ -48,7 +49,8 @@ def test_metrics_json() -> None:
     assert d["deals_flagged"]["skipped_stage"] == 36 and len(d["teams"]) == 4 and len(d["reps"]) == 36
     assert {"team_id", "team_name", "reps", "open", "won", "lost", "review_hours_full", "review_hours_sampled",
             "compliance_rate"} <= set(d["teams"][0])
-    assert {"owner_id", "owner_name", "team_id", "open", "won", "lost", "flagged", "compliance_rate"} <= set(d["reps"][0])
+    assert {"owner_id", "owner_name", "team_id", "open", "won", "lost", "flagged",
+            "compliance_rate"} <= set(d["reps"][0])
 
 
 def test_validate_exit_codes_json_and_data_docs(tmp_path) -> None:
@@ -100,7 +102,8 @@ def test_every_command_takes_the_load_options(tmp_path) -> None:
 
 def test_teams_by_id_or_name_and_an_unknown_one_lists_the_known(tmp_path) -> None:
     export = ambiguous_export(tmp_path / "export")
-    ok = toolkit("prepare", str(export), "--date-style", "mdy", "--out", str(tmp_path / "s"), "--teams", " dach ,nordics-49521b")
+    ok = toolkit("prepare", str(export), "--date-style", "mdy", "--out", str(tmp_path / "s"), "--teams",
+                 " dach ,nordics-49521b")
     assert ok.returncode == 0, ok.stderr[-1000:]
     assert [line.split("\t")[0] for line in ok.stdout.splitlines()] == ["dach-1f77f8", "nordics-49521b"]
     bad = toolkit("report", str(export), "--date-style", "mdy", "--out", str(tmp_path / "r"), "--teams", "EMEA")

@@ -57,7 +57,7 @@ def check(deals: pl.DataFrame, events: pl.DataFrame) -> set[tuple[str, str, str,
         stages = [s for s, _ in path]
         if stages[0] != "Qualify":
             found.add((d, "started_late", stages[0], None))
-        for (a, t_a), (b, t_b) in zip(path, path[1:]):
+        for (a, _), (b, _) in zip(path, path[1:], strict=False):
             if b != "Closed Lost":
                 if ORDER.index(b) > ORDER.index(a) + 1:
                     found.add((d, "skipped_stage", ORDER[ORDER.index(a) + 1], None))
@@ -222,7 +222,7 @@ def test_salesforce_export(written: Path, company: samples.Company) -> None:
         assert len({len(r) for r in rows}) == 1
         # every field quoted, empty ones too: as many quotes as 2 per field (no quotes inside)
         lines = data.decode("utf-8").splitlines()
-        plain = [(line, r) for line, r in zip(lines, rows) if not any('"' in f for f in r)]
+        plain = [(line, r) for line, r in zip(lines, rows, strict=False) if not any('"' in f for f in r)]
         assert plain and all(line.count('"') == 2 * len(r) for line, r in plain)
     assert ',"",' in (folder / "Opportunity.csv").read_text(encoding="utf-8")
     hist = pl.read_csv(folder / "OpportunityHistory.csv", infer_schema=False)

@@ -14,8 +14,20 @@ import altair as alt
 import polars as pl
 import pytest
 
-from toolkit.charts import (THEME_NAME, compliance_chart, control_chart, deal_load_chart, flags_chart, funnel_chart,
-                            p_chart, review_time_chart, svg_display, time_in_stage_chart, to_svg, use_theme)
+from toolkit.charts import (
+    THEME_NAME,
+    compliance_chart,
+    control_chart,
+    deal_load_chart,
+    flags_chart,
+    funnel_chart,
+    p_chart,
+    review_time_chart,
+    svg_display,
+    time_in_stage_chart,
+    to_svg,
+    use_theme,
+)
 from toolkit.charts._data import MAX_ROWS
 from toolkit.charts._theme import ALERT, INK, LABEL_SIZE, PALETTE, TITLE_SIZE
 from toolkit.charts.render import spec as themed_spec

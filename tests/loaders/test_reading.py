@@ -347,7 +347,8 @@ def test_case_26_duplicate_header_is_read_with_the_repeat_listed(write, read_via
 
 # --- 29: empty files ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf", b"\n\n  \r\n", codecs.BOM_UTF16_LE + "\r\n".encode("utf-16-le")],
+@pytest.mark.parametrize("data",
+                         [b"", b"\xef\xbb\xbf", b"\n\n  \r\n", codecs.BOM_UTF16_LE + "\r\n".encode("utf-16-le")],
                          ids=["0_bytes", "bom_only", "blank_lines_only", "utf16_bom_newline"])
 def test_case_29_empty_file_is_an_explicit_error(write, data) -> None:
     with pytest.raises(InputFileError, match="is empty"):

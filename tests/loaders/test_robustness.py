@@ -17,9 +17,9 @@ import toolkit
 from toolkit import schema as S
 from toolkit.errors import InputFileError, SchemaError
 from toolkit.loaders import load
-from toolkit.model import team_id
 from toolkit.loaders.excel import read_xlsx
 from toolkit.loaders.values import cast_columns
+from toolkit.model import team_id
 
 
 def check_dataset(ds: toolkit.Dataset) -> dict:
@@ -60,7 +60,8 @@ def workbook(path: Path, rows: list[list[object]], *, epoch=None, title: str = "
 
 # --- 14-16: Excel ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("epoch", "serial_date"), [(None, dt.date(2024, 1, 1)), (CALENDAR_MAC_1904, dt.date(2028, 1, 2))],
+@pytest.mark.parametrize(("epoch", "serial_date"),
+                         [(None, dt.date(2024, 1, 1)), (CALENDAR_MAC_1904, dt.date(2028, 1, 2))],
                          ids=["1900_system", "1904_system"])
 def test_case_14_serial_numbers_and_date_cells_in_both_date_systems(tmp_path, epoch, serial_date) -> None:
     # 45292 is 2024-01-01 counted from 1899-12-30, and 2028-01-02 counted from 1904-01-01; a real
@@ -69,7 +70,8 @@ def test_case_14_serial_numbers_and_date_cells_in_both_date_systems(tmp_path, ep
                                               ["D3", dt.datetime(2024, 1, 1, 13, 30)]], epoch=epoch)
     t = read_xlsx(path, date_columns=["Close"])
     assert t.frame.select("Id", "Close", "_line").rows() == [
-        ("D1", f"{serial_date.isoformat()} 00:00:00", 2), ("D2", "2024-01-01 00:00:00", 3), ("D3", "2024-01-01 13:30:00", 4)]
+        ("D1", f"{serial_date.isoformat()} 00:00:00", 2), ("D2", "2024-01-01 00:00:00", 3),
+        ("D3", "2024-01-01 13:30:00", 4)]
     assert (epoch is not None) == ("sheet 'Deals' (1904 date system)" in t.notes)
     frame, _ = cast_columns(t, {"Close": "date"})
     assert frame["Close"].to_list() == [serial_date, dt.date(2024, 1, 1), dt.date(2024, 1, 1)]
@@ -179,7 +181,8 @@ def test_case_02_encoding_recorded_in_the_file_manifest(tmp_path) -> None:
     data = "Id;Team;Amount\r\n1;Müller GmbH;€ 5\r\n".encode("cp1252")
     ds = load_csv(tmp_path, data, MAPPING)
     row = ds.files.row(0, named=True)
-    assert (row["encoding"], row["delimiter"], row["notes"]) == ("cp1252", ";", "not UTF-8; read as cp1252 (Windows-1252)")
+    assert (row["encoding"], row["delimiter"], row["notes"]) == ("cp1252", ";",
+                                                                 "not UTF-8; read as cp1252 (Windows-1252)")
     assert ds.deals.select(S.TEAM_NAME, S.AMOUNT, S.CURRENCY).rows() == [("Müller GmbH", 5.0, "EUR")]
     check_dataset(ds)
 
@@ -228,7 +231,8 @@ def test_case_24_report_footer_never_becomes_a_deal(tmp_path) -> None:
         7, 1, 0, 6, "blank=1, footer=4, header=1")
 
 
-@pytest.mark.parametrize(("header", "column"), [(b" Betrag ", "Betrag"), (b"Montant", "Montant"), (b" Amount ", "Amount")])
+@pytest.mark.parametrize(("header", "column"),
+                         [(b" Betrag ", "Betrag"), (b"Montant", "Montant"), (b" Amount ", "Amount")])
 def test_case_27_header_aliases_are_mapped_by_the_mapping(tmp_path, header, column) -> None:
     mapping = f"files: {{deals: deals.csv}}\ncolumns:\n  deals: {{deal_id: Id, amount: {column}}}\n"
     ds = load_csv(tmp_path, b"Id;" + header + b";Notiz\nD1;1.234,50;x\n", mapping)
@@ -318,7 +322,8 @@ def test_case_38_duplicate_deal_ids_keep_the_last_and_are_counted(tmp_path) -> N
     data = b"Id,Team,Amount\nD1,A,1\nD2,A,2\nD1,A,3\n D2 ,A,4\nD3,A,5\n"
     ds = load_csv(tmp_path, data, MAPPING)
     # rule (common.drop_duplicate_ids): the later row of the file wins; ids are compared trimmed
-    assert ds.deals.select(S.DEAL_ID, S.AMOUNT, S.SOURCE_LINE).rows() == [("D1", 3.0, 4), ("D2", 4.0, 5), ("D3", 5.0, 6)]
+    assert ds.deals.select(S.DEAL_ID, S.AMOUNT, S.SOURCE_LINE).rows() == [("D1", 3.0, 4), ("D2", 4.0, 5),
+                                                                          ("D3", 5.0, 6)]
     assert rejects(ds) == [(2, S.DEAL_ID, "D1", "DUPLICATE_ID"), (3, S.DEAL_ID, "D2", "DUPLICATE_ID")]
     s = check_dataset(ds)
     assert (s["deals"], s["rejected"], s["rejects_by_reason"]) == (3, 2, {"DUPLICATE_ID": 2})

@@ -107,7 +107,8 @@ def test_header_names_compare_after_nfkc_and_whitespace_folding(tmp_path: Path) 
     # A non-breaking space, a double space, and a full-width letter (NFKC folds it to ASCII).
     header = ["Record\u00a0ID", "Deal  Name", "Deal Stage", "Deal \uff4fwner", "Amount"]
     path = tmp_path / "deals.csv"
-    path.write_bytes(quoted([header, ["1", "A", "Closed Won", "Anna Berg", "5"], ["2", "B", "Contract Sent", "Tom", ""]]))
+    path.write_bytes(quoted([header, ["1", "A", "Closed Won", "Anna Berg", "5"],
+                             ["2", "B", "Contract Sent", "Tom", ""]]))
     ds = load(path)
     assert ds.source == "hubspot"
     assert ds.deals.select(S.DEAL_ID, S.DEAL_NAME, S.STAGE_RAW, S.OWNER_NAME, S.AMOUNT).rows() == [
@@ -119,7 +120,8 @@ def test_header_names_compare_after_nfkc_and_whitespace_folding(tmp_path: Path) 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "mappings"
 
 PT_HEADER = ["ID", "Título", "Criado por", "Proprietário", "Valor", "Moeda de Valor", "Probabilidade", "Organização",
-             "Funil", "Etapa", "Status", "Negócio criado em", "Data de fechamento esperada", "Ganho em", "Data de perda"]
+             "Funil", "Etapa", "Status", "Negócio criado em", "Data de fechamento esperada", "Ganho em",
+             "Data de perda"]
 PT_ROWS = [
     ["101", "Escola Azul", "Ana Lima", "Ana Lima", "1500", "BRL", "80", "Escola Azul Ltda", "Escolas",
      "Proposta enviada", "Aberto", "2024-03-01 09:00:00", "2024-04-30", "", ""],
@@ -215,7 +217,8 @@ PT_HUBSPOT = ["ID do registro", "Nome do negócio", "Etapa do negócio", "Valor"
 
 
 def test_portuguese_hubspot_export_loads_and_says_so(tmp_path: Path) -> None:
-    rows = [["301", "Escola Azul", "Fechado ganho", "1500", "2024-03-14 16:02", "2024-01-09 10:23", "Ana Lima", "", "", ""],
+    rows = [["301", "Escola Azul", "Fechado ganho", "1500", "2024-03-14 16:02", "2024-01-09 10:23", "Ana Lima", "", "",
+             ""],
             ["302", "Loja Mar", "Fechado perdido", "", "2024-02-01 09:00", "2024-01-05 08:15", "Bruno Reis",
              "Preço", "Ligou", "88"]]
     path = tmp_path / "hubspot-crm-exports-todos-os-negocios-2024-08-27.csv"
@@ -240,7 +243,8 @@ def test_french_hubspot_export_loads_and_says_so(tmp_path: Path) -> None:
     assert ds.source == "hubspot"
     assert ds.notes[0].startswith("source: hubspot (a HubSpot deals export, French headers; ")
     assert any("HubSpot deals export, French headers (fr;" in n for n in ds.notes)
-    assert ds.deals.select(S.DEAL_ID, S.DEAL_NAME, S.OWNER_NAME, S.STAGE_RAW, S.STATUS, S.AMOUNT).sort(S.DEAL_ID).rows() == [
+    assert ds.deals.select(S.DEAL_ID, S.DEAL_NAME, S.OWNER_NAME, S.STAGE_RAW, S.STATUS,
+                           S.AMOUNT).sort(S.DEAL_ID).rows() == [
         ("9801", "Atelier Lune", "Claire Durand", "Closed Won", "won", 1200.0),
         ("9802", "Boulangerie Nord", "Marc Petit", "Contract Sent", "open", None)]
     assert ds.stage_events.height == 0 and not ds.has_history

@@ -72,7 +72,8 @@ def deals(state_at: dict[str, tuple[str, float | None, dt.date]] | None = None) 
 EXPECTED = {  # deal -> the kinds that changed
     "D": {"amount_down", "stage_changed"}, "F": {"pushed"}, "L": {"lost", "stage_changed"}, "N": {"new", "won"},
     "P": {"pushed"}, "Q": {"pulled_in"}, "R": {"stage_changed"}, "T": {"amount_up"}, "U": {"amount_up"},
-    "V": {"amount_up"}, "X": {"amount_down"}, "W": {"won", "stage_changed", "pulled_in"},   # won on 29 June, expected 1 August
+    "V": {"amount_up"}, "X": {"amount_down"}, "W": {"won", "stage_changed", "pulled_in"},
+    # won on 29 June, expected 1 August
 }
 
 

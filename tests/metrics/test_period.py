@@ -53,7 +53,8 @@ def test_per_rule_shares(backend) -> None:
     all_time = as_polars(rule_rates(backend(compliance())))
     assert all_time["rule"].to_list() == list(FLAGS)
     late = all_time.filter(pl.col("rule") == "started_late").row(0, named=True)
-    assert (late["label"], late["checked"], late["flagged"], late["share"]) == ("started past the first stage", 4, 3, 0.75)
+    assert (late["label"], late["checked"], late["flagged"], late["share"]) == ("started past the first stage", 4, 3,
+                                                                                0.75)
     period = as_polars(rule_rates(backend(compliance()), backend(deals_frame(DEALS)), AS_OF))
     late = period.filter(pl.col("rule") == "started_late").row(0, named=True)
     assert (late["checked"], late["flagged"], late["share"]) == (2, 2, 1.0)     # a and e; c has no history

@@ -55,7 +55,7 @@ def independent_kinds() -> Counter[tuple[str, str]]:
         open_, won, lost = PIPES[pipe]
         code = {s: i for i, s in enumerate(open_)} | {won: len(open_), lost: len(open_) + 1}
         n = len(open_)
-        for a, b in zip(stages, stages[1:]):
+        for a, b in zip(stages, stages[1:], strict=False):
             f, t = code.get(a), code.get(b)
             if f is None or t is None:
                 kind = "unknown"

@@ -15,7 +15,8 @@ from toolkit.metrics.review import clean_sample_bound, review_load, review_plan
 
 
 def ten_by_ten() -> pl.DataFrame:
-    rows = [{S.DEAL_ID: f"d{r}-{i}", S.OWNER_ID: f"r{r}", S.OWNER_NAME: f"Rep {r}"} for r in range(10) for i in range(10)]
+    rows = [{S.DEAL_ID: f"d{r}-{i}", S.OWNER_ID: f"r{r}",
+             S.OWNER_NAME: f"Rep {r}"} for r in range(10) for i in range(10)]
     closed = [{S.DEAL_ID: f"w{r}", S.OWNER_ID: f"r{r}", S.STATUS: "won", S.STAGE: "Won"} for r in range(10)]
     return deals_frame(rows + closed)
 
@@ -91,7 +92,8 @@ def test_plan_is_the_same_for_a_seed_and_differs_across_seeds(process) -> None:
     picks = {seed: review_plan(deals, flags, events, process, as_of=AS_OF, seed=seed)["deal_id"].to_list()
              for seed in range(6)}
     assert picks[0] == review_plan(deals, flags, events, process, as_of=AS_OF, seed=0)["deal_id"].to_list()
-    assert all(p[:2] == ["old", "big-skip"] for p in picks.values())  # 8 days in A, then 4 days in C (a tie, broken by id)
+    assert all(p[:2] == ["old",
+                         "big-skip"] for p in picks.values())  # 8 days in A, then 4 days in C (a tie, broken by id)
     audits = {p[2] for p in picks.values()}
     assert len(audits) > 1  # another seed, another audit pick
     assert audits <= {"fresh1", "fresh2", "fresh3", "fresh4", "overdue", "small-skip"}

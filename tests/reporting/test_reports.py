@@ -6,9 +6,8 @@ import json
 import re
 
 import polars as pl
-import pytest
-from report_runs import AS_OF, EVIL, SAMPLES, TWO_TEAMS
 from pypdf import PdfReader
+from report_runs import AS_OF, EVIL, SAMPLES, TWO_TEAMS
 
 import toolkit
 from toolkit import schema as S
@@ -53,8 +52,8 @@ def test_two_teams_published(two_team_run) -> None:
 
 def test_reports_carry_the_figures_the_library_computes(two_team_run) -> None:
     _result, day = two_team_run
-    from toolkit.metrics.review import review_load
     from toolkit.metrics.figures import compute_figures
+    from toolkit.metrics.review import review_load
 
     process = toolkit.load_process()
     data = toolkit.load(SAMPLES / "salesforce_export")

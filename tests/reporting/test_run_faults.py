@@ -135,7 +135,8 @@ def test_papermill_directly_on_a_prepared_slice(tmp_path) -> None:
 
 def test_dask_executor_on_a_local_cluster(tmp_path) -> None:
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
         result = run_reports(RunOptions(input=SAMPLES / "salesforce_export", out=tmp_path, as_of=AS_OF,
                                         teams=TWO_TEAMS[:1], formats=("html",)), executor=client.get_executor())

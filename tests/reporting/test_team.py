@@ -84,7 +84,8 @@ def test_banner_only_for_errors(tmp_path) -> None:
     data = toolkit.load(SAMPLES / "salesforce_export")
     prepare_slices(data, toolkit.load_process(), AS_OF, tmp_path, teams=[TEN_REPS])
     report = open_team(tmp_path / TEN_REPS, TEN_REPS)
-    row = {"name": "x", "description": "Deals have an amount", "severity": "warning", "rows": 4, "examples": "D1 (line 2)"}
+    row = {"name": "x", "description": "Deals have an amount", "severity": "warning", "rows": 4,
+           "examples": "D1 (line 2)"}
     report.tables["quality"] = pl.DataFrame([row])
     assert "tk-banner" not in classes(report.headline().html)
     assert "Deals have an amount" in report.data_quality().html  # the warning sits in the appendix
