@@ -77,7 +77,8 @@ MEASURES: dict[str, tuple[str, Kind, str | None, str | None]] = {
 
 
 def _reason(verdict: str, rules: list[str], chart: str, judged: int, points: int, frame: pl.DataFrame) -> str:
-    laney = " (Laney p′: the weeks vary more than chance alone allows, so the limits are widened)" if chart == "p'" else ""
+    laney = (" (Laney p′: the weeks vary more than chance alone allows, so the limits are widened)"
+             if chart == "p'" else "")
     too_few = points - judged
     few = f"; {too_few} week(s) with fewer than {MIN_N} moves not judged" if too_few else ""
     if verdict == NOT_ENOUGH:
