@@ -31,13 +31,16 @@ class OrgSummary:
         teams = []
         for row in h.iter_rows(named=True):
             short, tone, why = verdict_view(row.get("control_verdict"), has_history=bool(row.get("has_history", True)))
+            if tone == "signal" and row.get("control_reason"):
+                why = str(row["control_reason"]).split(":")[0]  # the rules, e.g. "WE2"; the team page says more
             teams.append(row | {"verdict": short, "tone": tone, "why": why if tone != "ok" else "",
                                 "link": f"{row[S.TEAM_ID]}/team_report.html"})
         return Block("org-summary", render(
             "org/summary.html.j2", section="org-summary", as_of=h["as_of"][0] if h.height else "", teams=teams,
             reps=int(h["reps"].sum()) if h.height else 0, open=int(h["open"].sum()) if h.height else 0,
             full=float(h["review_hours_full"].sum()) if h.height else 0.0,
-            sampled=float(h["review_hours_sampled"].sum()) if h.height else 0.0))
+            sampled=float(h["review_hours_sampled"].sum()) if h.height else 0.0,
+            period_weeks=next((w for w in h["period_weeks"].to_list() if w), 13) if h.height else 13))
 
     def review_time(self) -> Block:
         from toolkit.charts import review_time_chart
@@ -54,7 +57,14 @@ def open_org(data_dir: str | Path) -> OrgSummary:
     heads: list[dict[str, Any]] = []
     for meta in sorted(folder.glob("*/slice.json")):
         h = json.loads(meta.read_text(encoding="utf-8"))
-        heads.append({c: h.get(c) for c in KEYS})
+        f = h.get("figures") or {}
+        comp, changes = f.get("compliance") or {}, (f.get("changes") or {}).get("totals") or {}
+        heads.append({c: h.get(c) for c in KEYS} | {
+            "period_rate": comp.get("period_rate"), "period_weeks": comp.get("period_weeks"),
+            "control_verdict": f.get("verdict", h.get("control_verdict")),
+            "control_reason": next((c.get("reason") for c in f.get("control") or []
+                                    if c.get("measure") == "in_process_share"), None),
+            **{f"changes_{k}": changes.get(k) for k in ("new", "pushed", "won", "lost")}})
     if not heads:
         raise InputFileError(f"team slices (*/slice.json) under {folder}", "none", "run `toolkit prepare` first")
     return OrgSummary(pl.DataFrame(heads, infer_schema_length=None))
