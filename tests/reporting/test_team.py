@@ -7,7 +7,13 @@ import re
 
 import polars as pl
 from pypdf import PdfReader
-from report_runs import AS_OF, NO_HISTORY_TEAM, SAMPLES, TEN_REPS, write_pipedrive_without_history
+from report_runs import (
+    AS_OF,
+    NO_HISTORY_TEAM,
+    SAMPLES,
+    TEN_REPS,
+    write_pipedrive_without_history,
+)
 
 import toolkit
 from toolkit import schema as S
@@ -42,7 +48,7 @@ def test_page_one_holds_the_answer_for_ten_reps(ten_rep_run) -> None:
     missing = [n for n in plan[S.DEAL_NAME] if n not in first]
     assert missing == []
     assert all(n in first for n in team_reps[S.OWNER_NAME])  # every rep, with their coaching point
-    assert re.search(r"Process in control\? (In control|Signal|Not known)", first, re.I)
+    assert re.search(r"Process in control\? (In control|Signal|Not known)", first, re.IGNORECASE)
     assert "What changed this week" in first and "This week's review plan" in first
     # the changes block: the week's counts and the biggest changed deal, as the figures model has them
     from toolkit.metrics.figures import compute_figures
@@ -106,7 +112,7 @@ def test_export_without_history_says_so(no_history_run) -> None:
     assert "not enough weeks" not in text.lower()
     # nothing red for what could not be computed
     assert not {"tk-signal", "tk-banner-error"} & classes(html)
-    assert re.search(r"Process in control\? Not known", page_texts(no_history_run / "team_report.pdf")[0], re.I)
+    assert re.search(r"Process in control\? Not known", page_texts(no_history_run / "team_report.pdf")[0], re.IGNORECASE)
     # the compliance table leaves out the checks that need history rather than showing zeros for them
     comp = section_html(html, "compliance")
     assert ">Skip<" not in comp and ">Slow<" not in comp and ">Field<" in comp

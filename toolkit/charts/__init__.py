@@ -34,9 +34,22 @@ _EXPORTS = {
 }
 
 # a literal, so that linters and type checkers see the public names
-__all__ = ["SVGFigure", "THEME_NAME", "compliance_chart", "control_chart", "deal_load_chart", "flags_chart",
-           "funnel_chart", "p_chart", "review_time_chart", "svg_display", "theme_config", "time_in_stage_chart",
-           "to_svg", "use_theme"]
+__all__ = [
+    "THEME_NAME",
+    "SVGFigure",
+    "compliance_chart",
+    "control_chart",
+    "deal_load_chart",
+    "flags_chart",
+    "funnel_chart",
+    "p_chart",
+    "review_time_chart",
+    "svg_display",
+    "theme_config",
+    "time_in_stage_chart",
+    "to_svg",
+    "use_theme",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.charts._theme import THEME_NAME, theme_config, use_theme

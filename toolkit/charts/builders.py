@@ -12,7 +12,7 @@ labels longer than :data:`~toolkit.charts._theme.LABEL_LIMIT` pixels with an ell
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import altair as alt
 import polars as pl
@@ -378,7 +378,7 @@ def p_chart(points: Any, *, label: str = "Share of moves in process", title: str
     data = _inline(records(pl.DataFrame(rows, infer_schema_length=None)))
     ticks = [_utc_ms(w) for w in df["week"].drop_nulls().unique().sort().to_list()]
     x = alt.X("week:T", title=None, scale=alt.Scale(type="utc"),
-              axis=alt.Axis(format="%-d %b", labelAngle=0, labelOverlap=True, **({"values": ticks} if ticks else {})))
+              axis=alt.Axis(format="%-d %b", labelAngle=0, labelOverlap=True, values=ticks or alt.Undefined))
     width = PLOT_WIDTH_NUMERIC - LABEL_COLUMN
     y = alt.Y("value:Q", title=label, scale=alt.Scale(domain=[0, 1], clamp=True), axis=alt.Axis(format=".0%"))
     base = alt.Chart(data)
@@ -396,7 +396,9 @@ def p_chart(points: Any, *, label: str = "Share of moves in process", title: str
         shape=alt.Shape("point:N", title=None, scale=alt.Scale(domain=domain, range=shapes)),
         size=alt.condition("datum.signal", alt.value(110), alt.value(36)))
     labels = _line_labels(base, {"centre": "average"}, ".0%", width)
-    return _finish(alt.layer(lower, upper, centre, line, marks, labels).properties(width=width, height=200), title)
+    chart = alt.layer(lower, upper, centre, line, marks, labels).properties(width=width, height=200)
+    # properties() keeps the layer chart; Altair's stub says LayerChart | FacetChart
+    return cast("alt.LayerChart", chart.properties(title=title) if title else chart)
 
 
 def _points_frame(points: Any) -> tuple[pl.DataFrame, str]:

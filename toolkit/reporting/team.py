@@ -236,18 +236,18 @@ class TeamReport:
         if not self.has_history:
             return section("control", title, [self._no_history("the weekly share of moves that follow the process")])
         if ctl.is_empty() or ctl["centre"].is_null().all():
-            return section("control", title, [("absent", "Too few weeks with stage moves to draw limits yet; the "
-                                                         "chart appears once there are enough.")])
+            return section("control", title, [("absent", ("Too few weeks with stage moves to draw limits yet; the "
+                                                         "chart appears once there are enough."))])
         chart = self._headline_control()
         short, _tone, why = verdict_view(self.figures.get("verdict", h.get("control_verdict")), has_history=True)
         parts: list[tuple[str, Any]] = [("p", f"Verdict: {short}: {chart.get('reason') or why}.")]
         if "judged" in ctl.columns:
             kind = _CHART_NAMES.get(str(chart.get("chart", "p")), "p")
             parts += [
-                ("p", "Each point is a week's share of stage moves that follow the process; the dashed steps are that "
+                ("p", ("Each point is a week's share of stage moves that follow the process; the dashed steps are that "
                       "week's limits (centre ± 3 standard errors for its number of moves, inside 0–100 %): a week "
                       "with few moves gets wide limits. Points inside are routine variation, not news; weeks with "
-                      "too few moves are shown but not judged."),
+                      "too few moves are shown but not judged.")),
                 ("html", figure(p_chart(ctl), f"{kind} chart of the weekly in-process share"))]
         else:
             parts.append(("html", figure(control_chart(ctl, h["control_measure"], "Share of moves in process",
@@ -262,9 +262,9 @@ class TeamReport:
             parts += [("h3", "The other weekly measures"),
                       ("html", table(rows, [("label", "Measure", "text"), ("chart", "Chart", "text"),
                                             ("verdict", "Verdict", "text"), ("reason", "Why", "long")])),
-                      ("note", "Rules (Western Electric): WE1 a week beyond a limit; WE2 2 of 3 weeks beyond 2 sigma "
+                      ("note", ("Rules (Western Electric): WE1 a week beyond a limit; WE2 2 of 3 weeks beyond 2 sigma "
                                "on one side; WE3 4 of 5 beyond 1 sigma on one side; WE4 8 weeks in a row on one side "
-                               "of the centre.")]
+                               "of the centre."))]
         return section("control", title, parts)
 
     def compliance(self) -> Block:
@@ -283,9 +283,9 @@ class TeamReport:
             ("html", figure(compliance_chart(rates), "Share of each rep's deals that follow the process")),
             ("html", table(rates, [(S.OWNER_NAME, "Rep", "text"), ("deals", "Deals", "int"), ("compliant", "OK", "int"),
                                    ("compliance_rate", "Rate", "pct"), *flag_columns])),
-            ("note", "Deals per flag: Skip = skipped a stage, Back = moved backward, Slow = over a stage's time "
+            ("note", ("Deals per flag: Skip = skipped a stage, Back = moved backward, Slow = over a stage's time "
                      "limit, Field = missing a required field, Late start = started past the first stage, "
-                     "Overdue = open past its close date."),
+                     "Overdue = open past its close date.")),
         ]
         if not self.has_history:
             parts.append(self._no_history("skipped stages, backward moves, time limits and late starts"))
@@ -303,9 +303,9 @@ class TeamReport:
         note = (h.get("provenance") or {}).get("process_note")
         return section("data-quality", "Can you trust the data? (data quality)", [
             *([("note", str(note))] if note else []),
-            ("p", f"{h['input_lines']:,} input lines read; {h['input_rejected']:,} rejected across the whole export "
+            ("p", (f"{h['input_lines']:,} input lines read; {h['input_rejected']:,} rejected across the whole export "
                   "(each listed with its file, line and reason by toolkit load --rejects). Only checks of severity "
-                  "“error” raise the banner on page 1; warnings are listed here."),
+                  "“error” raise the banner on page 1; warnings are listed here.")),
             ("html", table(q, [("severity", "Severity", "text"), ("description", "Check", "long"),
                                ("rows", "Rows", "int"), ("examples", "Examples (deal, line)", "long")],
                            empty="Every data-quality check passed for this team's rows."))])
@@ -314,8 +314,8 @@ class TeamReport:
         title = "Every deal that changed this week"
         figures = self.figures.get("changes")
         if not isinstance(figures, dict) or figures.get("basis") == "none" or not figures.get("deals"):
-            return section("all-changes", title, [("absent", "No deal changed in the window, or the export cannot "
-                                                             "tell (see page 1).")])
+            return section("all-changes", title, [("absent", ("No deal changed in the window, or the export cannot "
+                                                             "tell (see page 1)."))])
         per_rep = pl.DataFrame(figures.get("per_rep") or [], infer_schema_length=None)
         deals = sorted(figures["deals"], key=lambda d: (str(d.get(S.OWNER_NAME)), -_at_stake(d)))
         rows = pl.DataFrame([{S.OWNER_NAME: d.get(S.OWNER_NAME), S.DEAL_NAME: d.get(S.DEAL_NAME),
@@ -336,11 +336,11 @@ class TeamReport:
         load = self.tables["load"].with_columns(pl.lit(h[S.TEAM_NAME]).alias(S.TEAM_NAME))
         counts = self.tables["counts"].sort("open", descending=True)
         return section("workload", "Review time and deal load", [
-            ("p", f"Reviewing every open deal ({h['open']} × {h['minutes_per_deal']:,.0f} min) takes "
+            ("p", (f"Reviewing every open deal ({h['open']} × {h['minutes_per_deal']:,.0f} min) takes "
                   f"{h['review_hours_full']:,.1f} h a week, {h['share_full']:.0%} of the manager's "
                   f"{h['manager_hours_per_week']:,.0f} hours. "
                   f"The sampled review takes {h['review_hours_sampled']:,.1f} h "
-                  f"({h['share_sampled']:.0%}), freeing {h['hours_freed']:,.1f} h for coaching."),
+                  f"({h['share_sampled']:.0%}), freeing {h['hours_freed']:,.1f} h for coaching.")),
             ("html", figure(review_time_chart(load, manager_hours=h["manager_hours_per_week"]),
                             "Hours per week: full review against the sampled review")),
             ("html", figure(deal_load_chart(counts, sample_per_rep=h["sample_per_rep"]),
@@ -360,21 +360,21 @@ class TeamReport:
         items = [
             ("Review time, full", f"open deals × {minutes:,.0f} minutes, per week."),
             ("Review time, sampled", f"min(open deals, {k}) per rep × {minutes:,.0f} minutes."),
-            ("Clean-sample bound", "if all k reviewed deals are in order, the rep's share of out-of-process deals is "
-                                   "below 1 − 0.05^(1/k) with 95 % confidence."),
+            ("Clean-sample bound", ("if all k reviewed deals are in order, the rep's share of out-of-process deals is "
+                                   "below 1 − 0.05^(1/k) with 95 % confidence.")),
             ("Compliant deal", "no flag the process treats as a violation."),
             ("Skipped stage", "moved forward past a stage of the process."),
             ("Backward move", "moved back to an earlier stage."),
-            ("Over time limit", f"stayed longer than the stage's limit ({limits}); an open deal's current stay "
-                                "counts up to the as-of date."),
+            ("Over time limit", (f"stayed longer than the stage's limit ({limits}); an open deal's current stay "
+                                "counts up to the as-of date.")),
             ("Missing field", "a field the process requires at a stage the deal reached is empty."),
             ("Started late", "the deal's history starts past the first stage."),
             ("Overdue", "still open after its close date."),
             ("Went on (conversion)", "of the deals that reached a stage, the share that reached the next one."),
-            ("Control chart", "shares (in-process share, win rate) on a p-chart: centre p̄ = all hits / all moves, "
+            ("Control chart", ("shares (in-process share, win rate) on a p-chart: centre p̄ = all hits / all moves, "
                               "each week's limits p̄ ± 3·√(p̄(1−p̄)/n) inside [0, 1] (Laney p′ when weeks vary more "
                               "than chance allows); durations and counts on XmR charts. Signals follow the Western "
-                              "Electric rules 1-4; weeks with too few moves are not judged."),
+                              "Electric rules 1-4; weeks with too few moves are not judged.")),
         ]
         return Block("appendix", render("team/definitions.html.j2", section="appendix", items=items))
 
