@@ -7,7 +7,10 @@ each chart it renders, whatever theme is active.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from altair.theme import ThemeConfig
 
 THEME_NAME = "toolkit"
 
@@ -75,8 +78,13 @@ def register_theme() -> None:
     """Register the theme under :data:`THEME_NAME` (idempotent); does not enable it."""
     import altair as alt
 
+    def typed_config() -> ThemeConfig:
+        # theme_config() is a plain dict (also merged into specs by hand); Altair types themes as
+        # its ThemeConfig TypedDict
+        return cast("ThemeConfig", theme_config())
+
     if THEME_NAME not in alt.theme.names():
-        alt.theme.register(THEME_NAME, enable=False)(theme_config)
+        alt.theme.register(THEME_NAME, enable=False)(typed_config)
 
 
 def use_theme() -> None:

@@ -26,10 +26,11 @@ def spec(chart: Any) -> dict[str, Any]:
     from altair.utils import update_nested
 
     if isinstance(chart, dict):
-        return update_nested(theme_config(), chart, copy=True)
+        return dict(update_nested(theme_config(), chart, copy=True))
     register_theme()
     with _THEME_LOCK, alt.theme.enable(THEME_NAME):
-        return chart.to_dict()
+        out: dict[str, Any] = chart.to_dict()
+    return out
 
 
 def to_svg(chart: Any) -> str:
