@@ -6,6 +6,7 @@ Exit codes: 0 done; 1 an input cannot be used (the message says why); 2 wrong ar
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import inspect
@@ -25,6 +26,7 @@ from toolkit.loaders.options import LoadOptions
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
+    from toolkit.metrics.changes import Basis
     from toolkit.model import Dataset
     from toolkit.process import Process
     from toolkit.reporting.run import RunOptions, RunResult, TeamResult
@@ -172,7 +174,8 @@ def metrics_cmd(path: PathArg, load_options: LoadOptions,
 
     day = _as_of(as_of)
     proc, data = _load(path, load_options)
-    states, basis = data.deal_states, None
+    states = data.deal_states
+    basis: Basis | None = None
     if previous is not None:
         from toolkit.loaders.states import states_from_two_exports
         from toolkit.metrics.changes import change_window
@@ -196,7 +199,10 @@ def render_metrics(m: dict[str, Any], *, has_history: bool) -> str:
     lines = [f"as of {m['as_of']}", "", "teams"]
     lines.append(f"  {'team':<28} {'reps':>4} {'open':>5} {'won':>5} {'lost':>5} {'full h':>7} {'sample h':>8} "
                  f"{'compliant':>9} {'period':>6}  in control?")
-    pct = lambda v: "-" if v is None else f"{v:.0%}"  # noqa: E731
+
+    def pct(v: float | None) -> str:
+        return "-" if v is None else f"{v:.0%}"
+
     for t in m["teams"]:
         lines.append(f"  {str(t['team_name'])[:28]:<28} {t['reps']:>4} {t['open']:>5} {t['won']:>5} {t['lost']:>5} "
                      f"{t['review_hours_full']:>7.1f} {t['review_hours_sampled']:>8.1f} {pct(t['compliance_rate']):>9} "
@@ -283,8 +289,9 @@ def report_cmd(path: PathArg, load_options: LoadOptions,
         typer.echo(f"error: --formats takes {','.join(FORMATS)} or one of them; found {formats!r}", err=True)
         raise typer.Exit(ExitCode.BLOCKED)
     opts = RunOptions(input=path, out=out, as_of=_as_of(as_of), load=load_options, teams=_teams(teams), jobs=jobs,
-                      formats=chosen, force=force, seed=seed, team_timeout=team_timeout,
-                      **({"notebook": notebook} if notebook else {}))
+                      formats=chosen, force=force, seed=seed, team_timeout=team_timeout)
+    if notebook:
+        opts = dataclasses.replace(opts, notebook=notebook)
     executor = None
     if scheduler:
         try:

@@ -109,8 +109,8 @@ def _candidates(events: pl.DataFrame, deals: pl.DataFrame, process: Process, as_
     candidates: dict[str, list[dict[str, object]]] = {}
     for t in tests:
         owner = str(t.pop("owner"))
-        low, high = wilson_interval(int(t["rep_hits"]), int(t["rep_n"]),
-                                    _z(judged[owner]))  # type: ignore[call-overload]
+        low, high = wilson_interval(int(t["rep_hits"]), int(t["rep_n"]),  # type: ignore[call-overload]
+                                    _z(judged[owner]))
         behind = high < float(t["team_value"]) if t["measure"] == "conversion" else low > 0.5  # type: ignore[arg-type]
         if behind:
             candidates.setdefault(owner, []).append({**t, "interval_low": low, "interval_high": high})

@@ -105,7 +105,8 @@ def gate(document: str, *, team_id: str, other_team_ids: list[str], sections: tu
 def _no_network(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
     if url.startswith("data:"):
         from weasyprint.urls import default_url_fetcher
-        return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
+        fetched: dict[str, Any] = default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
+        return fetched
     raise ValueError(f"reports load nothing from outside: refused {url[:80]}")
 
 
