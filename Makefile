@@ -20,7 +20,11 @@ venv: $(STAMP) ## Create .venv and install the toolkit with its test dependencie
 reports: $(STAMP) ## Render every sample team's report (HTML and PDF) into reports/ and print the index
 	$(BIN)/toolkit report data/samples/salesforce_export --as-of 2025-06-30 --out reports --jobs 2
 
-test: $(STAMP) ## Run the test suite
+lint: $(STAMP) ## Check the code with ruff and the types of toolkit/ with mypy (strict)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint ## Lint and type-check, then run the test suite
 	$(BIN)/python -m pytest -q
 
 FUZZ_EXAMPLES ?= 1200
@@ -37,4 +41,4 @@ bench: $(STAMP) ## Run the benchmarks on 1 million generated deals (ratios to ba
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache
 
-.PHONY: help venv reports test fuzz samples bench clean
+.PHONY: help venv reports lint test fuzz samples bench clean
