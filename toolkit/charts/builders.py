@@ -12,7 +12,7 @@ labels longer than :data:`~toolkit.charts._theme.LABEL_LIMIT` pixels with an ell
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import Any, TypeVar
 
 import altair as alt
 import polars as pl
@@ -82,7 +82,7 @@ def _reference(value: float, field: str, label: str) -> alt.LayerChart:
     rule = base.mark_rule(color=REFERENCE, strokeDash=_DASH, strokeWidth=1.5).encode(x=alt.X(f"{field}:Q"))
     text = base.mark_text(align="left", baseline="bottom", dx=3, dy=-3, y=0, color=REFERENCE).encode(
         x=alt.X(f"{field}:Q"), text=alt.value(label))
-    return alt.layer(rule, text)
+    return _layer(rule, text)
 
 
 def _keyed(base: alt.Chart, key: str, colour: alt.Scale) -> alt.Chart:
@@ -92,7 +92,15 @@ def _keyed(base: alt.Chart, key: str, colour: alt.Scale) -> alt.Chart:
         color=alt.Color("key:N", scale=colour, legend=alt.Legend(title=None)))
 
 
-def _finish(chart: Any, title: str | None) -> Any:
+_Top = TypeVar("_Top", alt.Chart, alt.LayerChart, alt.VConcatChart)
+
+
+def _layer(*charts: alt.Chart | alt.LayerChart) -> alt.LayerChart:
+    """Charts drawn over each other (``alt.layer`` may return a facet chart; these never facet)."""
+    return alt.LayerChart(layer=list(charts))
+
+
+def _finish(chart: _Top, title: str | None) -> _Top:
     return chart.properties(title=title) if title else chart
 
 
@@ -116,7 +124,7 @@ def deal_load_chart(counts: Any, *, sample_per_rep: int | None = 3, title: str |
                          base.mark_text(align="left", dx=3).encode(text=alt.Text("open:Q", format="d"))]
     if sample_per_rep is not None:
         layers.append(_reference(sample_per_rep, "sample_per_rep", f"review sample {_number(sample_per_rep)}"))
-    chart = alt.layer(*layers).properties(width=PLOT_WIDTH, height=alt.Step(BAR_STEP))
+    chart = _layer(*layers).properties(width=PLOT_WIDTH, height=alt.Step(BAR_STEP))
     return _finish(chart, title)
 
 
@@ -146,7 +154,7 @@ def review_time_chart(load: Any, *, manager_hours: float | None = 40, title: str
     layers: list[Any] = [bars, text]
     if manager_hours is not None:
         layers.append(_reference(manager_hours, "manager_hours", f"manager's week {_number(manager_hours)} h"))
-    chart = alt.layer(*layers).properties(width=PLOT_WIDTH, height=alt.Step(BAR_STEP))
+    chart = _layer(*layers).properties(width=PLOT_WIDTH, height=alt.Step(BAR_STEP))
     return _finish(chart, title)
 
 
@@ -175,7 +183,7 @@ def compliance_chart(rates: Any, *, title: str | None = None) -> alt.LayerChart:
         label="isValid(datum.compliance_rate) ? format(datum.compliance_rate, '.0%') + ' of ' + "
               "format(datum.deals, ',d') + (datum.deals == 1 ? ' deal' : ' deals') : 'no deals'",
     ).encode(x=alt.value(width), text="label:N")
-    chart = alt.layer(bars, text).properties(width=width, height=alt.Step(BAR_STEP))
+    chart = _layer(bars, text).properties(width=width, height=alt.Step(BAR_STEP))
     return _finish(chart, title)
 
 
@@ -192,7 +200,7 @@ def flags_chart(rates: Any, *, title: str | None = None) -> alt.Chart:
     labels = list(FLAG_LABELS.values())
     rows = [{S.OWNER_NAME: r[S.OWNER_NAME], "flag": label, "deals": r[flag]}
             for r in records(df) for flag, label in FLAG_LABELS.items() if r[flag]]
-    chart = alt.Chart(_inline(rows)).mark_bar().encode(
+    chart: alt.Chart = alt.Chart(_inline(rows)).mark_bar().encode(
         y=_name_axis(S.OWNER_NAME, order),
         x=alt.X("sum(deals):Q", stack="zero", axis=_count_axis("Deals per flag (a deal can have several)")),
         color=alt.Color("flag:N", sort=labels, scale=alt.Scale(domain=labels, range=list(PALETTE[:len(labels)])),
@@ -223,7 +231,7 @@ def funnel_chart(conversion: Any, *, title: str | None = None) -> alt.LayerChart
     text = base.mark_text(align="left", dx=8).transform_calculate(
         label="isValid(datum.conversion) ? format(datum.conversion, '.0%') + ' went on' : ''",
     ).encode(x=alt.value(width), text="label:N")
-    chart = alt.layer(reached, went_on, text).properties(width=width, height=alt.Step(BAR_STEP))
+    chart = _layer(reached, went_on, text).properties(width=width, height=alt.Step(BAR_STEP))
     return _finish(chart, title)
 
 
@@ -244,7 +252,7 @@ def time_in_stage_chart(tis: Any, *, title: str | None = None) -> alt.LayerChart
     median = _keyed(base, keys[0], colour).mark_bar().encode(x=alt.X("median_days:Q", title="Days in stage"))
     p80 = _keyed(base, keys[1], colour).mark_point(filled=True, size=70, opacity=1).encode(x=alt.X("p80_days:Q"))
     limit = _keyed(base, keys[2], colour).mark_tick(thickness=3, size=BAR_STEP - 2).encode(x=alt.X("max_days:Q"))
-    chart = alt.layer(median, p80, limit).properties(width=PLOT_WIDTH, height=alt.Step(BAR_STEP))
+    chart = _layer(median, p80, limit).properties(width=PLOT_WIDTH, height=alt.Step(BAR_STEP))
     return _finish(chart, title)
 
 
@@ -270,11 +278,14 @@ def _line_labels(base: alt.Chart, lines: dict[str, str], fmt: str, width: int) -
     label = "''"
     for column, name in lines.items():
         label = f"datum.line === {column!r} ? {name!r} : {label}"
-    return base.transform_aggregate(**{c: f"max({c})" for c in lines}).transform_fold(
+    # Altair's keyword form of aggregate: {output column: "op(field)"}
+    maxima: dict[str, Any] = {c: f"max({c})" for c in lines}
+    out: alt.Chart = base.transform_aggregate(**maxima).transform_fold(
         list(lines), as_=["line", "y"]).transform_filter("isValid(datum.y)").transform_calculate(
         label=f"({label}) + ' ' + format(datum.y, {fmt!r})",
     ).mark_text(align="left", baseline="middle", dx=6, color=MUTED).encode(
         x=alt.value(width), y=alt.Y("y:Q"), text="label:N")
+    return out
 
 
 def control_chart(chart_frame: Any, value: str, label: str, *, moving_range: bool = True,
@@ -305,7 +316,7 @@ def control_chart(chart_frame: Any, value: str, label: str, *, moving_range: boo
     # its own Monday in every time zone, and one tick per week (Vega's own week ticks are Sundays).
     ticks = [_utc_ms(w) for w in df["week"].drop_nulls().unique().sort().to_list()]
     x = alt.X("week:T", title=None, scale=alt.Scale(type="utc"),
-              axis=alt.Axis(format="%-d %b", labelAngle=0, labelOverlap=True, **({"values": ticks} if ticks else {})))
+              axis=alt.Axis(format="%-d %b", labelAngle=0, labelOverlap=True, values=ticks if ticks else alt.Undefined))
     width = PLOT_WIDTH_NUMERIC - LABEL_COLUMN
 
     y_value = alt.Y(f"{value}:Q", title=label, scale=alt.Scale(zero=False),
@@ -326,7 +337,7 @@ def control_chart(chart_frame: Any, value: str, label: str, *, moving_range: boo
     upper = base.mark_rule(color=MUTED, strokeDash=_DASH, strokeWidth=1.2).encode(y=alt.Y("max(upper_limit):Q"))
     limit_labels = _line_labels(base, {"upper_limit": "upper limit", "centre": "average",
                                        "lower_limit": "lower limit"}, fmt, width)
-    top = alt.layer(lower, upper, centre, line, points, limit_labels).properties(width=width, height=220)
+    top = _layer(lower, upper, centre, line, points, limit_labels).properties(width=width, height=220)
     if not moving_range:
         return _finish(top, title)
 
@@ -337,8 +348,8 @@ def control_chart(chart_frame: Any, value: str, label: str, *, moving_range: boo
     mr_centre = mr_base.mark_rule(color=INK, strokeWidth=1.2).encode(y=alt.Y("max(mr_centre):Q"))
     mr_upper = mr_base.mark_rule(color=MUTED, strokeDash=_DASH, strokeWidth=1.2).encode(y=alt.Y("max(mr_upper):Q"))
     mr_labels = _line_labels(mr_base, {"mr_upper": "upper limit", "mr_centre": "average"}, fmt, width)
-    bottom = alt.layer(mr_upper, mr_centre, mr_line, mr_points, mr_labels).properties(width=width, height=100)
-    chart = alt.vconcat(top, bottom, spacing=12).resolve_scale(x="shared")
+    bottom = _layer(mr_upper, mr_centre, mr_line, mr_points, mr_labels).properties(width=width, height=100)
+    chart: alt.VConcatChart = alt.vconcat(top, bottom, spacing=12).resolve_scale(x="shared")
     return _finish(chart, title)
 
 
@@ -396,9 +407,8 @@ def p_chart(points: Any, *, label: str = "Share of moves in process", title: str
         shape=alt.Shape("point:N", title=None, scale=alt.Scale(domain=domain, range=shapes)),
         size=alt.condition("datum.signal", alt.value(110), alt.value(36)))
     labels = _line_labels(base, {"centre": "average"}, ".0%", width)
-    chart = alt.layer(lower, upper, centre, line, marks, labels).properties(width=width, height=200)
-    # properties() keeps the layer chart; Altair's stub says LayerChart | FacetChart
-    return cast("alt.LayerChart", chart.properties(title=title) if title else chart)
+    chart = _layer(lower, upper, centre, line, marks, labels).properties(width=width, height=200)
+    return _finish(chart, title)
 
 
 def _points_frame(points: Any) -> tuple[pl.DataFrame, str]:
