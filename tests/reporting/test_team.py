@@ -129,3 +129,15 @@ def test_days_in_stage_is_never_the_age(tmp_path) -> None:
     assert "longest in stage" not in plan["reason"].to_list()
     # slots that "longest in stage" would fill go to the largest open amounts
     assert "largest amount" in plan["reason"].to_list()
+
+
+def test_a_deal_without_a_name_is_shown_by_its_id(tmp_path) -> None:
+    from toolkit.reporting.slices import prepare_slices
+    from toolkit.reporting.team import open_team
+
+    data = toolkit.load(SAMPLES / "salesforce_export")
+    prepare_slices(data, toolkit.load_process(), AS_OF, tmp_path, teams=[TEN_REPS])
+    report = open_team(tmp_path / TEN_REPS, TEN_REPS)
+    first = report.tables["plan"].row(0, named=True)
+    report.tables["plan"] = report.tables["plan"].with_columns(pl.lit(None, pl.String).alias(S.DEAL_NAME))
+    assert f"<bdi>{first[S.DEAL_ID]}</bdi>" in report.review_plan().html

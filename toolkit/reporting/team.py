@@ -164,6 +164,7 @@ class TeamReport:
                 context["totals"] = [(label, int(t.get(key, 0))) for key, label in CHANGE_LABELS]
                 deals = sorted(figures.get("deals") or [], key=_at_stake, reverse=True)
                 context["deals"] = [d | {"what": change_text(d), "amount": _at_stake(d),
+                                         S.DEAL_NAME: d.get(S.DEAL_NAME) or d.get(S.DEAL_ID),
                                          "currency": (d.get("currency") or {}).get("to")} for d in deals[:TOP_CHANGES]]
                 context["more"] = max(len(deals) - TOP_CHANGES, 0)
         return Block("changes", render("team/changes.html.j2", **context))
@@ -182,7 +183,9 @@ class TeamReport:
             kind = {"violation": "violation", "audit": "audit"}.get(d["reason"], "longest")
             why = "random audit pick" if kind == "audit" else (d.get("detail") or d["reason"])
             days = d["days_in_stage"] if self.has_history else None
-            by_rep[key]["deals"].append(d | {"kind": kind, "why": why, "days_in_stage": days})
+            # A deal without a name is found in the CRM by its id.
+            by_rep[key]["deals"].append(d | {"kind": kind, "why": why, "days_in_stage": days,
+                                             S.DEAL_NAME: d.get(S.DEAL_NAME) or d.get(S.DEAL_ID)})
         reps += [{"name": name, "coaching": line, "deals": []} for name, line in coaching.values()]
         return Block("review-plan", render(
             "team/review_plan.html.j2", section="review-plan", reps=reps, n_deals=plan.height,
@@ -318,7 +321,7 @@ class TeamReport:
                                                              "tell (see page 1)."))])
         per_rep = pl.DataFrame(figures.get("per_rep") or [], infer_schema_length=None)
         deals = sorted(figures["deals"], key=lambda d: (str(d.get(S.OWNER_NAME)), -_at_stake(d)))
-        rows = pl.DataFrame([{S.OWNER_NAME: d.get(S.OWNER_NAME), S.DEAL_NAME: d.get(S.DEAL_NAME),
+        rows = pl.DataFrame([{S.OWNER_NAME: d.get(S.OWNER_NAME), S.DEAL_NAME: d.get(S.DEAL_NAME) or d.get(S.DEAL_ID),
                               "what": change_text(d), "amount": _at_stake(d)} for d in deals])
         parts: list[tuple[str, Any]] = []
         if per_rep.height:
