@@ -32,6 +32,9 @@ FUZZ_SEED     ?= 11
 fuzz: $(STAMP) ## Fuzz the loaders: FUZZ_EXAMPLES (1200) mutated sample exports from FUZZ_SEED (about 20 minutes)
 	TOOLKIT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) TOOLKIT_FUZZ_SEED=$(FUZZ_SEED) $(BIN)/python -m pytest -q tests/loaders/test_fuzz.py
 
+wheel: $(STAMP) ## Build the wheel into dist/ (notebooks, templates and CSS inside the package)
+	$(BIN)/pip wheel . --no-deps -q -w dist
+
 samples: $(STAMP) ## Regenerate data/samples from the seeded generator
 	$(BIN)/toolkit samples --out data/samples
 
@@ -41,4 +44,4 @@ bench: $(STAMP) ## Run the benchmarks on 1 million generated deals (ratios to ba
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache
 
-.PHONY: help venv reports lint test fuzz samples bench clean
+.PHONY: help venv reports lint test fuzz wheel samples bench clean

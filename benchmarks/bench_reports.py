@@ -64,7 +64,7 @@ def plain_loop(export: Path, out: Path) -> float:
     for team in sorted(p.name for p in (out / "slices").iterdir()):
         nb = out / f"{team}.ipynb"
         run([str(BIN / "papermill"), str(ROOT / "notebooks" / "team_report.ipynb"), str(nb), "-p", "team_id", team,
-             "-p", "as_of", AS_OF, "-p", "data_dir", str(out / "slices" / team), "--no-progress-bar"])
+             "-p", "data_dir", str(out / "slices" / team), "--no-progress-bar"])
         run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(nb)])
     return time.perf_counter() - t
 

@@ -6,7 +6,6 @@ Exit codes: 0 done; 1 an input cannot be used (the message says why); 2 wrong ar
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 import inspect
@@ -29,7 +28,7 @@ if TYPE_CHECKING:
     from toolkit.metrics.changes import Basis
     from toolkit.model import Dataset
     from toolkit.process import Process
-    from toolkit.reporting.run import RunOptions, RunResult, TeamResult
+    from toolkit.reporting.options import RunOptions, RunResult, TeamResult
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Manage the sales process, not every deal: load CRM exports, check the process, "
@@ -129,8 +128,8 @@ def render_summary(summary: dict[str, Any], rejects: Any) -> str:
            f"stage_events  {summary['stage_events']:,}" + ("" if summary["has_history"] else "  (no stage history)"),
            f"reps          {summary['reps']:,}",
            f"teams         {summary['teams']:,}",
-           f"lines in      {summary['lines_in']:,} = {summary['rows']:,} rows + {summary['rejected']:,} rejected "
-           f"+ {summary['skipped']:,} skipped",
+           (f"lines in      {summary['lines_in']:,} = {summary['rows']:,} rows + {summary['rejected']:,} rejected "
+            f"+ {summary['skipped']:,} skipped"),
            ""]
     out.append("files")
     for f in summary["files"]:
@@ -282,16 +281,15 @@ def report_cmd(path: PathArg, load_options: LoadOptions,
     Exit codes: 0 all published (or nothing to do), 1 input unusable, 2 data blocked by validation
     (nothing published), 3 some teams failed (the others are published), 4 another run holds the lock.
     """
-    from toolkit.reporting.run import FORMATS, RunOptions
+    from toolkit.reporting.options import DEFAULT_NOTEBOOK, FORMATS, RunOptions
 
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
     if not chosen or any(f not in FORMATS for f in chosen):
         typer.echo(f"error: --formats takes {','.join(FORMATS)} or one of them; found {formats!r}", err=True)
         raise typer.Exit(ExitCode.BLOCKED)
     opts = RunOptions(input=path, out=out, as_of=_as_of(as_of), load=load_options, teams=_teams(teams), jobs=jobs,
-                      formats=chosen, force=force, seed=seed, team_timeout=team_timeout)
-    if notebook:
-        opts = dataclasses.replace(opts, notebook=notebook)
+                      formats=chosen, force=force, seed=seed, team_timeout=team_timeout,
+                      notebook=notebook or DEFAULT_NOTEBOOK)
     executor = None
     if scheduler:
         try:
@@ -425,10 +423,32 @@ def samples_cmd(out: Annotated[Path,
         typer.echo(f"{fmt}: " + ", ".join(str(p) for p in paths))
 
 
+class _ConsoleFilter(logging.Filter):
+    """The terminal gets the toolkit's progress (INFO) and other libraries' warnings, except the
+    chatter of those that talk on every run (GX, traitlets/zmq, setuptools...): that goes only
+    to a report run's log file."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from toolkit.reporting.kernels import CHATTY_LOGGERS
+
+        if record.name == "toolkit" or record.name.startswith("toolkit."):
+            return record.levelno >= logging.INFO
+        if record.name.split(".")[0] in CHATTY_LOGGERS:
+            return record.levelno >= logging.ERROR
+        return record.levelno >= logging.WARNING
+
+
 def main() -> None:
     """Entry point of the ``toolkit`` console script."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("toolkit").setLevel(logging.INFO)  # progress lines for ops' logs
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_ConsoleFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    from toolkit.reporting.kernels import filter_library_warnings
+
+    filter_library_warnings()
     app()
 
 

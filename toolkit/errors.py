@@ -51,6 +51,10 @@ class ColumnNotFoundError(ToolkitError, KeyError):
         return Exception.__str__(self)
 
 
+class OutputError(ToolkitError):
+    """The output folder cannot be used (a file in its place, read-only, no space left)."""
+
+
 class UnknownTeamError(ToolkitError):
     """A team id or name that the data does not hold."""
 

@@ -3,7 +3,10 @@
 The task is a transaction: it reads a fixed partition (the run's data interval), never now();
 rerunning it with the same inputs is a no-op (the toolkit compares input hashes and parameters);
 one run at a time. Exit code 3 (some teams failed, the others published) fails the task so
-someone looks; exit code 2 (data blocked by validation) fails it before anything is published.
+someone looks, and the retry redoes only the teams whose published files do not match the
+manifest; exit code 2 (data blocked by validation) fails it before anything is published. A team
+that takes longer than --team-timeout is failed, so the task never hangs; stopping the task
+(SIGTERM) removes the run's staging folder and frees the lock.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ with DAG(
         task_id="team_reports",
         bash_command=(
             "cd /srv/sales-toolkit && .venv/bin/toolkit report /data/exports/salesforce/{{ ds_nodash }} "
-            "--as-of {{ data_interval_end | ds }} --out /srv/reports --jobs 2"
+            "--as-of {{ data_interval_end | ds }} --out /srv/reports --jobs 2 --team-timeout 300"
         ),
         retries=1,
     )

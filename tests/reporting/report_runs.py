@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from toolkit.loaders.options import LoadOptions
-from toolkit.reporting.run import RunOptions, RunResult, run_reports
+from toolkit.reporting.options import RunOptions, RunResult
+from toolkit.reporting.run import run_reports
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"

@@ -11,7 +11,9 @@ from report_runs import AS_OF, EVIL, SAMPLES, TWO_TEAMS
 
 import toolkit
 from toolkit import schema as S
-from toolkit.reporting.run import EXIT_OK
+from toolkit.exit_codes import ExitCode
+
+EXIT_OK = ExitCode.OK
 
 
 def visible(html: str) -> str:
@@ -42,7 +44,7 @@ def test_two_teams_published(two_team_run) -> None:
     assert not list(day.rglob("*.tmp"))
     org = visible((day / "org_summary.html").read_text(encoding="utf-8"))
     assert "All teams, as of 2025-06-30" in org and "DACH" in org and "Nordics" in org
-    assert manifest["org_summary"] == "ok" and "org_summary.html" in index
+    assert manifest["org_summary"]["status"] == "published" and "org_summary.html" in index
     # the org page links each team's report and shows its control verdict
     raw_org = (day / "org_summary.html").read_text(encoding="utf-8")
     assert all(f'href="{t}/team_report.html"' in raw_org for t in TWO_TEAMS)
@@ -115,11 +117,12 @@ def test_hostile_names_are_text(hostile_run) -> None:
 
 
 def test_rerun_is_a_no_op_unless_forced(two_team_run, tmp_path) -> None:
-    from toolkit.reporting.run import RunOptions, run_reports
+    from toolkit.reporting.options import RunOptions
+    from toolkit.reporting.run import run_reports
 
     _result, day = two_team_run
-    before = {p: p.stat().st_mtime_ns for p in day.rglob("*") if p.is_file() and p.name != ".lock"}
+    before = {p: p.stat().st_mtime_ns for p in day.rglob("*") if p.is_file() and p.name not in (".lock", "run.log")}
     again = run_reports(RunOptions(input=SAMPLES / "salesforce_export", out=day.parent, as_of=AS_OF, teams=TWO_TEAMS))
     assert again.exit_code == EXIT_OK and again.message.startswith("nothing to do")
-    after = {p: p.stat().st_mtime_ns for p in day.rglob("*") if p.is_file() and p.name != ".lock"}
+    after = {p: p.stat().st_mtime_ns for p in day.rglob("*") if p.is_file() and p.name not in (".lock", "run.log")}
     assert before == after

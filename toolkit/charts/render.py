@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
 from toolkit.charts._theme import THEME_NAME, register_theme, theme_config
 
 _THEME_LOCK = threading.Lock()
+#: C0 and C1 control characters (Excel's Alt+Enter writes \x0b): vl-convert's text layout panics
+#: on them and aborts the whole process (a kernel, in a report run).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def chart_text(value: str) -> str:
+    """Text as the chart engine may take it: every control character becomes a space (tables show
+    the same text escaped, unchanged)."""
+    return _CONTROL.sub(" ", value)
+
+
+def _clean(node: Any) -> Any:
+    if isinstance(node, str):
+        return chart_text(node)
+    if isinstance(node, dict):
+        return {chart_text(k) if isinstance(k, str) else k: _clean(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_clean(v) for v in node]
+    return node
 
 
 def _vl_version() -> str | None:
@@ -41,7 +61,7 @@ def to_svg(chart: Any) -> str:
     """
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(spec(chart), vl_version=_vl_version(), allowed_base_urls=[])
+    return vlc.vegalite_to_svg(_clean(spec(chart)), vl_version=_vl_version(), allowed_base_urls=[])
 
 
 class SVGFigure:

@@ -1,1 +1,16 @@
-"""Reporting: the only package that writes output files."""
+"""Reporting: the only package that writes output files.
+
+Cut by concern, as papermill cuts its own:
+
+- ``options``: what a run is asked to do and the typed results its workers return
+- ``run``: the run itself (no-op check, load once, fan out, publish each team)
+- ``pool``: fanning notebooks out to an executor and bringing every result back
+- ``kernels``: worker processes and their kernels, which never outlive the run
+- ``execute``: one notebook executed and rendered in a worker
+- ``gate``: the checks a page and a slice pass before publishing
+- ``publish``: the output folder, the day's lock, staging, a team's publication as a transaction
+- ``manifest``: which input every team's published files came from
+- ``render``: HTML pages from Jinja2 templates, and PDFs
+- ``slices``, ``team``, ``org``: the figures a report shows and the blocks that show them
+- ``exports``: spreadsheet-safe, atomic file writes
+"""

@@ -1,0 +1,160 @@
+"""The processes a run starts, and how they end with it.
+
+A worker (a local process) keeps one Jupyter kernel from team to team (starting a kernel and
+warming its imports costs about 3 s a team). Neither may outlive the run: a worker dies with its
+parent (``PR_SET_PDEATHSIG``) and watches the run's main process; a kernel exits when its worker
+dies (ipykernel's parent poller). So a ``kill -9`` of ``toolkit report`` leaves no orphan
+behind, and nothing but the main process ever holds the run's lock.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("toolkit.report")
+
+_PR_SET_PDEATHSIG = 1
+
+#: Warnings of libraries, not of the toolkit, that say nothing an ops person can act on in a run:
+#: (message regex, category, module regex). Matched precisely, so any other warning still shows.
+LIBRARY_WARNINGS: tuple[tuple[str, type[Warning], str], ...] = (
+    # WeasyPrint without libharfbuzz-subset0 (README: setup) falls back to fontTools.
+    (r"HarfBuzz-Subset will be required", DeprecationWarning, r"weasyprint\.text\.ffi"),
+    (r"Jupyter is migrating its paths to use standard platformdirs", DeprecationWarning, r"jupyter_core\.utils"),
+    (r"datetime\.datetime\.utcnow\(\) is deprecated", DeprecationWarning, r"jupyter_client\.session"),
+)
+#: Loggers whose messages are chatter in a run (GX's ephemeral docs site, zmq context clean-up,
+#: setuptools): they go to the run log at DEBUG, never to the terminal.
+CHATTY_LOGGERS = ("great_expectations", "traitlets", "jupyter_client", "papermill", "nbclient", "setuptools",
+                  "distutils", "fontTools", "weasyprint", "asyncio", "blib2to3", "numexpr", "urllib3")
+
+
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # a libc without prctl: the parent watchdog still holds
+        pass
+
+
+def filter_library_warnings() -> None:
+    """Hide :data:`LIBRARY_WARNINGS`, and only those."""
+    for message, category, module in LIBRARY_WARNINGS:
+        warnings.filterwarnings("ignore", message=message, category=category, module=module)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(parent_pid, 0)
+        except ProcessLookupError:
+            os._exit(70)  # the run is gone: nothing of ours to save, and no lock to keep
+        except PermissionError:  # pid reused by another user's process: ours is gone too
+            os._exit(70)
+
+
+def worker_init(parent_pid: int, log_file: str | None) -> None:
+    """Initializer of a local worker process: die with the run, quiet libraries, log to the run log."""
+    die_with_parent()
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="toolkit-parent-watch", daemon=True).start()
+    filter_library_warnings()
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        root.removeHandler(h)
+    if log_file:
+        handler = logging.FileHandler(log_file, encoding="utf-8")
+        handler.setFormatter(logging.Formatter(f"%(asctime)s worker {os.getpid()} %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.DEBUG)
+    else:
+        root.addHandler(logging.NullHandler())
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG)
+
+
+@contextmanager
+def stderr_to(path: Path) -> Iterator[None]:
+    """Send this process's fd 2 (and so a kernel's, which inherits it) to ``path``, not to ops' log."""
+    saved = os.dup(2)
+    with path.open("ab") as log_file:
+        os.dup2(log_file.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+#: This worker's kernel, kept from one team to the next; its namespace is cleared before each team.
+_KERNEL: Any = None
+
+
+def worker_kernel() -> Any:
+    """This worker process's kernel manager, started (again) when there is none alive."""
+    global _KERNEL
+    if _KERNEL is not None and _KERNEL.is_alive():
+        return _KERNEL
+    from multiprocessing.util import Finalize
+
+    from jupyter_client.manager import KernelManager
+
+    # papermill talks to a given kernel through km.client(): the blocking client's get_msg would
+    # block the event loop, so a dead kernel went unnoticed for ever; the async client lets
+    # nbclient's liveness check run and raise DeadKernelError.
+    _KERNEL = KernelManager(kernel_name="python3", client_class="jupyter_client.asynchronous.AsyncKernelClient")
+    # No PR_SET_PDEATHSIG here: jupyter_client starts the kernel from a helper thread, and the
+    # signal follows the thread, not the process. ipykernel exits by itself within a second of
+    # its parent's death (JPY_PARENT_PID), and Popen closes every inherited descriptor.
+    _KERNEL.start_kernel()
+    Finalize(None, _KERNEL.shutdown_kernel, kwargs={"now": True}, exitpriority=10)
+    return _KERNEL
+
+
+def kill_kernel() -> None:
+    """Kill this worker's kernel at once (a hung or dead kernel is never reused)."""
+    global _KERNEL
+    km, _KERNEL = _KERNEL, None
+    if km is None:
+        return
+    try:
+        km.shutdown_kernel(now=True)
+    except Exception as exc:  # noqa: BLE001  (already gone; nothing else to free)
+        log.debug("kernel shutdown: %s", exc)
+
+
+def signal_kernel(km: Any) -> None:
+    """SIGKILL a kernel that stopped answering; its client then sees a dead kernel and returns."""
+    try:
+        pid = km.provisioner.process.pid if km.provisioner is not None else None
+        if pid:
+            os.killpg(pid, signal.SIGKILL)  # the kernel runs in its own session: kill its group
+    except (ProcessLookupError, PermissionError, AttributeError, OSError) as exc:
+        log.debug("kernel kill: %s", exc)
+
+
+def reset_namespace(km: Any, timeout: float) -> None:
+    """Nothing of the previous team's run survives into the next one."""
+    from jupyter_client.blocking.client import BlockingKernelClient
+
+    kc = BlockingKernelClient(parent=km, **km.get_connection_info(session=True))
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=timeout)
+        kc.execute_interactive("get_ipython().run_line_magic('reset', '-f')", timeout=timeout, store_history=False)
+    finally:
+        kc.stop_channels()
