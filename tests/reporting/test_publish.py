@@ -12,7 +12,6 @@ import pytest
 
 from toolkit.errors import OutputError, RunLockedError
 from toolkit.reporting import manifest as mf
-from toolkit.reporting import publish
 from toolkit.reporting.publish import (
     check_out,
     day_lock,
@@ -104,4 +103,4 @@ def test_input_hashes_and_key(tmp_path) -> None:
     assert mf.input_hashes(tmp_path / "mapping.yaml") == mf.input_hashes(tmp_path)
     key = mf.run_key(mf.input_hashes(tmp_path), {"as_of": "2025-06-30"})
     assert key == mf.run_key(mf.input_hashes(tmp_path), {"as_of": "2025-06-30"}) != mf.run_key({}, {"as_of": "x"})
-    assert publish.sha256(tmp_path / "deals.csv") == mf.input_hashes(tmp_path)["deals.csv"]
+    assert mf.sha256(tmp_path / "deals.csv") == mf.input_hashes(tmp_path)["deals.csv"]

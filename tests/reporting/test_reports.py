@@ -94,7 +94,7 @@ def test_no_foreign_names_and_no_code_in_reports(two_team_run) -> None:
 def test_html_loads_nothing_from_the_network(two_team_run) -> None:
     _result, day = two_team_run
     html = (day / TWO_TEAMS[0] / "team_report.html").read_text(encoding="utf-8")
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html, re.I)
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html, re.IGNORECASE)
     assert "<script" not in html.lower()
     assert html.count("<svg") >= 6  # charts are inline SVG
 
