@@ -12,13 +12,8 @@ import pytest
 
 from toolkit.errors import OutputError, RunLockedError
 from toolkit.reporting import manifest as mf
-from toolkit.reporting.publish import (
-    check_out,
-    day_lock,
-    files_match,
-    publish_files,
-    staging_folder,
-)
+from toolkit.reporting.manifest import files_match
+from toolkit.reporting.publish import check_out, day_lock, publish_files, staging_folder
 
 
 def test_check_out(tmp_path, monkeypatch) -> None:
