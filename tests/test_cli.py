@@ -119,7 +119,7 @@ def test_report_reads_the_export_as_load_does(tmp_path) -> None:
     res = toolkit("report", str(export), "--date-style", "mdy", "--out", str(tmp_path / "r"), "--as-of", "2025-06-30",
                   "--teams", "DACH", "--formats", "html")
     assert res.returncode == 0, res.stderr[-2000:]
-    assert "INFO toolkit.report: rendered dach-1f77f8 (1/1)" in res.stderr
+    assert "INFO toolkit.report: published dach-1f77f8 (1/1)" in res.stderr
     manifest = json.loads((tmp_path / "r" / "2025-06-30" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["parameters"]["date_style"] == "mdy"
     assert [(t["team_id"], t["status"]) for t in manifest["teams"]] == [("dach-1f77f8", "published")]

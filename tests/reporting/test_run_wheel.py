@@ -33,14 +33,20 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     py = env_dir / "bin" / "python"
     purelib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                              check=True, capture_output=True, text=True).stdout.strip()
-    (Path(purelib) / "_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    # installed before the dependencies are made visible: pip would otherwise see the test
+    # environment's editable install and call the requirement satisfied
     subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], check=True,
-                   timeout=600, cwd=work)
+                   timeout=600, cwd=work, env=clean_env())
+    (Path(purelib) / "_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     return env_dir
 
 
 def clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    """No checkout on the path. nbconvert's templates are data files of the environment that
+    installed nbconvert (<prefix>/share/jupyter), which the .pth shortcut does not bring along."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
+    return env
 
 
 def test_the_wheel_holds_the_package_data(installed: Path) -> None:
