@@ -41,6 +41,16 @@ class Flow:
     name: str
 
 
+def _has_lone_surrogate(item: object) -> bool:
+    """Whether a parsed JSON value holds a lone surrogate (from an escape such as ``"\\ud800"``),
+    which no text column can hold."""
+    try:
+        json.dumps(item, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _value(v: object) -> str | None:
     if v is None or isinstance(v, str):
         return v
@@ -91,6 +101,10 @@ def read_flow(path: Path, folder: Path, deals: pl.DataFrame) -> Flow:
             continue
         except ValueError as exc:
             table.reject(i, i, None, raw, S.Reason.MALFORMED_RECORD, f"a dealChange object; found invalid JSON ({exc})")
+            continue
+        if ("\\ud" in line or "\\uD" in line) and _has_lone_surrogate(item):
+            table.reject(i, i, None, raw, S.Reason.MALFORMED_RECORD,
+                         "a dealChange object; found a \\u escape of half a UTF-16 pair, which is no character")
             continue
         d = item.get("data") if isinstance(item, dict) else None
         if not isinstance(d, dict) or not all(isinstance(d.get(k), str) for k in ("field_key", "log_time")) \
