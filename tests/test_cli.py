@@ -162,3 +162,34 @@ def test_metrics_changes_control_and_coaching_with_a_previous_export(tmp_path) -
     assert len(d["coaching"]) == 36 and {"owner_id", "stage", "line"} <= set(d["coaching"][0])
     text = toolkit("metrics", str(SF), "--as-of", "2025-06-30", "--previous", str(previous))
     assert f"new {new}, pushed 1, pulled in 0, amount up 1" in text.stdout and "Western Electric" in text.stdout
+
+
+def test_prepare_compares_with_the_previous_export(tmp_path) -> None:
+    """--previous: the week's changes are the differences between last week's export and this one."""
+    import csv
+    import shutil
+
+    hubspot = ROOT / "data" / "samples" / "hubspot"
+    previous = tmp_path / "previous"
+    shutil.copytree(hubspot, previous)
+    export = next(previous.glob("hubspot-crm-exports-*.csv"))
+    with export.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    head = rows[0]
+    stage, amount, close, owner = (head.index(c) for c in ("Deal Stage", "Amount", "Close Date", "Deal owner"))
+    row = next(r for r in rows[1:] if not r[stage].startswith("Closed") and r[amount])
+    deal_id, owner_name = row[0], row[owner]
+    row[amount] = str(float(row[amount]) - 100)          # so this week's amount is higher
+    row[close] = "2025-01-01 00:00"                      # so this week's close date is later
+    with export.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
+    out = toolkit("prepare", str(hubspot), "--as-of", "2025-06-30", "--out", str(tmp_path / "slices"),
+                  "--previous", str(previous), "--window-days", "7")
+    assert out.returncode == 0, out.stderr[-2000:]
+    changed = []
+    for meta in (tmp_path / "slices").glob("*/slice.json"):
+        changes = json.loads(meta.read_text(encoding="utf-8"))["figures"]["changes"]
+        assert changes["basis"] == "previous export" and changes["window_days"] == 7
+        changed += [(d["deal_id"], d["owner_name"], sorted(d["changes"])) for d in changes["deals"]
+                    if set(d["changes"]) - {"new"}]
+    assert changed == [(deal_id, owner_name, ["amount_up", "pushed"])]

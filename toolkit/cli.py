@@ -275,7 +275,8 @@ def report_cmd(path: PathArg, load_options: LoadOptions,
                scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address "
                                                              "(tcp://host:8786) to render on a cluster.")] = None,
                notebook: Annotated[Path | None, typer.Option("--notebook", help="Team report notebook.")] = None,
-               seed: Annotated[int, typer.Option(help="Seed of the review plan's audit picks.")] = 0) -> None:
+               seed: Annotated[int, typer.Option(help="Seed of the review plan's audit picks.")] = 0,
+               previous: PreviousOpt = None, window_days: WindowOpt = 7) -> None:
     """Render every team's report (HTML and PDF), an index and a manifest, for ops to schedule.
 
     Exit codes: 0 all published (or nothing to do), 1 input unusable, 2 data blocked by validation
@@ -289,7 +290,7 @@ def report_cmd(path: PathArg, load_options: LoadOptions,
         raise typer.Exit(ExitCode.BLOCKED)
     opts = RunOptions(input=path, out=out, as_of=_as_of(as_of), load=load_options, teams=_teams(teams), jobs=jobs,
                       formats=chosen, force=force, seed=seed, team_timeout=team_timeout,
-                      notebook=notebook or DEFAULT_NOTEBOOK)
+                      notebook=notebook or DEFAULT_NOTEBOOK, previous=previous, window_days=window_days)
     executor = None
     if scheduler:
         try:
@@ -352,7 +353,8 @@ def prepare_cmd(path: PathArg, load_options: LoadOptions,
                 as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today).")] = None,
                 teams: Annotated[str,
                                  typer.Option("--teams", help="'all' or comma-separated team ids or names.")] = "all",
-                seed: Annotated[int, typer.Option(help="Audit-pick seed.")] = 0) -> None:
+                seed: Annotated[int, typer.Option(help="Audit-pick seed.")] = 0,
+                previous: PreviousOpt = None, window_days: WindowOpt = 7) -> None:
     """Write each team's slice (OUT/<team_id>/) for running notebooks/team_report.ipynb with papermill yourself."""
     from toolkit.reporting.slices import prepare_slices
     from toolkit.reporting.teams import resolve_teams
@@ -365,7 +367,9 @@ def prepare_cmd(path: PathArg, load_options: LoadOptions,
     except ToolkitError as exc:
         _fail(exc)
     quality = validate_dataset(data, proc, as_of=day)
-    for s in prepare_slices(data, proc, day, out, quality=quality, teams=list(chosen) or None, seed=seed):
+    earlier = _load(previous, load_options)[1] if previous is not None else None
+    for s in prepare_slices(data, proc, day, out, quality=quality, teams=list(chosen) or None, seed=seed,
+                            previous=earlier, window_days=window_days):
         typer.echo(f"{s.team_id}\t{s.data_dir}")
     if quality.blocking:
         typer.echo("warning: the data has blocking data-quality errors (see toolkit validate)", err=True)

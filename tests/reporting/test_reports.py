@@ -126,3 +126,17 @@ def test_rerun_is_a_no_op_unless_forced(two_team_run, tmp_path) -> None:
     assert again.exit_code == EXIT_OK and again.message.startswith("nothing to do")
     after = {p: p.stat().st_mtime_ns for p in day.rglob("*") if p.is_file() and p.name not in (".lock", "run.log")}
     assert before == after
+
+
+def test_the_process_used_is_written_beside_the_reports(two_team_run) -> None:
+    """A rerun with --process <day>/process.yaml judges the deals as this run did."""
+    from dataclasses import replace
+
+    from toolkit.process import load_process
+
+    _result, day = two_team_run
+    manifest = json.loads((day / "manifest.json").read_text(encoding="utf-8"))
+    written, default = load_process(day / "process.yaml"), load_process(None)
+    assert manifest["process"]["file"] == "process.yaml"
+    assert manifest["process"]["read_from_export"] is False
+    assert replace(written, source=default.source) == default   # every stage, limit and rule, not the file name

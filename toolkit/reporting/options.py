@@ -54,6 +54,9 @@ class RunOptions:
     cell_timeout: int = 600
     team_timeout: int = 300
     seed: int = 0
+    #: an earlier export of the same CRM: the week's changes compare it with this one
+    previous: Path | None = None
+    window_days: int = 7
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from typing import Any
 
 from toolkit.errors import ReportGateError
 from toolkit.exit_codes import ExitCode
+from toolkit.process import Process
 from toolkit.reporting import manifest as mf
 from toolkit.reporting.manifest import sha256
 from toolkit.reporting.options import (
@@ -51,7 +52,9 @@ ORG = "org_summary"
 
 def _parameters(opts: RunOptions) -> dict[str, Any]:
     return {"as_of": opts.as_of.isoformat(), "formats": sorted(opts.formats), "load": opts.load.fingerprint(),
-            "notebook": sha256(opts.notebook), "org_notebook": sha256(ORG_NOTEBOOK), "seed": opts.seed}
+            "notebook": sha256(opts.notebook), "org_notebook": sha256(ORG_NOTEBOOK), "seed": opts.seed,
+            "window_days": opts.window_days,
+            "previous": mf.input_hashes(opts.previous) if opts.previous is not None else None}
 
 
 def run_reports(opts: RunOptions, *, executor: cf.Executor | None = None,
@@ -104,6 +107,7 @@ def _run(opts: RunOptions, key: str, inputs: dict[str, str], manifest: dict[str,
     if data.process_note:
         log.info("%s", data.process_note)
     process = data.process if data.process is not None else opts.load.load_process()
+    previous = opts.load.load(opts.previous) if opts.previous is not None else None
     chosen = resolve_teams(data.teams, opts.teams) or tuple(data.teams["team_id"].to_list())
     quality = validate_dataset(data, process, as_of=opts.as_of)
     if quality.blocking:
@@ -112,10 +116,12 @@ def _run(opts: RunOptions, key: str, inputs: dict[str, str], manifest: dict[str,
                          + "\n".join(f"  {o.name}: {o.unexpected_count} rows, lines {o.source_lines[:5]}"
                                      for o in quality.failed if o.severity == "error"))
     manifest.update(_day_facts(opts, data, quality, inputs, key))
+    manifest["process"] = _write_process(day_dir, process, data.process_note)
     mf.write(day_dir, manifest)
     # Every team's slice, also for a --teams run: the all-teams page shows every team of the day.
     slices = {s.team_id: s for s in prepare_slices(data, process, opts.as_of, staging / "slices", quality=quality,
-                                                    seed=opts.seed)}
+                                                    seed=opts.seed, previous=previous,
+                                                    window_days=opts.window_days)}
     results: dict[str, TeamResult] = {}
     tasks: list[NotebookTask] = []
     for tid in chosen:
@@ -163,6 +169,19 @@ def _day_facts(opts: RunOptions, data: Any, quality: Any, inputs: dict[str, str]
                    for f in data.files.to_dicts()],
         "data_quality": quality.summary(),
     }
+
+
+def _write_process(day_dir: Path, process: Process, note: str | None) -> dict[str, Any]:
+    """The process the figures were judged against, beside the reports (``<day>/process.yaml``), so
+    a rerun with ``--process <day>/process.yaml`` reproduces them, whether it came from a file, the
+    default or the export itself."""
+    from toolkit.process_yaml import process_to_yaml
+    from toolkit.reporting.exports import write_atomic
+
+    path = day_dir / "process.yaml"
+    write_atomic(path, process_to_yaml(process))
+    return {"file": path.name, "sha256": sha256(path), "name": process.name,
+            "read_from_export": bool(note), "note": note or ""}
 
 
 def _finish(opts: RunOptions, day_dir: Path, manifest: dict[str, Any], outcome: list[TeamResult]) -> RunResult:
