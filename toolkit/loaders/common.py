@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -31,6 +32,9 @@ from toolkit.loaders.reading import (
 from toolkit.loaders.sniff import first_line_fields
 from toolkit.model import Dataset, team_id
 from toolkit.process import Process
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 # Loaders import these from here; they live in toolkit.loaders.columns and toolkit.loaders.sniff.
 __all__ = ["ColumnSpec", "ReadFile", "first_line_fields", "pick_columns", "read_file", "snake", "user_header"]
@@ -163,13 +167,17 @@ OWNER_DEACTIVATED = "_owner_deactivated"
 PRIVATE = (MODIFIED, OWNER_DEACTIVATED)
 
 
+def with_null_columns(frame: pl.DataFrame,
+                      columns: Iterable[tuple[str, PolarsDataType]]) -> pl.DataFrame:
+    """``frame`` with each of ``columns`` (name, type) it lacks added as nulls of that type."""
+    missing = [pl.lit(None, dtype).alias(name) for name, dtype in columns if name not in frame.columns]
+    return frame.with_columns(missing) if missing else frame
+
+
 def finish_deals(frame: pl.DataFrame, *, source: str, file_of: str | pl.Expr, process: Process,
                  roster: Roster, extra_keep: Sequence[str] = ()) -> pl.DataFrame:
     """Canonical deals from a frame that has canonical field names (missing ones become null)."""
-    f = frame
-    for col in S.DEALS:
-        if col.name not in f.columns:
-            f = f.with_columns(pl.lit(None, col.dtype).alias(col.name))
+    f = with_null_columns(frame, ((c.name, c.dtype) for c in S.DEALS))
     f = f.with_columns(
         (pl.col(OWNER_DEACTIVATED).fill_null(False) if OWNER_DEACTIVATED in f.columns else pl.lit(False))
         .or_(labels.owner_deactivated(pl.col(S.OWNER_NAME))).alias(OWNER_DEACTIVATED),
@@ -207,10 +215,7 @@ def finish_events(frame: pl.DataFrame, process: Process, deals: pl.DataFrame | N
     without a pipeline of its own is in its deal's pipeline (``deals``), else ``default``."""
     if frame.is_empty():
         return S.empty(S.STAGE_EVENTS)
-    f = frame
-    for col in S.STAGE_EVENTS:
-        if col.name not in f.columns:
-            f = f.with_columns(pl.lit(None, col.dtype).alias(col.name))
+    f = with_null_columns(frame, ((c.name, c.dtype) for c in S.STAGE_EVENTS))
     own = labels.fold_label(pl.col(S.PIPELINE))
     if deals is not None and S.PIPELINE in deals.columns:
         f = f.join(deals.select(S.DEAL_ID, pl.col(S.PIPELINE).alias("_deal_pipeline")), on=S.DEAL_ID, how="left")
@@ -296,10 +301,7 @@ def read_roster(path: Path, base: Path | None = None) -> tuple[Roster, ReadFile]
 
 
 def roster_from_frame(frame: pl.DataFrame, file: str | None) -> Roster:
-    f = frame
-    for c, t in ((S.MANAGER_NAME, pl.String), (S.OWNER_ID, pl.String), (S.ACTIVE, pl.Boolean)):
-        if c not in f.columns:
-            f = f.with_columns(pl.lit(None, t).alias(c))
+    f = with_null_columns(frame, ((S.MANAGER_NAME, pl.String), (S.OWNER_ID, pl.String), (S.ACTIVE, pl.Boolean)))
     f = f.filter(pl.col(S.OWNER_NAME).is_not_null()).select(
         owner_key(pl.col(S.OWNER_NAME)).alias("owner_key"), S.OWNER_NAME, S.OWNER_ID, S.TEAM_NAME,
         S.MANAGER_NAME, S.ACTIVE)
