@@ -11,6 +11,9 @@ Cut by concern, as papermill cuts its own:
 - ``publish``: the output folder, the day's lock, staging, a team's publication as a transaction
 - ``manifest``: which input every team's published files came from
 - ``render``: HTML pages from Jinja2 templates, and PDFs
-- ``slices``, ``team``, ``org``: the figures a report shows and the blocks that show them
+- ``slices``: the figures model serialised per team, for the notebooks
+- ``team`` (a package: ``data``, ``page_one``, ``appendix``, ``wording``), ``org``: the sections the
+  report notebooks show, built from a slice
+- ``blocks``: the HTML block a section returns, and the words the team and org pages share
 - ``exports``: spreadsheet-safe, atomic file writes
 """

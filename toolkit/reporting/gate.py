@@ -56,7 +56,7 @@ def gate_page(document: str, *, sections: tuple[str, ...]) -> None:
     if found:
         raise ReportGateError("a report without scripts, event handlers or remote resources",
                               f"{found[:3]} in the HTML",
-                              "CRM text must be escaped at the render boundary (toolkit.reporting.team.text); "
+                              "CRM text must be escaped at the render boundary (toolkit.reporting.templating); "
                               "charts must be inline SVG")
     missing = [s for s in sections if not re.search(rf"""data-section=["']{re.escape(s)}["']""", document)]
     if missing:

@@ -12,7 +12,7 @@ import polars as pl
 
 from toolkit import schema as S
 from toolkit.errors import InputFileError
-from toolkit.reporting.team import Block, section, verdict_view
+from toolkit.reporting.blocks import Block, section, verdict_view
 from toolkit.reporting.templating import figure, render
 
 #: The headline keys the page reads from each slice.
