@@ -37,7 +37,8 @@ def child(code: str) -> dict:
         print(_j.dumps(_out))
     """)
     res = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, cwd=HERE.parent, check=False,
-                         env={"GX_ANALYTICS_ENABLED": "false", "PATH": "/usr/bin:/bin", "HOME": str(Path.home())})
+                         env={"GX_ANALYTICS_ENABLED": "false", "PATH": "/usr/bin:/bin", "HOME": str(Path.home()),
+                              "PYTHONPATH": str(HERE.parent)})  # this checkout, not an installed copy
     if res.returncode != 0:
         raise SystemExit(f"benchmark child failed:\n{res.stderr[-3000:]}")
     return json.loads(res.stdout.strip().splitlines()[-1])

@@ -19,17 +19,21 @@ from ledger_check import check_ledger
 
 from toolkit import schema as S
 from toolkit.errors import InputFileError, SchemaError
-from toolkit.loaders import reading
+from toolkit.loaders import reading, splitting
 from toolkit.loaders.reading import MAX_RECORD_BYTES, RAW_LIMIT, read_delimited
 
 
-@pytest.fixture(params=["vectorised", "csv_module"])
+@pytest.fixture(params=["vectorised", "polars_chunks", "csv_module"])
 def read_via(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Callable[..., reading.RawTable]:
     """read_via(path, **kw): read_delimited through the splitter named by the param. "vectorised"
-    is the reader as it is, and must take every record of these files on the fast path;
-    "csv_module" sends every record through the careful splitter, so each test using this fixture
-    checks both splitters alike."""
-    monkeypatch.setattr(reading, "FAST_SPLIT", request.param == "vectorised")
+    is the numpy splitter alone, and must take every record of these files on the fast path;
+    "polars_chunks" cuts the file into chunks of about a line each, so polars takes every chunk
+    it can after the first and numpy the rest; "csv_module" sends every record through the
+    careful splitter, so each test using this fixture checks the three splitters alike."""
+    monkeypatch.setattr(reading, "FAST_SPLIT", request.param != "csv_module")
+    monkeypatch.setattr(reading, "EXPRESS", request.param == "polars_chunks")
+    if request.param == "polars_chunks":
+        monkeypatch.setattr(splitting, "CHUNK_BYTES", 24)
 
     def read(path: Path, **kw: object) -> reading.RawTable:
         table = read_delimited(path, **kw)  # type: ignore[arg-type]

@@ -70,6 +70,8 @@ class RawTable:
     text_encoding: str = "utf-8"
     #: Records the careful splitter took (broken quotes, bad bytes, NULs): the rest went fast.
     careful_records: int = 0
+    #: Records polars took with their whole chunk (the numpy splitter never looked at them).
+    chunk_records: int = 0
 
     #: The file itself, when its bytes are exactly what was split (no BOM, CR or transcoding): its
     #: bytes are then let go after splitting and a reject's line is re-read from the file.
@@ -242,16 +244,6 @@ def _norm(name: str) -> str:
 
 # --- lines and records ------------------------------------------------------------------------
 
-def _line_starts(data: bytes) -> np.ndarray:
-    """Offset of each physical line's first byte (plus len(data) after a final newline), found in
-    chunks so the temporary mask stays small."""
-    arr = np.frombuffer(data, dtype=np.uint8)
-    parts = [np.zeros(1, dtype=np.int64)]
-    for at in range(0, arr.size, CHUNK_BYTES):
-        parts.append(np.flatnonzero(arr[at:at + CHUNK_BYTES] == 10).astype(np.int64) + (at + 1))
-    return np.concatenate(parts)
-
-
 def normalise_newlines(data: bytes) -> bytes:
     """CRLF and lone CR become LF, so values never keep a stray \\r and lines are counted alike."""
     if b"\r" not in data:
@@ -261,6 +253,8 @@ def normalise_newlines(data: bytes) -> bytes:
 
 #: Tests set this to False to send every record through the careful splitter.
 FAST_SPLIT = True
+#: Tests set this to False to keep polars from taking whole chunks (numpy splits every record).
+EXPRESS = True
 
 
 def read_delimited(path: Path, *, display_name: str | None = None, encoding: str | None = None,
@@ -288,15 +282,15 @@ def read_delimited(path: Path, *, display_name: str | None = None, encoding: str
     text_enc = "utf-8" if enc in ("utf-16", "utf-8-sig") else enc
     sample = data[:65536].decode(text_enc, "replace")
     delim = delimiter or detect_delimiter(sample, expected)
-    line_starts = _line_starts(data)
-    lines_in = int(line_starts.size - (1 if data.endswith(b"\n") else 0))
+    records = split_records(data, delim, text_enc, bad, fast=FAST_SPLIT, express=EXPRESS)
+    lines_in = int(records.line_starts.size - (1 if data.endswith(b"\n") else 0))
     table = RawTable(file=name, sha256=file_sha256(original), frame=pl.DataFrame(), header=[],
                      lines_in=lines_in, encoding=enc, delimiter=delim, header_line=0, source_bytes=data,
-                     line_offsets=line_starts, text_encoding=text_enc)
+                     line_offsets=records.line_starts, text_encoding=text_enc)
     if enc_note:
         table.notes.append(enc_note)
-    records = split_records(data, delim, text_enc, bad, fast=FAST_SPLIT)
     table.careful_records = int(records.careful.sum())
+    table.chunk_records = sum(frame.height for _, frame in records.parsed)
     _assemble(table, records, expected, required_any)
     if data is original and len(data) > _COPY_LIMIT:
         # The file holds exactly these bytes: let them go while values are typed (the largest
@@ -584,17 +578,40 @@ _PIECE_BYTES = 1 << 25
 
 
 def _fast_rows(a: _Assembly, run: np.ndarray, ncols: int, width_msg: str) -> tuple[pl.DataFrame, np.ndarray]:
-    r = a.r
-    offsets = r.starts[run] - r.starts[run[0]]
-    pieces = np.split(run, np.flatnonzero(np.diff(offsets // _PIECE_BYTES)) + 1)
+    """A run of fast records: the rows polars already parsed with their chunk, the others read
+    from their bytes in pieces."""
     frames, keeps = [], []
     done = 0
-    for piece in pieces:
-        frame, keep = _fast_piece(a, piece, ncols, width_msg)
-        frames.append(frame)
-        keeps.append(keep + done)
-        done += piece.size
+    for part, parsed in _by_parsed_chunk(a.r, run):
+        if parsed is None:
+            offsets = a.r.starts[part] - a.r.starts[part[0]]
+            pieces = np.split(part, np.flatnonzero(np.diff(offsets // _PIECE_BYTES)) + 1)
+            results = [_fast_piece(a, piece, ncols, width_msg) for piece in pieces]
+        else:
+            first, frame = parsed
+            if part.size != frame.height:
+                frame = frame.select(pl.all().gather(pl.Series(part - first, dtype=pl.Int64)))
+            results = [_fit_width(a, part, frame, ncols, width_msg)]
+        sizes = [p.size for p in pieces] if parsed is None else [part.size]
+        for (frame, keep), size in zip(results, sizes, strict=True):
+            frames.append(frame)
+            keeps.append(keep + done)
+            done += size
     return pl.concat(frames, how="vertical", rechunk=False), np.concatenate(keeps)
+
+
+def _by_parsed_chunk(r: Records, run: np.ndarray) -> list[tuple[np.ndarray, tuple[int, pl.DataFrame] | None]]:
+    """``run`` cut where it enters or leaves a chunk polars parsed, each part with that chunk."""
+    if not r.parsed:
+        return [(run, None)]
+    firsts = np.fromiter((f for f, _ in r.parsed), dtype=np.int64, count=len(r.parsed))
+    heights = np.fromiter((fr.height for _, fr in r.parsed), dtype=np.int64, count=len(r.parsed))
+    which = np.searchsorted(firsts, run, side="right") - 1
+    inside = (which >= 0) & (run < firsts[np.maximum(which, 0)] + heights[np.maximum(which, 0)])
+    key = np.where(inside, which, -1)
+    cuts = np.flatnonzero(np.diff(key)) + 1
+    keys = key[np.concatenate(([0], cuts)).astype(np.int64)].tolist()
+    return [(part, r.parsed[k] if k >= 0 else None) for part, k in zip(np.split(run, cuts), keys, strict=True)]
 
 
 def _fast_piece(a: _Assembly, run: np.ndarray, ncols: int, width_msg: str) -> tuple[pl.DataFrame, np.ndarray]:
@@ -610,9 +627,17 @@ def _fast_piece(a: _Assembly, run: np.ndarray, ncols: int, width_msg: str) -> tu
     if frame.height != run.size:  # never trust a count we cannot explain: split these carefully
         a.r.fields.update({i: a.fields_of(i) for i in run.tolist()})
         return _careful_rows(a, run, ncols, width_msg)
+    return _fit_width(a, run, frame, ncols, width_msg)
+
+
+def _fit_width(a: _Assembly, run: np.ndarray, frame: pl.DataFrame, ncols: int,
+               width_msg: str) -> tuple[pl.DataFrame, np.ndarray]:
+    """The header's columns of ``frame`` (one row per record of ``run``): a row with text past
+    them is a reject; fields past them that are empty (a trailing delimiter) are dropped."""
+    t, r = a.t, a.r
     keep = np.arange(run.size, dtype=np.int64)
-    if width > ncols:
-        extra = [f"c{k}" for k in range(ncols, width)]
+    if frame.width > ncols:
+        extra = [f"c{k}" for k in range(ncols, frame.width)]
         filled = frame.select(pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in extra)
                               ).to_series().fill_null(False).to_numpy()
         for i in run[filled].tolist():

@@ -11,17 +11,27 @@ careful splitter, Python's ``csv`` in strict mode, which splits that record on i
 only its first line where its quotes are broken, and hands back to the fast splitter at the next
 line boundary. So one bad byte costs a few lines of Python, not the whole file.
 
-Fields are not cut here: the assembler in :mod:`toolkit.loaders.reading` hands runs of good fast
-records to polars' CSV reader, and takes the careful records' fields as they are.
+Before numpy looks at a chunk, polars' CSV reader (Rust, strict about quotes) is given it whole:
+where it parses the chunk into exactly one row per line, every field count it cannot see (a row
+narrower than the rest leaves its last field null) is checked on those rows alone, and the chunk's
+records are taken with the parsed frame, so the bytes are split once and never scanned by numpy.
+A chunk polars refuses (a broken quote, a wider row) or parses into fewer rows than lines (a
+quoted newline) goes through the numpy pass above instead, so a defect costs its chunk, not the
+file.
+
+Elsewhere fields are not cut here: the assembler in :mod:`toolkit.loaders.reading` hands runs of
+good fast records to polars' CSV reader, and takes the careful records' fields as they are.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import polars as pl
 
 from toolkit import schema as S
 
@@ -31,7 +41,17 @@ MAX_RECORD_BYTES = 1 << 20
 CHUNK_BYTES = 1 << 23
 _QUOTE, _NL = 34, 10
 _SPACES = np.array([9, 11, 12, 32], dtype=np.uint8)
+_IS_SPACE = np.zeros(256, dtype=bool)
+_IS_SPACE[_SPACES] = True
 _BOM = b"\xef\xbb\xbf"
+#: Unicode whitespace other than ASCII (what polars' strip_chars strips), as UTF-8 bytes.
+_UNICODE_SPACE = re.compile(rb"\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80")
+#: A chunk polars parsed whose last column is null on more than this share of its rows has its
+#: field counts taken by the numpy pass (checking each such row on its own would cost more).
+_EXPRESS_CHECK_SHARE = 0.01
+#: After this many chunks in a row that polars could not take, the rest of the file goes to numpy
+#: directly (a file full of quoted newlines would otherwise be parsed twice).
+_EXPRESS_GIVE_UP = 3
 
 
 @dataclass
@@ -47,6 +67,11 @@ class Records:
     #: Whether a fast record may hold a value with leading or trailing whitespace (a space-like
     #: byte next to a delimiter, quote or newline); False lets the reader skip stripping.
     edge_space: bool = True
+    #: Offset of every physical line's first byte (plus len(data) after a final newline).
+    line_starts: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    #: Chunks polars already parsed: (index of the chunk's first record, its frame, one row per
+    #: record, columns c0..c{n-1} as text, empty fields null).
+    parsed: list[tuple[int, pl.DataFrame]] = field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -65,6 +90,23 @@ class _Parts:
     problems: dict[int, tuple[S.Reason, str]] = field(default_factory=dict)
     n: int = 0
     edge_space: bool = False
+    newlines: list[np.ndarray] = field(default_factory=list)
+    #: Bytes before this offset have their newlines in ``newlines``.
+    newlines_until: int = 0
+    parsed: list[tuple[int, pl.DataFrame]] = field(default_factory=list)
+
+    def add_newlines(self, arr: np.ndarray, until: int, found: np.ndarray | None = None) -> None:
+        """Record the newlines between ``newlines_until`` and ``until`` (``found``: the newline
+        offsets of a scan that covered them, when one did)."""
+        s = self.newlines_until
+        if until <= s:
+            return
+        if found is None:
+            found = np.flatnonzero(arr[s:until] == _NL).astype(np.int64) + s
+        else:
+            found = found[(found >= s) & (found < until)]
+        self.newlines.append(found)
+        self.newlines_until = until
 
     def add_fast(self, starts: np.ndarray, ends: np.ndarray, counts: np.ndarray) -> None:
         self.starts.append(starts)
@@ -72,6 +114,10 @@ class _Parts:
         self.counts.append(counts)
         self.careful.append(np.zeros(starts.size, dtype=bool))
         self.n += starts.size
+
+    def add_parsed(self, starts: np.ndarray, ends: np.ndarray, counts: np.ndarray, frame: pl.DataFrame) -> None:
+        self.parsed.append((self.n, frame))
+        self.add_fast(starts, ends, counts)
 
     def add_careful(self, start: int, end: int, fields: list[str] | None,
                     problem: tuple[S.Reason, str] | None) -> None:
@@ -85,11 +131,14 @@ class _Parts:
             self.problems[self.n] = problem
         self.n += 1
 
-    def join(self) -> Records:
+    def join(self, arr: np.ndarray) -> Records:
         def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
             return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+        self.add_newlines(arr, arr.size)
+        line_starts = np.concatenate([np.zeros(1, dtype=np.int64), *(nl + 1 for nl in self.newlines)])
         return Records(cat(self.starts, np.int64), cat(self.ends, np.int64), cat(self.counts, np.int64),
-                       cat(self.careful, bool), self.fields, self.problems, self.edge_space)
+                       cat(self.careful, bool), self.fields, self.problems, self.edge_space, line_starts,
+                       self.parsed)
 
 
 def _positions(data: bytes, needle: bytes, start: int = 0) -> list[int]:
@@ -101,12 +150,27 @@ def _positions(data: bytes, needle: bytes, start: int = 0) -> list[int]:
     return out
 
 
-def fast_scan(arr: np.ndarray, s: int, e: int, delim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, bool]:
+@dataclass
+class Scan:
+    """What :func:`fast_scan` found in one chunk."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    counts: np.ndarray
+    #: First byte breaking RFC 4180, or -1.
+    violation: int
+    #: Where the complete records end.
+    complete: int
+    #: Whether a space-like byte touches a field edge.
+    edge_space: bool
+    #: Offsets of every newline in the chunk, quoted ones included.
+    newlines: np.ndarray
+
+
+def fast_scan(arr: np.ndarray, s: int, e: int, delim: int) -> Scan:
     """Split ``arr[s:e]`` (``s`` a record start outside quotes, ``e`` a line boundary).
 
-    Returns (record starts, record ends, field counts, first byte breaking RFC 4180 or -1, where
-    the complete records end, whether a space-like byte touches a field edge). Records from the
-    one holding the broken byte on are not returned.
+    Records from the one holding a broken byte on are not returned.
     Works on the positions of the special bytes (quote, newline, delimiter) only: one is inside
     quotes when an odd number of quotes precede it."""
     a = arr[s:e]
@@ -154,7 +218,9 @@ def fast_scan(arr: np.ndarray, s: int, e: int, delim: int) -> tuple[np.ndarray, 
     # The record of a delimiter outside quotes is the number of record ends before it.
     record_of = np.cumsum(is_end, dtype=np.int64)[(kind == delim) & ~inside]
     counts = np.bincount(record_of, minlength=ends.size + 1)[: ends.size] + 1
-    return starts + s, ends.astype(np.int64) + s, counts.astype(np.int64), violation, complete, edge_space
+    newlines = pos[kind == _NL].astype(np.int64) + s
+    return Scan(starts + s, ends.astype(np.int64) + s, counts.astype(np.int64), violation, complete, edge_space,
+                newlines)
 
 
 def allow_long_fields() -> None:
@@ -215,39 +281,122 @@ def careful_record(data: bytes, pos: int, delimiter: str, encoding: str,
     return pos, end, fields, problem, end + 1
 
 
+def _edge_space(a: np.ndarray, chunk: bytes, delim: int) -> bool:
+    """Whether a space-like byte may sit at a field's edge in ``a`` (a whole number of records):
+    an ASCII space or tab next to a delimiter, quote, newline or the chunk's edge, or any Unicode
+    whitespace at all."""
+    sp = np.flatnonzero(_IS_SPACE[a])
+    if sp.size:
+        if sp[0] == 0 or sp[-1] == a.size - 1:
+            return True
+        beside = np.concatenate((a[sp - 1], a[sp + 1]))
+        if ((beside == _QUOTE) | (beside == _NL) | (beside == delim)).any():
+            return True
+    return bool(a.size and int(a.max()) >= 0x80 and _UNICODE_SPACE.search(chunk))
+
+
+def _field_count(line: bytes, delimiter: str, encoding: str) -> int:
+    """Fields in one record of one line whose quotes polars accepted (an empty line has one)."""
+    return max(1, len(next(csv.reader([line.decode(encoding, "replace")], delimiter=delimiter), [])))
+
+
+def express_chunk(arr: np.ndarray, data: bytes, s: int, e: int, delimiter: str, encoding: str,
+                  width: int) -> tuple[Scan, pl.DataFrame] | None:
+    """The records of ``data[s:e]`` (whole lines, ``s`` a record start) parsed by polars, or None
+    where polars refuses them or a record spans lines, so the numpy pass must look.
+
+    Polars pads a narrower row with nulls and fails on a wider one or a broken quote; a row whose
+    last field is null is counted on its own (or, when many are, by the numpy pass), so every
+    count is exact."""
+    chunk = data[s:e]
+    if encoding != "utf-8":
+        try:
+            chunk = chunk.decode(encoding).encode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    try:
+        frame = pl.read_csv(chunk, has_header=False, separator=delimiter, quote_char='"',
+                            schema={f"c{k}": pl.String for k in range(width)}, truncate_ragged_lines=False,
+                            null_values=[""], raise_if_empty=False)
+    except pl.exceptions.PolarsError:
+        return None
+    a = arr[s:e]
+    newlines = np.flatnonzero(a == _NL).astype(np.int64) + s
+    if frame.height != newlines.size:
+        return None
+    starts = np.empty(newlines.size, dtype=np.int64)
+    starts[:1] = s
+    starts[1:] = newlines[:-1] + 1
+    counts = np.full(newlines.size, width, dtype=np.int64)
+    unsure = np.flatnonzero(frame.get_column(f"c{width - 1}").is_null().to_numpy())
+    if unsure.size > max(16, _EXPRESS_CHECK_SHARE * frame.height):
+        scan = fast_scan(arr, s, e, ord(delimiter))
+        if scan.violation >= 0 or scan.complete != e or scan.starts.size != frame.height:
+            return None
+        counts = scan.counts
+    else:
+        for i in unsure.tolist():
+            counts[i] = _field_count(data[int(starts[i]):int(newlines[i])], delimiter, encoding)
+    edge = _edge_space(a, chunk, ord(delimiter))
+    return Scan(starts, newlines, counts, -1, e, edge, newlines), frame
+
+
 def split_records(data: bytes, delimiter: str, encoding: str, bad_offsets: Sequence[int], *,
-                  fast: bool = True) -> Records:
+                  fast: bool = True, express: bool = True) -> Records:
     """Every record of ``data`` (newlines already LF). ``fast=False`` sends every record through the
-    careful splitter (the reference the tests compare the fast one with)."""
+    careful splitter (the reference the tests compare the fast one with); ``express=False`` keeps
+    polars from taking whole chunks, so numpy splits every fast record."""
     allow_long_fields()
     arr = np.frombuffer(data, dtype=np.uint8)
     n = arr.size
     delim = ord(delimiter)
+    chunk_bytes = CHUNK_BYTES
     # Bytes the fast splitter must not take: undecodable, NUL, byte-order marks past the start.
-    special = sorted(set(bad_offsets) | set(_positions(data, b"\x00")) | set(_positions(data, _BOM, 1)))
+    # (numpy's min and max tell in one pass each whether a NUL or a BOM's first byte is there at all)
+    nul = _positions(data, b"\x00") if n and int(arr.min()) == 0 else []
+    boms = _positions(data, _BOM, 1) if n and int(arr.max()) >= _BOM[0] else []
+    special = sorted(set(bad_offsets) | set(nul) | set(boms))
     bad = sorted(bad_offsets)
     parts = _Parts()
     pos, k = 0, 0
+    width = 0  # the usual field count, learnt from the first chunk; polars takes chunks from then on
+    refused = 0
     while pos < n:
         if not fast:
             start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
             parts.add_careful(start, end, fields, problem)
             continue
-        e = min(n, pos + CHUNK_BYTES)
+        parts.add_newlines(arr, pos)  # those of the careful records before this chunk
+        e = min(n, pos + chunk_bytes)
         if e < n:
             cut = data.rfind(b"\n", pos, e)
             e = cut + 1 if cut >= 0 else (data.find(b"\n", e) + 1 or n)
-        starts, ends, counts, violation, complete, edge_space = fast_scan(arr, pos, e, delim)
-        parts.edge_space |= edge_space
         while k < len(special) and special[k] < pos:
             k += 1
-        if k < len(special) and special[k] < e and (violation < 0 or special[k] < violation):
+        clean = not (k < len(special) and special[k] < e)
+        if express and width > 1 and clean and refused < _EXPRESS_GIVE_UP and data[e - 1] == _NL:
+            got = express_chunk(arr, data, pos, e, delimiter, encoding, width)
+            if got is not None:
+                scan, frame = got
+                parts.add_parsed(scan.starts, scan.ends, scan.counts, frame)
+                parts.edge_space |= scan.edge_space
+                parts.add_newlines(arr, e, scan.newlines)
+                pos, refused = e, 0
+                continue
+            refused += 1
+        scan = fast_scan(arr, pos, e, delim)
+        starts, ends, counts, violation, complete = scan.starts, scan.ends, scan.counts, scan.violation, scan.complete
+        parts.edge_space |= scan.edge_space
+        if not clean and (violation < 0 or special[k] < violation):
             violation = special[k]
         if violation >= 0:
             keep = ends < violation
             starts, ends, counts = starts[keep], ends[keep], counts[keep]
             complete = int(ends[-1]) + 1 if ends.size else pos
         parts.add_fast(starts, ends, counts)
+        parts.add_newlines(arr, complete, scan.newlines)
+        if not width and counts.size:
+            width = int(np.bincount(counts).argmax())
         pos = complete
         if violation >= 0:
             # The careful splitter takes the record holding the broken byte and the records after
@@ -261,4 +410,4 @@ def split_records(data: bytes, delimiter: str, encoding: str, bad_offsets: Seque
             # No record ends in this chunk: a quoted field longer than the chunk, too long for data.
             start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
             parts.add_careful(start, end, fields, problem)
-    return parts.join()
+    return parts.join(arr)
