@@ -97,7 +97,7 @@ def test_every_command_takes_the_load_options(tmp_path) -> None:
     assert prepared.returncode == 0, prepared.stderr[-1000:]
     assert sorted(line.split("\t")[0] for line in prepared.stdout.splitlines()) == ["dach-1f77f8", "nordics-49521b"]
     deals = json.loads((tmp_path / "slices" / "dach-1f77f8" / "slice.json").read_text(encoding="utf-8"))
-    assert deals["team_name"] == "DACH"
+    assert deals["figures"]["team_name"] == "DACH"
 
 
 def test_teams_by_id_or_name_and_an_unknown_one_lists_the_known(tmp_path) -> None:

@@ -48,6 +48,56 @@ def write_hostile_export(folder: Path) -> Path:
     return folder
 
 
+SMALL_MAPPING = """\
+files: {deals: deals.csv, stage_events: history.csv}
+date_style: iso
+currency: EUR
+columns:
+  deals: {deal_id: id, deal_name: name, owner_name: rep, team_name: team, manager_name: manager, stage_raw: stage,
+          amount: amount, created_at: created, close_date: close, closed_at: closed, decision_maker: dm,
+          next_step: next}
+  stage_events: {deal_id: id, stage_raw: stage, entered_at: at}
+"""
+NORTH, SOUTH = "north-dc365e", "south-2daa8d"
+
+
+def write_small_export(folder: Path) -> Path:
+    """Two teams, four deals, figures known by hand (as of 2025-06-30, the default process):
+
+    North (Mia; rep Ann): A1 new on 26 Jun, in Qualify; A2 won on 20 Jun after every stage in time;
+    A3 skipped Discover (Qualify -> Propose on 25 Jun): 2 of 3 deals compliant, 2 open.
+    South (Max; rep Bob): B1 in Discover without the decision maker Discover requires: 0 of 1.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "deals.csv").write_text(
+        "id,name,rep,team,manager,stage,amount,created,close,closed,dm,next\n"
+        "A1,Alpha,Ann,North,Mia,Qualify,1000,2025-06-26,2025-08-01,,Kim,Call\n"
+        "A2,Beta,Ann,North,Mia,Closed Won,2500,2025-05-01,2025-06-20,2025-06-20,Lee,Sign\n"
+        "A3,Delta,Ann,North,Mia,Propose,700,2025-06-02,2025-07-31,,Joe,Demo\n"
+        "B1,Gamma,Bob,South,Max,Discover,400,2025-06-10,2025-07-15,,,Call\n", encoding="utf-8")
+    (folder / "history.csv").write_text(
+        "id,stage,at\n"
+        "A1,Qualify,2025-06-26 09:00\n"
+        "A2,Qualify,2025-05-01 09:00\nA2,Discover,2025-05-10 09:00\nA2,Propose,2025-05-20 09:00\n"
+        "A2,Negotiate,2025-06-01 09:00\nA2,Closed Won,2025-06-20 09:00\n"
+        "A3,Qualify,2025-06-02 09:00\nA3,Propose,2025-06-25 09:00\n"
+        "B1,Qualify,2025-06-10 09:00\nB1,Discover,2025-06-12 09:00\n", encoding="utf-8")
+    (folder / "mapping.yaml").write_text(SMALL_MAPPING, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def small_slices(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small export's slices (``prepare_slices``), one folder per team."""
+    import toolkit
+    from toolkit.reporting.slices import prepare_slices
+
+    export = write_small_export(tmp_path_factory.mktemp("small_export"))
+    out = tmp_path_factory.mktemp("small_slices")
+    prepare_slices(toolkit.load(export, mapping=export / "mapping.yaml"), toolkit.load_process(), AS_OF, out)
+    return out
+
+
 @pytest.fixture(scope="session")
 def two_team_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, Path]:
     out = tmp_path_factory.mktemp("reports")

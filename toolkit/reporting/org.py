@@ -13,11 +13,8 @@ import polars as pl
 from toolkit import schema as S
 from toolkit.errors import InputFileError
 from toolkit.reporting.blocks import Block, section, verdict_view
+from toolkit.reporting.team.data import HEADLINE_MEASURE
 from toolkit.reporting.templating import figure, render
-
-#: The headline keys the page reads from each slice.
-KEYS = (S.TEAM_ID, S.TEAM_NAME, S.MANAGER_NAME, "reps", "open", "review_hours_full", "review_hours_sampled",
-        "share_full", "compliance_rate", "control_verdict", "has_history", "quality_failed_for_team", "as_of")
 
 
 @dataclass
@@ -30,7 +27,7 @@ class OrgSummary:
         h = self.headlines.sort(S.TEAM_NAME) if self.headlines.height else self.headlines
         teams = []
         for row in h.iter_rows(named=True):
-            short, tone, why = verdict_view(row.get("control_verdict"), has_history=bool(row.get("has_history", True)))
+            short, tone, why = verdict_view(row["control_verdict"], has_history=bool(row["has_history"]))
             if tone == "signal" and row.get("control_reason"):
                 why = str(row["control_reason"]).split(":")[0]  # the rules, e.g. "WE2"; the team page says more
             teams.append(row | {"verdict": short, "tone": tone, "why": why if tone != "ok" else "",
@@ -52,18 +49,24 @@ class OrgSummary:
 
 
 def open_org(data_dir: str | Path) -> OrgSummary:
-    """Read every team slice's headline under ``data_dir`` (as written by ``toolkit prepare``)."""
+    """Read every team slice's figures under ``data_dir`` (as written by ``toolkit prepare``)."""
     folder = Path(data_dir)
     heads: list[dict[str, Any]] = []
-    for meta in sorted(folder.glob("*/slice.json")):
-        h = json.loads(meta.read_text(encoding="utf-8"))
-        f = h.get("figures") or {}
-        comp, changes = f.get("compliance") or {}, (f.get("changes") or {}).get("totals") or {}
-        heads.append({c: h.get(c) for c in KEYS} | {
-            "period_rate": comp.get("period_rate"), "period_weeks": comp.get("period_weeks"),
-            "control_verdict": f.get("verdict", h.get("control_verdict")),
-            "control_reason": next((c.get("reason") for c in f.get("control") or []
-                                    if c.get("measure") == "in_process_share"), None),
+    for path in sorted(folder.glob("*/slice.json")):
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        f, p = meta["figures"], meta["provenance"]
+        rv, comp, changes = f["review"], f["compliance"], f["changes"]["totals"]
+        # the team's failed data-quality checks are the rows of its slice's quality table
+        failed = pl.scan_parquet(path.parent / "quality.parquet").select(pl.len()).collect().item()
+        heads.append({
+            S.TEAM_ID: f[S.TEAM_ID], S.TEAM_NAME: f[S.TEAM_NAME], S.MANAGER_NAME: f[S.MANAGER_NAME],
+            "as_of": f["as_of"], "reps": f["reps"], "open": f["open"], "review_hours_full": rv["hours_full"],
+            "review_hours_sampled": rv["hours_sampled"], "share_full": rv["share_full"],
+            "compliance_rate": comp["rate"], "period_rate": comp["period_rate"], "period_weeks": comp["period_weeks"],
+            "control_verdict": f["verdict"], "has_history": p["has_history"],
+            "control_reason": next((c["reason"] for c in f["control"]
+                                    if c["measure"] == HEADLINE_MEASURE and c["pipeline"] is None), None),
+            "quality_failed_for_team": failed,
             **{f"changes_{k}": changes.get(k) for k in ("new", "pushed", "won", "lost")}})
     if not heads:
         raise InputFileError(f"team slices (*/slice.json) under {folder}", "none", "run `toolkit prepare` first")

@@ -3,9 +3,8 @@ export, serialised per team into the team's ``data_dir``. Nothing is computed he
 
 A slice holds only its team's rows (isolation: a notebook never sees another team's deals):
 parquet tables (``TABLES``, the model's ``TeamTables`` plus the team's data-quality failures and
-the headline control chart) and ``slice.json``: ``{"slice_version", "provenance": {...},
-"figures": TeamFigures.to_dict()}``, plus the flat keys the current pages read
-(``LEGACY_KEYS``), until they read ``figures``.
+the headline control chart) and ``slice.json``: ``{"slice_version", "team_id", "provenance":
+{...}, "figures": TeamFigures.to_dict()}`` (read by :mod:`toolkit.reporting.team.data`).
 """
 
 from __future__ import annotations
@@ -24,9 +23,9 @@ from toolkit.metrics.changes import DEFAULT_WINDOW_DAYS, Basis, change_window
 from toolkit.metrics.figures import HEADLINE_MEASURE, Figures, TeamFigures, compute_figures
 from toolkit.model import Dataset
 from toolkit.process import Process
+from toolkit.reporting.team.data import SLICE_VERSION
 from toolkit.validation.report import DataQualityReport
 
-SLICE_VERSION = 2
 TABLES = ("deals", "counts", "load", "plan", "rates", "flags", "conversion", "time_in_stage", "weekly", "control",
           "pipeline", "quality", "coaching", "changes")
 CONTROL_MEASURE = HEADLINE_MEASURE
@@ -39,7 +38,7 @@ class TeamSlice:
     team_id: str
     team_name: str
     data_dir: Path
-    headline: dict[str, Any]
+    meta: dict[str, Any]
 
 
 def _quality_for_team(dq: DataQualityReport | None, deal_ids: set[str]) -> pl.DataFrame:
@@ -72,32 +71,6 @@ def _control_table(team: TeamFigures) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"week": pl.Date, "value": pl.Float64, CONTROL_MEASURE: pl.Float64, "n": pl.Int64,
                                       "centre": pl.Float64, "lower_limit": pl.Float64, "upper_limit": pl.Float64,
                                       "signal": pl.String, "judged": pl.Boolean, "chart": pl.String})
-
-
-#: The flat keys of slice.json that team.py and org.py read today.
-LEGACY_KEYS = ("team_name", "manager_name", "as_of", "process", "source", "data_freshness", "reps", "open", "won",
-               "lost", "review_hours_full", "review_hours_sampled", "share_full", "share_sampled", "hours_freed",
-               "manager_hours_per_week", "minutes_per_deal", "sample_per_rep", "clean_sample_bound", "deals",
-               "compliant", "compliance_rate", "has_history", "control_measure", "control_verdict", "control_points",
-               "plan_deals", "quality_blocking", "quality_failed_for_team", "input_lines", "input_rejected",
-               "stage_limits", "changes")
-
-
-def _legacy(team: TeamFigures, provenance: dict[str, Any], quality_rows: int) -> dict[str, Any]:
-    rv, c, chart = team.review, team.compliance, team.headline_control
-    verdict = team.verdict if chart is None or chart.verdict != "signal" else "signal: " + ", ".join(chart.rules)
-    values = {
-        "team_name": team.team_name, "manager_name": team.manager_name, "as_of": team.as_of.isoformat(),
-        "process": team.process, "reps": team.reps, "open": team.open, "won": team.won, "lost": team.lost,
-        "review_hours_full": rv.hours_full, "review_hours_sampled": rv.hours_sampled, "share_full": rv.share_full,
-        "share_sampled": rv.share_sampled, "hours_freed": rv.hours_freed,
-        "manager_hours_per_week": rv.manager_hours_per_week, "minutes_per_deal": rv.minutes_per_deal,
-        "sample_per_rep": rv.sample_per_rep, "clean_sample_bound": rv.clean_sample_bound, "deals": c.deals,
-        "compliant": c.compliant, "compliance_rate": c.rate, "control_measure": "value", "control_verdict": verdict,
-        "control_points": len(chart.points) if chart else 0, "plan_deals": team.tables.plan.height,
-        "quality_failed_for_team": quality_rows, **provenance,
-        "changes": {k: v for k, v in team.changes.to_dict().items() if k != "deals"}}
-    return {k: values[k] for k in LEGACY_KEYS}
 
 
 def prepare_slices(data: Dataset, process: Process, as_of: dt.date, out_dir: Path, *,
@@ -139,7 +112,7 @@ def prepare_slices(data: Dataset, process: Process, as_of: dt.date, out_dir: Pat
         tables = {**team.tables.as_dict(), "control": _control_table(team), "quality": quality_table,
                   "changes": changed}
         meta = {"slice_version": SLICE_VERSION, S.TEAM_ID: team.team_id, "provenance": provenance,
-                "figures": team.to_dict(), **_legacy(team, provenance, quality_table.height)}
+                "figures": team.to_dict()}
         folder = out_dir / team.team_id
         folder.mkdir(parents=True, exist_ok=True)
         for name in TABLES:

@@ -44,9 +44,8 @@ def time_in_stage(r: TeamData) -> Block:
 
 
 def control(r: TeamData) -> Block:
-    from toolkit.charts import control_chart, p_chart
+    from toolkit.charts import p_chart
 
-    h = r.headline_data
     ctl = r.tables["control"]
     title = "Is the process steady week to week?"
     if not r.has_history:
@@ -55,21 +54,16 @@ def control(r: TeamData) -> Block:
         return section("control", title, [("absent", ("Too few weeks with stage moves to draw limits yet; the "
                                                      "chart appears once there are enough."))])
     chart = r.headline_control()
-    short, _tone, why = verdict_view(r.figures.get("verdict", h.get("control_verdict")), has_history=True)
-    parts: list[tuple[str, Any]] = [("p", f"Verdict: {short}: {chart.get('reason') or why}.")]
-    if "judged" in ctl.columns:
-        kind = CHART_NAMES.get(str(chart.get("chart", "p")), "p")
-        parts += [
-            ("p", ("Each point is a week's share of stage moves that follow the process; the dashed steps are that "
-                  "week's limits (centre ± 3 standard errors for its number of moves, inside 0–100 %): a week "
-                  "with few moves gets wide limits. Points inside are routine variation, not news; weeks with "
-                  "too few moves are shown but not judged.")),
-            ("html", figure(p_chart(ctl), f"{kind} chart of the weekly in-process share"))]
-    else:
-        parts.append(("html", figure(control_chart(ctl, h["control_measure"], "Share of moves in process",
-                                                   moving_range="moving_range" in ctl.columns),
-                                     "XmR chart of the weekly in-process share")))
-    others = [c for c in r.figures.get("control") or [] if c.get("measure") != HEADLINE_MEASURE]
+    short, _tone, why = verdict_view(r.figures["verdict"], has_history=True)
+    kind = CHART_NAMES.get(str(chart.get("chart", "p")), "p")
+    parts: list[tuple[str, Any]] = [
+        ("p", f"Verdict: {short}: {chart.get('reason') or why}."),
+        ("p", ("Each point is a week's share of stage moves that follow the process; the dashed steps are that "
+              "week's limits (centre ± 3 standard errors for its number of moves, inside 0–100 %): a week "
+              "with few moves gets wide limits. Points inside are routine variation, not news; weeks with "
+              "too few moves are shown but not judged.")),
+        ("html", figure(p_chart(ctl), f"{kind} chart of the weekly in-process share"))]
+    others = [c for c in r.figures["control"] if c["measure"] != HEADLINE_MEASURE]
     if others:
         rows = pl.DataFrame([{"label": c.get("label") or c.get("measure"),
                               "chart": CHART_NAMES.get(str(c.get("chart")), c.get("chart")),
@@ -115,13 +109,13 @@ def compliance(r: TeamData) -> Block:
 
 
 def data_quality(r: TeamData) -> Block:
-    h = r.headline_data
+    p = r.provenance
     q = r.tables["quality"].sort(pl.col("severity") != "error")
     # Where no process file was given, the process was read from the export: say so.
-    note = (h.get("provenance") or {}).get("process_note")
+    note = p["process_note"]
     return section("data-quality", "Can you trust the data? (data quality)", [
         *([("note", str(note))] if note else []),
-        ("p", (f"{h['input_lines']:,} input lines read; {h['input_rejected']:,} rejected across the whole export "
+        ("p", (f"{p['input_lines']:,} input lines read; {p['input_rejected']:,} rejected across the whole export "
               "(each listed with its file, line and reason by toolkit load --rejects). Only checks of severity "
               "“error” raise the banner on page 1; warnings are listed here.")),
         ("html", table(q, [("severity", "Severity", "text"), ("description", "Check", "long"),
@@ -131,11 +125,11 @@ def data_quality(r: TeamData) -> Block:
 
 def all_changes(r: TeamData) -> Block:
     title = "Every deal that changed this week"
-    figures = r.figures.get("changes")
-    if not isinstance(figures, dict) or figures.get("basis") == "none" or not figures.get("deals"):
+    figures = r.figures["changes"]
+    if figures["basis"] == "none" or not figures["deals"]:
         return section("all-changes", title, [("absent", ("No deal changed in the window, or the export cannot "
                                                          "tell (see page 1)."))])
-    per_rep = pl.DataFrame(figures.get("per_rep") or [], infer_schema_length=None)
+    per_rep = pl.DataFrame(figures["per_rep"], infer_schema_length=None)
     deals = sorted(figures["deals"], key=lambda d: (str(d.get(S.OWNER_NAME)), -at_stake(d)))
     rows = pl.DataFrame([{S.OWNER_NAME: d.get(S.OWNER_NAME), S.DEAL_NAME: d.get(S.DEAL_NAME) or d.get(S.DEAL_ID),
                           "what": change_text(d), "amount": at_stake(d)} for d in deals])
@@ -152,18 +146,18 @@ def all_changes(r: TeamData) -> Block:
 def workload(r: TeamData) -> Block:
     from toolkit.charts import deal_load_chart, review_time_chart
 
-    h = r.headline_data
-    load = r.tables["load"].with_columns(pl.lit(h[S.TEAM_NAME]).alias(S.TEAM_NAME))
+    f, rv = r.figures, r.figures["review"]
+    load = r.tables["load"].with_columns(pl.lit(f[S.TEAM_NAME]).alias(S.TEAM_NAME))
     counts = r.tables["counts"].sort("open", descending=True)
     return section("workload", "Review time and deal load", [
-        ("p", (f"Reviewing every open deal ({h['open']} × {h['minutes_per_deal']:,.0f} min) takes "
-              f"{h['review_hours_full']:,.1f} h a week, {h['share_full']:.0%} of the manager's "
-              f"{h['manager_hours_per_week']:,.0f} hours. "
-              f"The sampled review takes {h['review_hours_sampled']:,.1f} h "
-              f"({h['share_sampled']:.0%}), freeing {h['hours_freed']:,.1f} h for coaching.")),
-        ("html", figure(review_time_chart(load, manager_hours=h["manager_hours_per_week"]),
+        ("p", (f"Reviewing every open deal ({f['open']} × {rv['minutes_per_deal']:,.0f} min) takes "
+              f"{rv['hours_full']:,.1f} h a week, {rv['share_full']:.0%} of the manager's "
+              f"{rv['manager_hours_per_week']:,.0f} hours. "
+              f"The sampled review takes {rv['hours_sampled']:,.1f} h "
+              f"({rv['share_sampled']:.0%}), freeing {rv['hours_freed']:,.1f} h for coaching.")),
+        ("html", figure(review_time_chart(load, manager_hours=rv["manager_hours_per_week"]),
                         "Hours per week: full review against the sampled review")),
-        ("html", figure(deal_load_chart(counts, sample_per_rep=h["sample_per_rep"]),
+        ("html", figure(deal_load_chart(counts, sample_per_rep=rv["sample_per_rep"]),
                         "Open deals per rep; the line marks the review sample per rep")),
         ("html", table(counts, [(S.OWNER_NAME, "Rep", "text"), ("open", "Open", "int"), ("won", "Won", "int"),
                                 ("lost", "Lost", "int"), ("new", "New (7 days)", "int"),
@@ -176,9 +170,9 @@ def workload(r: TeamData) -> Block:
 
 def definitions(r: TeamData) -> Block:
     """What every figure means (the ``appendix`` section)."""
-    h = r.headline_data
-    limits = ", ".join(f"{k} {v:g} days" for k, v in h["stage_limits"].items() if v is not None)
-    k, minutes = h["sample_per_rep"], h["minutes_per_deal"]
+    rv = r.figures["review"]
+    limits = ", ".join(f"{k} {v:g} days" for k, v in r.provenance["stage_limits"].items() if v is not None)
+    k, minutes = rv["sample_per_rep"], rv["minutes_per_deal"]
     items = [
         ("Review time, full", f"open deals × {minutes:,.0f} minutes, per week."),
         ("Review time, sampled", f"min(open deals, {k}) per rep × {minutes:,.0f} minutes."),

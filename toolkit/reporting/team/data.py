@@ -1,5 +1,10 @@
 """A team's slice opened for display: its ``slice.json`` and parquet tables, and what the export
-lacks (stage history) said in the words of its source."""
+lacks (stage history) said in the words of its source.
+
+``slice.json`` (written by :mod:`toolkit.reporting.slices`) is ``{"slice_version", "team_id",
+"provenance": {...}, "figures": TeamFigures.to_dict()}``: the pages read the figures model and the
+load's provenance, nothing else.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +31,8 @@ HISTORY_HINTS = {
 #: The compliance flags an export without stage history cannot raise.
 FLAGS_NEEDING_HISTORY = ("skipped_stage", "backward_move", "over_time_limit", "started_late")
 HEADLINE_MEASURE = "in_process_share"
+#: The layout of slice.json the pages read; a slice of another version is prepared again.
+SLICE_VERSION = 3
 
 
 @dataclass
@@ -33,35 +40,37 @@ class TeamData:
     """A team's slice, opened for display."""
 
     data_dir: Path
-    headline_data: dict[str, Any]
+    meta: dict[str, Any]
     tables: dict[str, pl.DataFrame]
 
     @property
+    def figures(self) -> dict[str, Any]:
+        """The team's figures model (``TeamFigures.to_dict()``)."""
+        figures: dict[str, Any] = self.meta["figures"]
+        return figures
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """What the figures were computed from: source, freshness, input lines, stage limits, ..."""
+        provenance: dict[str, Any] = self.meta["provenance"]
+        return provenance
+
+    @property
     def has_history(self) -> bool:
-        return bool(self.headline_data.get("has_history", True))
+        return bool(self.provenance["has_history"])
 
     def history_hint(self) -> str:
         """What would add the stage history this export lacks."""
-        return HISTORY_HINTS.get(str(self.headline_data.get("source")), HISTORY_HINTS["generic"])
+        return HISTORY_HINTS.get(str(self.provenance.get("source")), HISTORY_HINTS["generic"])
 
     def no_history(self, what: str) -> tuple[str, str]:
         """The part a section shows instead of ``what``, which needs stage history."""
         return ("absent", f"This export has no stage history, so {what} cannot be shown. {self.history_hint()}")
 
-    def table(self, name: str) -> pl.DataFrame | None:
-        """A table of the slice; None where an older slice does not hold it."""
-        return self.tables.get(name)
-
-    @property
-    def figures(self) -> dict[str, Any]:
-        """The figures model of the slice (``TeamFigures.to_dict()``); empty for an older slice."""
-        f = self.headline_data.get("figures")
-        return f if isinstance(f, dict) else {}
-
     def headline_control(self) -> dict[str, Any]:
         """The chart behind the headline verdict; empty where there is none."""
-        charts = self.figures.get("control") or []
-        return next((c for c in charts if c.get("measure") == HEADLINE_MEASURE), {})
+        charts: list[dict[str, Any]] = self.figures["control"]
+        return next((c for c in charts if c["measure"] == HEADLINE_MEASURE and c["pipeline"] is None), {})
 
 
 def read_slice(data_dir: str | Path, team_id: str) -> tuple[Path, dict[str, Any], dict[str, pl.DataFrame]]:
@@ -76,6 +85,9 @@ def read_slice(data_dir: str | Path, team_id: str) -> tuple[Path, dict[str, Any]
     if meta.get(S.TEAM_ID) != team_id:
         raise UnknownTeamError(f"the slice of team {team_id!r}", f"a slice of team {meta.get(S.TEAM_ID)!r} in {folder}",
                            "pass the data_dir of the same team")
-    # Every table the slice holds (newer slices hold more: changes, coaching); the page says what is absent.
+    if meta.get("slice_version") != SLICE_VERSION:
+        raise InputFileError(f"a team slice of version {SLICE_VERSION} in {folder}",
+                             f"version {meta.get('slice_version')!r}", "prepare the slice again with this version "
+                             "of the toolkit (`toolkit prepare`)")
     tables = {p.stem: pl.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
     return folder, meta, tables
