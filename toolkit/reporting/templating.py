@@ -49,8 +49,10 @@ def pct(value: Any) -> Markup:
     return escape(f"{value:.0%}")
 
 
-def _source(name: str) -> str:
-    return resources.files("toolkit").joinpath("data", "templates", name).read_text(encoding="utf-8")
+def _source(name: str) -> str | None:
+    path = resources.files("toolkit").joinpath("data", "templates", name)
+    # None tells Jinja2 the template does not exist (TemplateNotFound names it)
+    return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
 @cache

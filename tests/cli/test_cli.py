@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SF = ROOT / "data" / "samples" / "salesforce_export"
 SHORT_PROCESS = "name: Short\nstages: [{name: Qualify}, {name: Discover}, {name: Propose}]\nwon: Closed Won\nlost: Closed Lost\n"
 
