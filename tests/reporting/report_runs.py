@@ -65,7 +65,8 @@ def write_small_export(folder: Path) -> Path:
     """Two teams, four deals, figures known by hand (as of 2025-06-30, the default process):
 
     North (Mia; rep Ann): A1 new on 26 Jun, in Qualify; A2 won on 20 Jun after every stage in time;
-    A3 skipped Discover (Qualify -> Propose on 25 Jun): 2 of 3 deals compliant, 2 open.
+    A3 skipped Discover (Qualify -> Propose on 25 Jun, after 23 days in Qualify, limit 14): 2 of 3 deals
+    compliant, 2 open.
     South (Max; rep Bob): B1 in Discover without the decision maker Discover requires: 0 of 1.
     """
     folder.mkdir(parents=True, exist_ok=True)
