@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from toolkit.errors import OutputError, RunLockedError
-from toolkit.reporting import manifest as mf
 from toolkit.reporting.manifest import files_match
 from toolkit.reporting.publish import check_out, day_lock, publish_files, staging_folder
 
@@ -74,28 +73,3 @@ def test_publish_files_and_their_hashes(tmp_path) -> None:
     with pytest.raises(OSError):
         publish_files(stage, tmp_path / "blocked", ("b.html",))
     assert (stage / "b.html").is_file()
-
-
-def test_manifest_round_trip_and_merge(tmp_path) -> None:
-    assert mf.read(tmp_path) == {"manifest_version": 2, "teams": []}
-    (tmp_path / "manifest.json").write_text("{not json", encoding="utf-8")
-    assert mf.read(tmp_path)["teams"] == []  # unreadable: everything is redone
-    m = mf.read(tmp_path)
-    mf.set_team(tmp_path, m, {"team_id": "b", "status": "published"})
-    mf.set_team(tmp_path, m, {"team_id": "a", "status": "failed"})
-    mf.set_team(tmp_path, m, {"team_id": "b", "status": "publishing"})
-    assert [(t["team_id"], t["status"]) for t in mf.read(tmp_path)["teams"]] == [("a", "failed"), ("b", "publishing")]
-
-
-def test_input_hashes_and_key(tmp_path) -> None:
-    (tmp_path / "deals.csv").write_bytes(b"abc")
-    (tmp_path / ".hidden").write_bytes(b"x")
-    (tmp_path / "mapping.yaml").write_bytes(b"")
-    assert mf.input_hashes(tmp_path) == {
-        "deals.csv": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-        "mapping.yaml": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}
-    assert mf.input_hashes(tmp_path / "deals.csv") == {"deals.csv": mf.input_hashes(tmp_path)["deals.csv"]}
-    assert mf.input_hashes(tmp_path / "mapping.yaml") == mf.input_hashes(tmp_path)
-    key = mf.run_key(mf.input_hashes(tmp_path), {"as_of": "2025-06-30"})
-    assert key == mf.run_key(mf.input_hashes(tmp_path), {"as_of": "2025-06-30"}) != mf.run_key({}, {"as_of": "x"})
-    assert mf.sha256(tmp_path / "deals.csv") == mf.input_hashes(tmp_path)["deals.csv"]
