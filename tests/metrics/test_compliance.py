@@ -1,53 +1,16 @@
-"""Transitions and compliance flags on small hand-built histories."""
+"""Compliance flags and rates on small hand-built histories."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import polars as pl
-import pytest
 from metric_frames import AS_OF, as_polars, deals_frame, events_frame
 
 from toolkit import schema as S
-from toolkit.metrics.compliance import (
-    TRANSITION_KINDS,
-    compliance_rates,
-    deal_compliance,
-    deal_flags,
-    stage_conversion,
-    stage_transitions,
-    suggested_limits,
-    time_in_stage,
-)
+from toolkit.metrics.compliance import compliance_rates, deal_compliance, deal_flags
 from toolkit.process import parse_process
 
 t = dt.datetime
-
-
-def test_each_transition_kind(backend, process) -> None:
-    events = events_frame([
-        ("fwd", "A", t(2025, 1, 1)), ("fwd", "B", t(2025, 1, 3, 12)),
-        ("skip", "A", t(2025, 1, 1)), ("skip", "C", t(2025, 1, 2)),
-        ("skipwon", "B", t(2025, 1, 1)), ("skipwon", "Won", t(2025, 1, 2)),
-        ("back", "B", t(2025, 1, 1)), ("back", "A", t(2025, 1, 2)),
-        ("won", "C", t(2025, 1, 1)), ("won", "Won", t(2025, 1, 5)),
-        ("lost", "A", t(2025, 1, 1)), ("lost", "Lost", t(2025, 1, 2)),
-        ("reopen", "Lost", t(2025, 1, 1)), ("reopen", "B", t(2025, 1, 2)),
-        ("recl", "Won", t(2025, 1, 1)), ("recl", "Lost", t(2025, 1, 2)),
-        ("odd", "A", t(2025, 1, 1)), ("odd", None, t(2025, 1, 2)),
-    ])
-    out = as_polars(stage_transitions(backend(events), process))
-    kinds = dict(zip(out["deal_id"], out["kind"], strict=True))
-    assert kinds == {"fwd": "forward", "skip": "skip", "skipwon": "skip", "back": "backward", "won": "won",
-                     "lost": "lost", "reopen": "reopen", "recl": "reclassify", "odd": "unknown"}
-    assert set(kinds.values()) - {"unknown"} == set(TRANSITION_KINDS)
-    fwd = out.filter(pl.col("deal_id") == "fwd").row(0, named=True)
-    assert (fwd["from_stage"], fwd["to_stage"], fwd["days_in_stage"]) == ("A", "B", 2.5)
-
-
-def test_events_after_as_of_are_left_out(process) -> None:
-    events = events_frame([("d", "A", t(2025, 6, 1)), ("d", "B", t(2025, 6, 30, 18)), ("d", "C", t(2025, 7, 1))])
-    assert stage_transitions(events, process, as_of=AS_OF)["to_stage"].to_list() == ["B"]
 
 
 def test_each_flag_with_its_evidence(backend, process) -> None:
@@ -114,23 +77,3 @@ def test_allowed_skips_are_not_violations() -> None:
     events = events_frame([("s", "A", t(2025, 6, 28)), ("s", "C", t(2025, 6, 29))])
     row = deal_compliance(deals, events, lenient, AS_OF).row(0, named=True)
     assert row["skipped_stage"] is True and row["violations"] == 0 and row["compliant"] is True
-
-
-def test_conversion_time_in_stage_and_suggested_limits(backend, process) -> None:
-    events = events_frame([
-        ("1", "A", t(2025, 1, 1)), ("1", "B", t(2025, 1, 3)), ("1", "C", t(2025, 1, 13)), ("1", "Won", t(2025, 1, 14)),
-        ("2", "A", t(2025, 1, 1)), ("2", "B", t(2025, 1, 5)), ("2", "Lost", t(2025, 1, 6)),
-        ("3", "A", t(2025, 1, 1)), ("3", "B", t(2025, 1, 7)),
-        ("4", "A", t(2025, 1, 1)), ("4", "Lost", t(2025, 1, 9)),
-    ])
-    conv = as_polars(stage_conversion(backend(events), process))
-    assert conv.select("stage", "reached", "reached_next").rows() == [("A", 4, 3), ("B", 3, 1), ("C", 1, 1)]
-    assert conv["conversion"].to_list() == [0.75, pytest.approx(1 / 3), 1.0]
-    tis = as_polars(time_in_stage(backend(events), process))
-    a = tis.row(0, named=True)
-    # Stays in A: 2, 4, 6, 8 days -> median 5, p80 (linear) 6.8; none over the 10-day limit.
-    assert (a["stays"], a["median_days"], a["share_over_limit"]) == (4, 5.0, 0.0)
-    assert a["p80_days"] == pytest.approx(6.8)
-    sug = as_polars(suggested_limits(backend(events), process))
-    # B: stays of 10 and 1 days -> p80 = 1 + 0.8 x 9 = 8.2 -> 9 whole days.
-    assert sug.select("stage", "suggested_max_days").rows() == [("A", 7.0), ("B", 9.0), ("C", 1.0)]
