@@ -555,3 +555,22 @@ def test_a_broken_line_after_a_long_run_never_reaches_polars(write, monkeypatch)
     assert rows(t, "Id") == [("1", 2, 2), ("2", 3, 3), ("3", 4, 4), ("5", 6, 6)]
     assert rejects(t) == [(5, 5, None, '"4"x,"d"', "TEXT_AFTER_QUOTE")]
     assert careful == 1
+
+
+def test_a_byte_order_mark_before_a_quoted_first_field_leaves_no_quotes(write) -> None:
+    data = b'"Id","Name"\n"006A","a"\n\xef\xbb\xbf"006B","b"\n"006C","c"\n'
+    t, careful = read_natural(write("joined_quoted.csv", data))
+    assert rows(t, "Id", "Name") == [("006A", "a", 2, 2), ("006B", "b", 3, 3), ("006C", "c", 4, 4)]
+    assert [(r[S.LINE], r[S.REASON]) for r in t.repairs] == [(3, "BOM_IN_DATA")]
+    assert (t.rejects, careful) == ([], 1)
+
+
+def test_a_repeated_header_line_is_skipped_as_a_header_not_loaded(write, read_via) -> None:
+    # two exports joined with cat, each with its header
+    data = b'Id,Name,Amount\n1,a,5\n2,b,6\nId,Name,Amount\n3,c,7\n"Id","Name","Amount"\n4,d,8\n'
+    t = read_via(write("joined_headers.csv", data))
+    assert rows(t, "Id", "Name") == [("1", "a", 2, 2), ("2", "b", 3, 3), ("3", "c", 5, 5), ("4", "d", 7, 7)]
+    assert t.rejects == []
+    assert +t.skipped == {"header": 3}
+    assert "the header is repeated on line(s) 4, 6 (files joined?): skipped as header lines" in t.notes
+    assert check_ledger(t) == (4, 0, 3)

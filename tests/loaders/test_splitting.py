@@ -44,6 +44,8 @@ KINDS: dict[str, bytes] = {
     "nul": b'{i},Na\x00me,1,x\n',
     "bad_byte": b'{i},Na\xffme,1,x\n',
     "bom": b'\xef\xbb\xbf{i},Name,1,x\n',
+    "bom_quoted": b'\xef\xbb\xbf"{i}","Name","1","x"\n',
+    "header_again": HEADER,
 }
 GOOD = ("quoted", "plain", "quoted_empty_last", "comma_in_quotes", "doubled_quote", "accented")
 

@@ -435,6 +435,7 @@ class _Assembly:
         self.lengths = ends - starts
         self.blank = np.zeros(records.size, dtype=bool)
         self.filler = b' \t"' + table.delimiter.encode()
+        self.header_fields: list[str] = []
 
     def span(self, i: int) -> int:
         return int(self.last[i] - self.first[i] + 1)
@@ -481,6 +482,7 @@ def _assemble(table: RawTable, records: Records, expected: Sequence[str], requir
                              f"line {int(a.first[hpos])} of {table.file}: {records.problems[hpos][1]}",
                              "re-export the file; the header must decode in the file's encoding")
     header = _header_names(cands[hidx][1], table.file, cands[hidx][0], table.repeats)
+    a.header_fields = cands[hidx][1]
     ncols = len(header)
     table.header, table.header_line = header, int(a.first[hpos])
     table.skipped["header"] += a.span(hpos)
@@ -553,7 +555,31 @@ def _rows(a: _Assembly, good: np.ndarray, ncols: int, width_msg: str) -> pl.Data
         kept = np.concatenate(lines)
     # Careful rows come stripped; fast ones need it only where the splitter saw space at an edge.
     frame = _finish_frame(frame, t.header, a.first[kept], a.last[kept], clean=not r.edge_space)
-    return _drop_summary_rows(a, frame)
+    return _drop_repeated_headers(a, _drop_summary_rows(a, frame))
+
+
+def _drop_repeated_headers(a: _Assembly, frame: pl.DataFrame) -> pl.DataFrame:
+    """A line repeating the header (exports joined with their headers) is a header line, skipped
+    and named in the notes, never a deal."""
+    first = next((h for h in a.t.header if h in frame.columns), None)
+    if first is None or frame.is_empty() or not a.header_fields:
+        return frame
+    name = a.header_fields[a.t.header.index(first)].strip()
+    candidates = frame.filter(pl.col(first) == name)
+    if candidates.is_empty():
+        return frame
+    want = [_norm(f) for f in a.header_fields]
+    cols = [h for h in a.t.header if h in frame.columns]
+    at = [a.t.header.index(h) for h in cols]
+    lines = [(row[-2], row[-1]) for row in candidates.select(*cols, ROW_LINE, ROW_END_LINE).iter_rows()
+             if all(_norm(v or "") == want[k] for v, k in zip(row[:-2], at, strict=True))]
+    if not lines:
+        return frame
+    for line, end in lines:
+        a.t.skipped["header"] += end - line + 1
+    shown = ", ".join(str(line) for line, _ in lines[:10]) + (", ..." if len(lines) > 10 else "")
+    a.t.notes.append(f"the header is repeated on line(s) {shown} (files joined?): skipped as header lines")
+    return frame.filter(~pl.col(ROW_LINE).is_in([line for line, _ in lines]))
 
 
 def _careful_rows(a: _Assembly, run: np.ndarray, ncols: int, width_msg: str) -> tuple[pl.DataFrame, np.ndarray]:

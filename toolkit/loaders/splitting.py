@@ -245,8 +245,13 @@ def careful_record(data: bytes, pos: int, delimiter: str, encoding: str,
                                                               f"the limit of {MAX_RECORD_BYTES:,}")), first_end + 1
     consumed = [pos]
 
+    # A byte-order mark opening the record (two exports joined) would make csv read a quoted first
+    # field as text with its quotes: it is split without the mark, which is put back on the first
+    # field for the assembler to remove and record as a repair.
+    bom = data.startswith(_BOM, pos)
+
     def lines() -> Iterator[str]:
-        at = pos
+        at = pos + len(_BOM) if bom else pos
         while at < n:
             stop = data.find(b"\n", at)
             stop = n if stop < 0 else stop
@@ -261,6 +266,8 @@ def careful_record(data: bytes, pos: int, delimiter: str, encoding: str,
     try:
         fields: list[str] | None = next(reader)
         end = consumed[0]
+        if bom and fields:
+            fields[0] = "\ufeff" + fields[0]
     except (_TooLong, csv.Error) as exc:
         fields, end = None, first_end
         if isinstance(exc, _TooLong) or "unexpected end of data" in str(exc):
