@@ -4,6 +4,7 @@ the same run, reported as ratios. Not part of the test run.
     .venv/bin/python benchmarks/bench.py                   # 1,000,000 deals, everything
     .venv/bin/python benchmarks/bench.py --deals 100000 --only load,metrics
     .venv/bin/python benchmarks/bench.py --deals 100000,1000000 --only load   # growth too
+    .venv/bin/python benchmarks/bench.py --only noop      # a report rerun with nothing to do
 
 The load is compared with the bare polars all-strings read and with DuckDB's read_csv filling a
 rejects table, on the same files, and again with one stray quote and one invalid byte in the
@@ -217,10 +218,50 @@ def bench_validate(folder: Path) -> dict:
     return out
 
 
+def _timed(cmd: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+    t = time.perf_counter()
+    res = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE.parent, check=False,
+                         env={"GX_ANALYTICS_ENABLED": "false", "PATH": "/usr/bin:/bin", "HOME": str(Path.home()),
+                              "PYTHONPATH": str(HERE.parent)})
+    return time.perf_counter() - t, res
+
+
+def bench_noop(folder: Path, rounds: int = 3) -> dict:
+    """``toolkit report`` run again on inputs it has already published: the whole command (Python
+    start, imports, hashing the inputs, reading the manifest), against hashing the same files."""
+    out = DATA / f"reports_{folder.parent.name}"
+    cmd = [str(Path(sys.executable).with_name("toolkit")), "report", str(folder), "--as-of", AS_OF, "--out", str(out),
+           "--jobs", "2", "--formats", "html"]
+    # the first run renders every team (a quarter of the deals each): it may take long
+    first, res = _timed([*cmd, "--team-timeout", "7200"])
+    if res.returncode != 0:
+        raise SystemExit(f"the first report run failed ({res.returncode}):\n{res.stderr[-3000:]}")
+    runs = []
+    for _ in range(rounds):
+        seconds, res = _timed([*cmd, "--team-timeout", "7200"])
+        if res.returncode != 0 or "nothing to do" not in res.stdout + res.stderr:
+            raise SystemExit(f"the rerun did something ({res.returncode}):\n{(res.stdout + res.stderr)[-3000:]}")
+        runs.append(seconds)
+    hashing = child(f"""
+        import time, hashlib, pathlib
+        t = time.perf_counter()
+        for f in sorted(pathlib.Path({str(folder)!r}).glob("*.csv")):
+            h = hashlib.sha256()
+            with f.open("rb") as fh:
+                while block := fh.read(1 << 20):
+                    h.update(block)
+        _out = {{"seconds": time.perf_counter() - t}}
+    """)
+    best = min(runs)
+    return {"first_run_seconds": first, "noop_seconds": runs, "hash_inputs_seconds": hashing["seconds"],
+            "noop_vs_hashing": best / hashing["seconds"]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--deals", default="1000000", help="one size or several, comma-separated (e.g. 100000,1000000)")
-    ap.add_argument("--only", default="load,metrics,validate")
+    ap.add_argument("--only", default="load,metrics,validate,noop",
+                    help="comma-separated: load, metrics, validate, noop (a report rerun with nothing to do)")
     ap.add_argument("--apply-sample", type=int, default=20_000,
                     help="deals for the groupby/apply comparison (it is too slow for all of them)")
     args = ap.parse_args()
@@ -238,6 +279,8 @@ def main() -> None:
                 results["metrics"] = bench_metrics(folder, args.apply_sample)
             elif name == "validate":
                 results["validate"] = bench_validate(folder)
+            elif name == "noop":
+                results["noop"] = bench_noop(folder)
             print(f"{name}: done in {time.perf_counter() - t:.0f} s", file=sys.stderr)
             print(json.dumps({f"{name}_{n}": results[name]}, indent=2, default=str), flush=True)
     if len(loads) > 1:

@@ -121,6 +121,9 @@ DEAL_STATES: tuple[Column, ...] = (
 FILE = "file"
 LINE = "line"
 END_LINE = "end_line"
+#: A raw row's first and last physical line, kept beside its text until the row is typed.
+ROW_LINE = "_line"
+ROW_END_LINE = "_end_line"
 COLUMN = "column"
 RAW = "raw"
 REASON = "reason"

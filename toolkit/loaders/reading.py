@@ -42,8 +42,9 @@ DELIMITER_CANDIDATES = (",", ";", "\t", "|")
 MAX_PREAMBLE = 30
 RAW_LIMIT = 2000
 
-ROW_LINE = "_line"
-ROW_END_LINE = "_end_line"
+ROW_LINE = S.ROW_LINE
+ROW_END_LINE = S.ROW_END_LINE
+
 
 
 @dataclass
@@ -399,8 +400,7 @@ def _looks_like_data(fields: list[str], ncols: int) -> bool:
     return ncols >= 2 and len(fields) == ncols and sum(bool(f.strip()) for f in fields) * 2 > ncols
 
 
-def _finish_frame(frame: pl.DataFrame, header: list[str], lines: Sequence[int] | np.ndarray,
-                  end_lines: Sequence[int] | np.ndarray, *, clean: bool = False) -> pl.DataFrame:
+def _finish_frame(frame: pl.DataFrame, header: list[str], *, clean: bool = False) -> pl.DataFrame:
     frame = frame.rename({f"c{i}": h for i, h in enumerate(header)})
     # Values are stripped and empty ones made null; a column costs a copy only where it has such
     # values, which one pass over all columns tells.
@@ -409,11 +409,34 @@ def _finish_frame(frame: pl.DataFrame, header: list[str], lines: Sequence[int] |
                              for i, h in enumerate(header)).row(0)
         frame = frame.with_columns(pl.col(h).str.strip_chars().replace("", None)
                                    for h, need in zip(header, probe, strict=True) if need)
-    frame = frame.with_columns(pl.Series(ROW_LINE, lines, dtype=pl.Int64),
-                   pl.Series(ROW_END_LINE, end_lines, dtype=pl.Int64))
     # A trailing delimiter on every line makes an unnamed, empty last column: not data.
     drop = [h for h in header if h.startswith("unnamed_") and frame[h].null_count() == frame.height]
-    return frame.drop(drop)
+    return frame.drop(drop) if drop else frame
+
+
+def _aligned(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with every column cut into the same chunks. polars copies a frame whose columns
+    are cut differently as a whole before its next operation (the largest buffer of a load, twice):
+    such columns are made one chunk here one at a time, which holds a second copy of one column
+    at most."""
+    if len(set(frame.n_chunks("all"))) <= 1:
+        return frame
+    columns = frame.get_columns()
+    del frame
+    for i, column in enumerate(columns):
+        columns[i] = column.rechunk()
+        del column
+    return pl.DataFrame(columns)
+
+
+def _with_lines(frame: pl.DataFrame, first: np.ndarray, last: np.ndarray) -> pl.DataFrame:
+    """``frame`` with each row's first and last line, cut into the frame's chunks."""
+    lengths = frame.get_column(frame.columns[0]).chunk_lengths() if frame.width else [frame.height]
+    cuts = np.cumsum(lengths)[:-1]
+
+    def column(name: str, values: np.ndarray) -> pl.Series:
+        return pl.concat([pl.Series(name, part, dtype=pl.Int64) for part in np.split(values, cuts)], rechunk=False)
+    return frame.with_columns(column(ROW_LINE, first), column(ROW_END_LINE, last))
 
 
 class _Assembly:
@@ -534,27 +557,26 @@ def _assemble(table: RawTable, records: Records, expected: Sequence[str], requir
 def _rows(a: _Assembly, good: np.ndarray, ncols: int, width_msg: str) -> pl.DataFrame:
     """The frame of the good records: runs of fast records read by polars, careful ones as split."""
     t, r = a.t, a.r
-    cols = [f"c{i}" for i in range(ncols)]
     pieces: list[pl.DataFrame] = []
-    lines: list[np.ndarray] = []
+    kept: list[np.ndarray] = []
     if good.size:
         careful = r.careful[good]
         breaks = np.flatnonzero((np.diff(good) != 1) | (careful[1:] != careful[:-1])) + 1
         for run in np.split(good, breaks):
-            if r.careful[run[0]]:
-                frame, keep = _careful_rows(a, run, ncols, width_msg)
-            else:
-                frame, keep = _fast_rows(a, run, ncols, width_msg)
-            pieces.append(frame)
-            lines.append(run[keep])
+            parts = [_careful_rows(a, run, ncols, width_msg)] if r.careful[run[0]] else _fast_rows(a, run, ncols,
+                                                                                                  width_msg)
+            for frame, keep in parts:
+                pieces.append(frame)
+                kept.append(run[keep])
     if not pieces:
-        frame = pl.DataFrame(schema={c: pl.String for c in cols})
-        kept = np.zeros(0, dtype=np.int64)
-    else:
-        frame = pl.concat(pieces, how="vertical", rechunk=False)
-        kept = np.concatenate(lines)
+        pieces, kept = [pl.DataFrame(schema={f"c{i}": pl.String for i in range(ncols)})], [good[:0]]
+    r.parsed.clear()  # the pieces hold those frames now: the joined frame must be their only holder
+    frame = _aligned(pl.concat(pieces, how="vertical", rechunk=False))
+    del pieces
+    rows = np.concatenate(kept)
+    frame = _with_lines(frame, a.first[rows], a.last[rows])
     # Careful rows come stripped; fast ones need it only where the splitter saw space at an edge.
-    frame = _finish_frame(frame, t.header, a.first[kept], a.last[kept], clean=not r.edge_space)
+    frame = _finish_frame(frame, t.header, clean=not r.edge_space)
     return _drop_repeated_headers(a, _drop_summary_rows(a, frame))
 
 
@@ -614,27 +636,26 @@ _COPY_LIMIT = 1 << 26
 _PIECE_BYTES = 1 << 25
 
 
-def _fast_rows(a: _Assembly, run: np.ndarray, ncols: int, width_msg: str) -> tuple[pl.DataFrame, np.ndarray]:
-    """A run of fast records: the rows polars already parsed with their chunk, the others read
-    from their bytes in pieces."""
-    frames, keeps = [], []
+def _fast_rows(a: _Assembly, run: np.ndarray, ncols: int, width_msg: str) -> list[tuple[pl.DataFrame, np.ndarray]]:
+    """A run of fast records as (frame, which records of the run it holds) pieces: the rows
+    polars already parsed with their chunk, the others read from their bytes in pieces."""
+    out: list[tuple[pl.DataFrame, np.ndarray]] = []
     done = 0
     for part, parsed in _by_parsed_chunk(a.r, run):
         if parsed is None:
             offsets = a.r.starts[part] - a.r.starts[part[0]]
             pieces = np.split(part, np.flatnonzero(np.diff(offsets // _PIECE_BYTES)) + 1)
             results = [_fast_piece(a, piece, ncols, width_msg) for piece in pieces]
+            sizes = [piece.size for piece in pieces]
         else:
             first, frame = parsed
             if part.size != frame.height:
                 frame = frame.select(pl.all().gather(pl.Series(part - first, dtype=pl.Int64)))
-            results = [_fit_width(a, part, frame, ncols, width_msg)]
-        sizes = [p.size for p in pieces] if parsed is None else [part.size]
+            results, sizes = [_fit_width(a, part, frame, ncols, width_msg)], [part.size]
         for (frame, keep), size in zip(results, sizes, strict=True):
-            frames.append(frame)
-            keeps.append(keep + done)
+            out.append((frame, keep + done))
             done += size
-    return pl.concat(frames, how="vertical", rechunk=False), np.concatenate(keeps)
+    return out
 
 
 def _by_parsed_chunk(r: Records, run: np.ndarray) -> list[tuple[np.ndarray, tuple[int, pl.DataFrame] | None]]:
@@ -691,8 +712,13 @@ def _drop_summary_rows(a: _Assembly, frame: pl.DataFrame) -> pl.DataFrame:
     cols = [h for h in a.t.header[:3] if h in frame.columns]
     if not cols or frame.is_empty():
         return frame
-    first = pl.coalesce(pl.col(c) for c in cols)  # values are stripped, empty ones null
-    hit = frame.select(first.str.contains(rf"(?i)^{_SUMMARY}$").fill_null(False)).to_series()
+    # The first non-empty of these fields is the summary word: values are stripped and empty ones
+    # null, so each field is a summary word where the ones before it are null (coalesce would copy
+    # the column's text; these are boolean).
+    word = [pl.col(c).str.contains(rf"(?i)^{_SUMMARY}$").fill_null(False) for c in cols]
+    hit = frame.select(pl.any_horizontal(
+        pl.all_horizontal([pl.col(c).is_null() for c in cols[:k]] + [word[k]]) for k in range(len(cols))
+    )).to_series()
     if not hit.any():
         return frame
     for line, end in frame.filter(hit).select(ROW_LINE, ROW_END_LINE).iter_rows():
