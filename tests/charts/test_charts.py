@@ -400,6 +400,18 @@ def test_theme_is_applied_by_to_svg_without_global_side_effects() -> None:
     assert 450 <= width <= 700
 
 
+def test_the_render_spec_is_the_validated_spec() -> None:
+    """to_svg skips Altair's schema validation (its cost, not its result): same spec either way."""
+    chart = deal_load_chart(pl.DataFrame(COUNTS), sample_per_rep=2)
+    before = alt.theme.active
+    try:
+        alt.theme.enable(THEME_NAME)
+        validated = chart.to_dict()
+    finally:
+        alt.theme.enable(before)
+    assert themed_spec(chart) == validated
+
+
 def test_use_theme_enables_it_globally() -> None:
     before = alt.theme.active
     try:

@@ -7,6 +7,7 @@ each chart it renders, whatever theme is active.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ def theme_config() -> dict[str, Any]:
     }
 
 
+@functools.cache  # once per process: Altair's registry lookup costs ~60 ms, and every chart asks
 def register_theme() -> None:
     """Register the theme under :data:`THEME_NAME` (idempotent); does not enable it."""
     import altair as alt
