@@ -33,7 +33,7 @@ NOT_MIRRORED = {
     "process_suggest.py": "test_process_derive.py", "process_yaml.py": "test_process.py",
     # the run, its workers and pages: through real runs (tests/reporting/test_reports.py, test_run_faults.py)
     "reporting/execute.py": "reporting/test_run_faults.py", "reporting/pool.py": "reporting/test_run_faults.py",
-    "reporting/render.py": "reporting/test_reports.py", "reporting/run.py": "reporting/test_reports.py",
+    "reporting/run.py": "reporting/test_reports.py",
     # the sample company: its files against the committed samples and the planted ground truth
     **{f"samples/{m}.py": "samples/test_committed_samples.py" for m in (
         "__init__", "arrays", "company", "fields", "generic_fr", "history", "hubspot", "paths", "people", "pipedrive",

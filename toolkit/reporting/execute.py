@@ -100,7 +100,7 @@ def render_notebook(task: NotebookTask) -> TeamResult:
     import nbformat
 
     from toolkit.reporting.gate import gate_page
-    from toolkit.reporting.render import first_error, notebook_body, page, write_pdf
+    from toolkit.reporting.render import chart_svgs, first_error, notebook_body, page, print_page, write_pdf
 
     filter_library_warnings()
     start = time.perf_counter()
@@ -122,7 +122,8 @@ def render_notebook(task: NotebookTask) -> TeamResult:
             (stage / f"{stem}.html").write_text(document, encoding="utf-8")
             files.append(f"{stem}.html")
         if "pdf" in task.formats:
-            write_pdf(document, stage / f"{stem}.pdf")
+            printed, images = print_page(document, chart_svgs(executed))
+            write_pdf(printed, stage / f"{stem}.pdf", images)
             files.append(f"{stem}.pdf")
     except ReportExecutionError as exc:
         return TeamResult(task.team_id, task.team_name, "failed", _since(start), _one_line(exc), cell=exc.cell)
