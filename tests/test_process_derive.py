@@ -214,6 +214,26 @@ def test_load_without_a_process_reads_it_from_the_export() -> None:
     assert given.process_note is None and given.deals[S.STAGE].null_count() == 4
 
 
+@real
+def test_a_derived_process_reads_each_file_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The export is finished twice (default process, then its own) but read and typed once, and
+    # the second finish starts from the files as first read: the same load as with a process given.
+    from toolkit.loaders import reading
+    folder = REALDATA / "sfdc-devorg-sample-elastic"
+    reads: Counter[str] = Counter()
+    read = reading.read_delimited
+
+    def counted(path: Path, **kw: object) -> reading.RawTable:
+        reads[path.name] += 1
+        return read(path, **kw)  # type: ignore[arg-type]
+    monkeypatch.setattr(reading, "read_delimited", counted)
+    ds = toolkit.load(folder)
+    assert ds.process_note is not None and reads and set(reads.values()) == {1}
+    given = toolkit.load(folder, process=ds.process)
+    for name in ("deals", "stage_events", "deal_states", "rejects", "files"):
+        assert getattr(ds, name).equals(getattr(given, name)), name
+
+
 def test_load_keeps_the_default_process_where_it_fits() -> None:
     ds = toolkit.load(SAMPLES / "salesforce_export")
     assert ds.process is not None and ds.process.name == "Standard B2B" and ds.process_note is None

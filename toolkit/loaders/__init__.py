@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.errors import ConfigError, FormatDetectionError, InputFileError
+from toolkit.loaders.columns import reads_kept
 from toolkit.loaders.common import ReadFile, Roster, first_line_fields, read_roster, snake
 from toolkit.loaders.sniff import binary_kind
 from toolkit.model import Dataset
@@ -189,10 +190,13 @@ def load(path: str | Path, *, source: str | None = None, mapping: str | Path | N
     roster_path = Path(roster) if roster is not None else next(
         (folder / n for n in ROSTER_NAMES if (folder / n).is_file()), None)
     rost, roster_file = (read_roster(roster_path, folder) if roster_path is not None else (Roster.empty(), None))
-    ds = _dispatch(detection.source, p, mapping, proc, rost, date_style, include_deleted)
-    if not given:
-        ds, proc = _process_from_export(ds, proc, lambda q: _dispatch(detection.source, p, mapping, q, rost,
-                                                                      date_style, include_deleted))
+    with reads_kept():
+        # An export whose stages the default process does not know is finished a second time with
+        # the process it describes; its files are read and typed once.
+        ds = _dispatch(detection.source, p, mapping, proc, rost, date_style, include_deleted)
+        if not given:
+            ds, proc = _process_from_export(ds, proc, lambda q: _dispatch(detection.source, p, mapping, q, rost,
+                                                                          date_style, include_deleted))
     ds.process = proc
     ds.notes.insert(0, f"source: {detection.source} ({what}{detection.reason})")
     if roster_file is not None:
@@ -202,8 +206,9 @@ def load(path: str | Path, *, source: str | None = None, mapping: str | Path | N
 
 def _process_from_export(ds: Dataset, default: Process, reload: Callable[[Process], Dataset]
                          ) -> tuple[Dataset, Process]:
-    """Without a process file, an export whose stages the default process does not know is read
-    again with the process the export itself describes (see :mod:`toolkit.process_derive`)."""
+    """Without a process file, an export whose stages the default process does not know is
+    finished again with the process the export itself describes (see
+    :mod:`toolkit.process_derive`); ``reload`` finishes it from the files as first read."""
     from toolkit.process_derive import derive_process, unknown_labels
 
     unknown = unknown_labels(ds, default)

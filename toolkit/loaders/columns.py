@@ -4,9 +4,13 @@ headers, the vendor's header language, and the typed values."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -137,6 +141,31 @@ class ReadFile:
         return self.table.frame
 
 
+#: The files read so far in a :func:`reads_kept` block, by everything their reading depends on.
+_KEPT: ContextVar[dict[tuple[object, ...], ReadFile] | None] = ContextVar("toolkit_reads_kept", default=None)
+
+
+@contextmanager
+def reads_kept() -> Iterator[None]:
+    """Within the block, a file read again with the same arguments is not read again: the
+    :class:`ReadFile` is handed out anew as it was when first read (its rows, rejects and notes),
+    for a loader to finish once more (a load that maps an export's stages a second time, see
+    :func:`toolkit.loaders.load`)."""
+    token = _KEPT.set({})
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
+
+
+def _copy(rf: ReadFile) -> ReadFile:
+    """A ReadFile whose ledger a loader can change without changing ``rf``'s (frames are immutable)."""
+    t = rf.table
+    table = dataclasses.replace(t, rejects=list(t.rejects), repairs=list(t.repairs), skipped=Counter(t.skipped),
+                                notes=list(t.notes), repeats=dict(t.repeats))
+    return ReadFile(table, rf.role, dict(rf.columns), dict(rf.fmt), rf.header_set)
+
+
 def read_file(path: Path, role: str, specs: Sequence[ColumnSpec], *, what: str, base: Path | None = None,
               date_default: str | None = None, date_style: str | None = None, decimal: str | None = None,
               encoding: str | None = None,
@@ -149,6 +178,29 @@ def read_file(path: Path, role: str, specs: Sequence[ColumnSpec], *, what: str, 
 
     ``vendor`` (pipedrive, hubspot) also reads the vendor's headers in the other languages it
     exports in; the language found is said in the file's notes and returned as ``header_set``."""
+    kept = _KEPT.get()
+    key: tuple[object, ...] = ()
+    if kept is not None:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, role, tuple(specs), what, base, date_default,
+               date_style, decimal, encoding, delimiter, tuple(date_formats),
+               None if null_tokens is None else tuple(sorted((k, tuple(v)) for k, v in null_tokens.items())),
+               sheet, required_any, dynamic, vendor)
+        if key in kept:
+            return _copy(kept[key])
+    rf = _read_file(path, role, specs, what=what, base=base, date_default=date_default, date_style=date_style,
+                    decimal=decimal, encoding=encoding, delimiter=delimiter, date_formats=date_formats,
+                    null_tokens=null_tokens, sheet=sheet, required_any=required_any, dynamic=dynamic, vendor=vendor)
+    if kept is not None:
+        kept[key] = _copy(rf)
+    return rf
+
+
+def _read_file(path: Path, role: str, specs: Sequence[ColumnSpec], *, what: str, base: Path | None,
+               date_default: str | None, date_style: str | None, decimal: str | None, encoding: str | None,
+               delimiter: str | None, date_formats: Sequence[str], null_tokens: Mapping[str, Sequence[str]] | None,
+               sheet: str | None, required_any: int, dynamic: Callable[[list[str]], Sequence[ColumnSpec]] | None,
+               vendor: str | None) -> ReadFile:
     from toolkit.loaders.reading import read_delimited
     from toolkit.loaders.sniff import binary_file_kind
     from toolkit.loaders.values import cast_columns
