@@ -21,8 +21,6 @@ NOT_MIRRORED = {
     # charts: through tests/charts/test_charts.py (the package's public builders and SVG rendering)
     "charts/_data.py": "charts/test_charts.py", "charts/_theme.py": "charts/test_charts.py",
     "charts/builders.py": "charts/test_charts.py", "charts/render.py": "charts/test_charts.py",
-    # the commands, end to end through `python -m toolkit.cli`
-    "cli/commands.py": "cli/test_cli.py", "cli/report.py": "cli/test_cli.py",
     # loaders: by behaviour, per vendor and per failure (test_vendor_exports, test_robustness, ...)
     "loaders/__init__.py": "loaders/test_source_and_errors.py", "loaders/catalog.py": "test_process_derive.py",
     "loaders/columns.py": "loaders/test_vendor_exports.py", "loaders/common.py": "loaders/test_vendor_exports.py",
