@@ -170,24 +170,3 @@ def test_pipeline_errors_name_the_key_path_and_line(text: str, fragment: str) ->
 def test_entry_stages_in_the_single_form_accept_aliases() -> None:
     p = parse_process(GOOD + "entry_stages: [prospecting, Propose]\n")
     assert p.entry_stages == ("Qualify", "Propose")
-
-
-# --- writing a process back --------------------------------------------------------------------
-
-def _same(a, b) -> None:  # type: ignore[no-untyped-def]
-    from dataclasses import replace
-    assert replace(a, source="", pipelines={}) == replace(b, source="", pipelines={})
-    assert list(a.pipelines) == list(b.pipelines)
-    for name in a.pipelines:
-        assert replace(a.pipelines[name], source="") == replace(b.pipelines[name], source="")
-
-
-@pytest.mark.parametrize("text", [None, GOOD, PIPELINES, PIPELINES.replace(
-    "pipelines:\n", "stages: [{name: 'Open: \"x\"', max_days: 2.5}]\nwon: Won\nlost: Lost\nentry_stages: Open: \"x\"\n"
-    "pipelines:\n").replace('entry_stages: Open: "x"', "entry_stages: ['Open: \"x\"']")])
-def test_process_to_yaml_reads_back_to_the_same_process(text: str | None) -> None:
-    from toolkit.process_yaml import process_to_yaml
-    p = load_process() if text is None else parse_process(text)
-    written = process_to_yaml(p, header=["used for the report of 2026-12-01"], notes={"stage:Qualify": ["why"]})
-    assert written.startswith("# used for the report of 2026-12-01\n")
-    _same(parse_process(written), p)
