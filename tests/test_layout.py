@@ -28,7 +28,6 @@ NOT_MIRRORED = {
     "loaders/headers.py": "loaders/test_vendor_exports.py", "loaders/hubspot.py": "loaders/test_vendor_exports.py",
     "loaders/pipedrive.py": "loaders/test_pipedrive_flow.py", "loaders/salesforce.py": "loaders/test_sample_formats.py",
     "loaders/sniff.py": "loaders/test_source_and_errors.py", "loaders/states.py": "loaders/test_deal_states.py",
-    "process_suggest.py": "test_process_derive.py",
     # the run, its workers and pages: through real runs (tests/reporting/test_reports.py, test_run_faults.py)
     "reporting/execute.py": "reporting/test_run_faults.py", "reporting/pool.py": "reporting/test_run_faults.py",
     "reporting/run.py": "reporting/test_reports.py",
