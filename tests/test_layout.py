@@ -34,7 +34,7 @@ NOT_MIRRORED = {
     # the sample company: its files against the committed samples and the planted ground truth
     **{f"samples/{m}.py": "samples/test_committed_samples.py" for m in (
         "__init__", "arrays", "company", "fields", "generic_fr", "history", "hubspot", "paths", "people", "pipedrive",
-        "readme", "salesforce_export", "salesforce_report", "timeline", "writing")},
+        "salesforce_export", "salesforce_report", "timeline", "writing")},
     "validation/run.py": "validation/test_validation.py", "validation/suites.py": "validation/test_validation.py",
 }
 
