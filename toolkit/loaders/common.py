@@ -49,9 +49,11 @@ def with_team_ids(frame: pl.DataFrame) -> pl.DataFrame:
     ids = {n: team_id(n) for n in names}
     out = frame.with_columns(pl.col(S.TEAM_NAME).replace_strict(ids, default=S.UNASSIGNED_TEAM_ID,
                                                                 return_dtype=pl.String).alias(S.TEAM_ID))
+    # Counted per spelling first (a handful), then folded: the same counts as folding every row.
     display = (out.filter(pl.col(S.TEAM_ID) != S.UNASSIGNED_TEAM_ID)
-               .with_columns(labels.fold_label(pl.col(S.TEAM_NAME)))
                .group_by(S.TEAM_ID, S.TEAM_NAME).len()
+               .with_columns(labels.fold_label(pl.col(S.TEAM_NAME)))
+               .group_by(S.TEAM_ID, S.TEAM_NAME).agg(pl.col("len").sum())
                .sort([S.TEAM_ID, "len", S.TEAM_NAME], descending=[False, True, False])
                .unique(S.TEAM_ID, keep="first").select(S.TEAM_ID, pl.col(S.TEAM_NAME).alias("_display")))
     out = out.join(display, on=S.TEAM_ID, how="left").with_columns(
@@ -150,6 +152,8 @@ def drop_rows(table: RawTable, mask: pl.Series, column: str | None, reason: S.Re
 def drop_duplicate_ids(table: RawTable, order_by: Sequence[str] = ()) -> int:
     """Keep one row per deal_id: the latest by ``order_by`` (e.g. last modified), else the last
     in the file, which is how CRMs append updates. The others become DUPLICATE_ID rejects."""
+    if table.frame[S.DEAL_ID].n_unique() == table.frame.height:
+        return 0  # one row per id already: nothing to order
     f = table.frame.with_row_index("_pos")
     keys = [c for c in order_by if c in f.columns] + ["_pos"]
     keep = f.sort(keys, nulls_last=False).unique(S.DEAL_ID, keep="last")["_pos"]
@@ -178,12 +182,17 @@ def finish_deals(frame: pl.DataFrame, *, source: str, file_of: str | pl.Expr, pr
                  roster: Roster, extra_keep: Sequence[str] = ()) -> pl.DataFrame:
     """Canonical deals from a frame that has canonical field names (missing ones become null)."""
     f = with_null_columns(frame, ((c.name, c.dtype) for c in S.DEALS))
+    # Owners, pipelines and stage labels repeat across deals: each distinct one is read once.
+    owner = pl.col(S.OWNER_NAME)
+    f = labels.per_distinct(f, [S.OWNER_NAME], [labels.owner_deactivated(owner).alias("_owner_marked"),
+                                                labels.owner_name(owner).alias("_owner_name")])
+    f = labels.per_distinct(f, [S.PIPELINE], [labels.pipeline_name(pl.col(S.PIPELINE)).alias("_pipeline")])
     f = f.with_columns(
         (pl.col(OWNER_DEACTIVATED).fill_null(False) if OWNER_DEACTIVATED in f.columns else pl.lit(False))
-        .or_(labels.owner_deactivated(pl.col(S.OWNER_NAME))).alias(OWNER_DEACTIVATED),
-        labels.owner_name(pl.col(S.OWNER_NAME)).alias(S.OWNER_NAME),
-        labels.pipeline_name(pl.col(S.PIPELINE)).alias(S.PIPELINE),
-    )
+        .or_(pl.col("_owner_marked")).alias(OWNER_DEACTIVATED),
+        pl.col("_owner_name").alias(S.OWNER_NAME),
+        pl.col("_pipeline").alias(S.PIPELINE),
+    ).drop("_owner_marked", "_owner_name", "_pipeline")
     f = f.with_columns(
         pl.coalesce(S.OWNER_NAME, S.OWNER_ID).alias(S.OWNER_NAME),
         pl.coalesce(S.OWNER_ID, S.OWNER_NAME).alias(S.OWNER_ID),
@@ -191,17 +200,20 @@ def finish_deals(frame: pl.DataFrame, *, source: str, file_of: str | pl.Expr, pr
     f = apply_roster(f, roster)
     pipeline = pl.col(S.PIPELINE)
     mapped = labels.stage_of(process, pl.col(S.STAGE_RAW), pipeline)
+    f = labels.per_distinct(f, [S.STAGE_RAW, S.PIPELINE], [
+        mapped.alias("_mapped"), labels.status_of(process, mapped, pipeline).alias("_mapped_status"),
+        labels.won_name(process, pipeline).alias("_won"), labels.lost_name(process, pipeline).alias("_lost")])
     f = f.with_columns(
-        pl.coalesce(pl.col(S.STATUS), labels.status_of(process, mapped, pipeline)).alias(S.STATUS),
+        pl.coalesce(pl.col(S.STATUS), pl.col("_mapped_status")).alias(S.STATUS),
     ).with_columns(
-        pl.when(pl.col(S.STATUS) == "won").then(labels.won_name(process, pipeline))
-        .when(pl.col(S.STATUS) == "lost").then(labels.lost_name(process, pipeline))
-        .otherwise(mapped).alias(S.STAGE),
+        pl.when(pl.col(S.STATUS) == "won").then(pl.col("_won"))
+        .when(pl.col(S.STATUS) == "lost").then(pl.col("_lost"))
+        .otherwise(pl.col("_mapped")).alias(S.STAGE),
         pl.col(S.SOURCE_LINE).cast(pl.Int64),
         pl.lit(source).alias(S.SOURCE),
         (file_of if isinstance(file_of, pl.Expr) else pl.lit(file_of)).alias(S.SOURCE_FILE),
     )
-    f = with_team_ids(f)
+    f = with_team_ids(f.drop("_mapped", "_mapped_status", "_won", "_lost"))
     canon = S.names(S.DEALS)
     extras = [c for c in f.columns if c not in canon and not c.startswith("_") and not c.endswith("__currency")]
     private = [c for c in PRIVATE if c in f.columns]
@@ -215,19 +227,23 @@ def finish_events(frame: pl.DataFrame, process: Process, deals: pl.DataFrame | N
     without a pipeline of its own is in its deal's pipeline (``deals``), else ``default``."""
     if frame.is_empty():
         return S.empty(S.STAGE_EVENTS)
-    f = with_null_columns(frame, ((c.name, c.dtype) for c in S.STAGE_EVENTS))
-    own = labels.fold_label(pl.col(S.PIPELINE))
+    # Only the columns of stage entries travel through the join and the sort.
+    f = with_null_columns(frame.select([c for c in frame.columns if c in S.names(S.STAGE_EVENTS)]),
+                          ((c.name, c.dtype) for c in S.STAGE_EVENTS))
+    own = f[S.PIPELINE].null_count() < f.height
     if deals is not None and S.PIPELINE in deals.columns:
-        f = f.join(deals.select(S.DEAL_ID, pl.col(S.PIPELINE).alias("_deal_pipeline")), on=S.DEAL_ID, how="left")
-        f = f.with_columns(pl.coalesce(own, "_deal_pipeline", pl.lit(S.DEFAULT_PIPELINE)).alias(S.PIPELINE))
+        pipelines = deals[S.PIPELINE].unique()
+        if not own and pipelines.len() == 1 and pipelines[0] == S.DEFAULT_PIPELINE:
+            # Every deal is in the default pipeline, and so is an entry of a deal not loaded.
+            f = f.with_columns(pl.lit(S.DEFAULT_PIPELINE).alias(S.PIPELINE))
+        else:
+            f = f.join(deals.select(S.DEAL_ID, pl.col(S.PIPELINE).alias("_deal_pipeline")), on=S.DEAL_ID, how="left")
+            f = f.with_columns(pl.coalesce(labels.fold_label(pl.col(S.PIPELINE)), "_deal_pipeline",
+                                           pl.lit(S.DEFAULT_PIPELINE)).alias(S.PIPELINE))
     else:
         f = f.with_columns(labels.pipeline_name(pl.col(S.PIPELINE)).alias(S.PIPELINE))
     # Millions of history rows hold a handful of (label, pipeline) pairs: map each pair once.
-    pairs = f.select(S.STAGE_RAW, S.PIPELINE).unique().with_columns(
-        labels.stage_of(process, pl.col(S.STAGE_RAW), pl.col(S.PIPELINE)).alias("_mapped"),
-        labels.fold_label(pl.col(S.STAGE_RAW)).str.to_lowercase().alias("_label_lower"))
-    f = f.join(pairs, on=[S.STAGE_RAW, S.PIPELINE], how="left", nulls_equal=True, maintain_order="left")
-    f = f.with_columns(pl.coalesce(pl.col(S.STAGE), "_mapped").alias(S.STAGE))
+    f = labels.map_stages(f, process, pipeline=S.PIPELINE, lower="_label_lower")
     f = f.sort([S.DEAL_ID, S.ENTERED_AT, S.SOURCE_LINE], nulls_last=True)
     # A history row is written on any change (amount, close date): only a change of stage is a
     # stage entry, so consecutive rows of one stage (in one pipeline) collapse into the first.

@@ -9,6 +9,7 @@ full-width letters; they are one label. The raw text stays where the canonical t
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
 import polars as pl
 
@@ -51,6 +52,36 @@ def stage_of(process: Process, raw: pl.Expr, pipeline: pl.Expr) -> pl.Expr:
     return process.stage_expr(raw, pipeline)
 
 
+def per_distinct(frame: pl.DataFrame, keys: Sequence[str], exprs: Sequence[pl.Expr]) -> pl.DataFrame:
+    """``frame`` with ``exprs`` (expressions of ``keys`` alone) evaluated once per distinct value
+    of ``keys`` and joined back in the frame's order: labels, names and pipelines repeat across
+    millions of rows, and folding text (NFKC, regexes) costs per value."""
+    table = frame.select(keys).unique().with_columns(exprs)
+    return frame.join(table, on=list(keys), how="left", nulls_equal=True, maintain_order="left")
+
+
+def map_stages(frame: pl.DataFrame, process: Process, *, pipeline: str, raw: str = S.STAGE_RAW, out: str = S.STAGE,
+               lower: str | None = None) -> pl.DataFrame:
+    """``frame`` with ``out``: the process stage of each row's ``raw`` label in its ``pipeline``
+    (a column already there is kept where it is not null), and optionally ``lower``: the folded,
+    lower-cased label. Each distinct label (of each pipeline) is mapped once."""
+    exprs = [stage_of(process, pl.col(raw), pl.col(pipeline)).alias("_mapped"),
+             *([fold_label(pl.col(raw)).str.to_lowercase().alias(lower)] if lower else [])]
+    pipe = frame[pipeline]
+    if frame.height and pipe.null_count() == 0 and bool((pipe == pipe[0]).all()):
+        # One pipeline, the common case: the distinct labels alone, looked up by position.
+        names = frame[raw].drop_nulls().unique()
+        table = names.to_frame(raw).with_columns(pl.lit(pipe[0], pl.String).alias(pipeline)).with_columns(exprs)
+        at = frame[raw].replace_strict(names, pl.int_range(names.len(), eager=True, dtype=pl.UInt32),
+                                       default=None, return_dtype=pl.UInt32)
+        # (a null label maps to no stage: a null position gathers a null)
+        f = frame.with_columns(table[e].gather(at) for e in table.columns if e not in (raw, pipeline))
+    else:
+        f = per_distinct(frame, [raw, pipeline], exprs)
+    mapped = pl.coalesce(out, "_mapped") if out in frame.columns else pl.col("_mapped")
+    return f.with_columns(mapped.alias(out)).drop("_mapped")
+
+
 def won_name(process: Process, pipeline: pl.Expr) -> pl.Expr:
     return process.outcome_expr("won", pipeline)
 
@@ -64,5 +95,5 @@ def status_of(process: Process, stage: pl.Expr, pipeline: pl.Expr) -> pl.Expr:
     return process.status_of_stage(stage, pipeline)
 
 
-__all__ = ["DEACTIVATED", "fold_label", "fold_text", "lost_name", "owner_deactivated", "owner_name",
-           "pipeline_name", "stage_of", "status_of", "won_name"]
+__all__ = ["DEACTIVATED", "fold_label", "fold_text", "lost_name", "map_stages", "owner_deactivated", "owner_name",
+           "per_distinct", "pipeline_name", "stage_of", "status_of", "won_name"]

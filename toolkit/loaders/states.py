@@ -56,7 +56,7 @@ def history_states(rows: pl.DataFrame, deals: pl.DataFrame, process: Process | N
     if S.STAGE not in f.columns and S.STAGE_RAW in f.columns and process is not None:
         pipeline = (pl.coalesce(labels.fold_label(pl.col(S.PIPELINE)), "_deal_pipeline")
                     if S.PIPELINE in f.columns else pl.col("_deal_pipeline"))
-        f = f.with_columns(labels.stage_of(process, pl.col(S.STAGE_RAW), pipeline).alias(S.STAGE))
+        f = labels.map_stages(f.with_columns(pipeline.alias("_pipe")), process, pipeline="_pipe")
     rows = f
     return f.select(
         pl.col(S.DEAL_ID).cast(pl.String), pl.col(S.VALID_FROM).cast(S.DATETIME),

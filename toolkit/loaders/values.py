@@ -499,10 +499,11 @@ def cast_columns(table: RawTable, kinds: Mapping[str, Kind], *, date_default: st
             flagged.append(nn & typed.is_null())
     out = frame
     if exprs:
-        # One query, so that every column it makes is cut into the same chunks.
+        # One query on the in-memory engine: every column it makes is cut into the reader's chunks,
+        # so what later combines columns of the frame needs no realignment.
         out = (frame.lazy().with_columns(exprs)
                .with_columns((pl.any_horizontal(flagged) if flagged else pl.lit(False)).alias("__flagged"))
-               .collect())
+               .collect(engine="in-memory"))
     if exprs and out["__flagged"].any():
         out, style = _second_look(table, out, present, style, dec, date_formats,
                                   None if scores is None else (scores, style_sample, date_default))
