@@ -50,10 +50,13 @@ def history_states(rows: pl.DataFrame, deals: pl.DataFrame, process: Process | N
     lacks take the deal's current value. Rows of unknown deals are not states."""
     if rows.is_empty():
         return _empty_ranked()
-    current = deals.select(S.DEAL_ID, pl.col(S.PIPELINE).alias("_deal_pipeline"),
-                           *[pl.col(c).alias(f"_now_{c}") for c in _FIELDS])
+    maps = S.STAGE not in rows.columns and S.STAGE_RAW in rows.columns and process is not None
+    # Only what the rows lack travels through the join of millions of rows.
+    current = deals.select(S.DEAL_ID, *([pl.col(S.PIPELINE).alias("_deal_pipeline")] if maps else []),
+                           *[pl.col(c).alias(f"_now_{c}") for c in _FIELDS
+                             if c not in rows.columns and not (c == S.STAGE and maps)])
     f = rows.join(current, on=S.DEAL_ID, how="inner", maintain_order="left")
-    if S.STAGE not in f.columns and S.STAGE_RAW in f.columns and process is not None:
+    if maps and process is not None:
         pipeline = (pl.coalesce(labels.fold_label(pl.col(S.PIPELINE)), "_deal_pipeline")
                     if S.PIPELINE in f.columns else pl.col("_deal_pipeline"))
         f = labels.map_stages(f.with_columns(pipeline.alias("_pipe")), process, pipeline="_pipe")
