@@ -3,6 +3,7 @@ appendix, and an export without history says so instead of showing zeros, ages o
 
 from __future__ import annotations
 
+import json
 import re
 
 import polars as pl
@@ -10,6 +11,7 @@ from pypdf import PdfReader
 from report_runs import (
     AS_OF,
     NO_HISTORY_TEAM,
+    NORTH,
     SAMPLES,
     TEN_REPS,
     write_pipedrive_without_history,
@@ -141,3 +143,17 @@ def test_a_deal_without_a_name_is_shown_by_its_id(tmp_path) -> None:
     first = report.tables["plan"].row(0, named=True)
     report.tables["plan"] = report.tables["plan"].with_columns(pl.lit(None, pl.String).alias(S.DEAL_NAME))
     assert f"<bdi>{first[S.DEAL_ID]}</bdi>" in report.review_plan().html
+
+
+def test_one_method_per_section_in_page_order(small_slices) -> None:
+    from toolkit.reporting.options import DEFAULT_NOTEBOOK
+    from toolkit.reporting.team import SECTIONS, open_team
+
+    report = open_team(small_slices / NORTH, NORTH)
+    methods = ["headline", "changes", "review_plan", "funnel", "time_in_stage", "control", "compliance",
+               "data_quality", "all_changes", "workload", "appendix"]
+    assert tuple(getattr(report, m)().section for m in methods) == SECTIONS
+    # the notebook calls exactly these, in this order
+    cells = [c["source"] for c in json.loads(DEFAULT_NOTEBOOK.read_text(encoding="utf-8"))["cells"]]
+    calls = [line.strip() for src in cells for line in ("".join(src)).splitlines() if line.startswith("report.")]
+    assert calls == [f"report.{m}()" for m in methods]
