@@ -35,7 +35,7 @@ NOT_MIRRORED = {
     **{f"samples/{m}.py": "samples/test_committed_samples.py" for m in (
         "__init__", "arrays", "company", "fields", "generic_fr", "history", "hubspot", "paths", "people", "pipedrive",
         "salesforce_export", "salesforce_report", "timeline", "writing")},
-    "validation/run.py": "validation/test_validation.py", "validation/suites.py": "validation/test_validation.py",
+    "validation/run.py": "validation/test_validation.py",
 }
 
 
