@@ -33,8 +33,8 @@ NOT_MIRRORED = {
     "reporting/run.py": "reporting/test_reports.py",
     # the sample company: its files against the committed samples and the planted ground truth
     **{f"samples/{m}.py": "samples/test_committed_samples.py" for m in (
-        "__init__", "arrays", "company", "fields", "generic_fr", "history", "hubspot", "paths", "people", "pipedrive",
-        "salesforce_export", "salesforce_report", "timeline", "writing")},
+        "__init__", "company", "fields", "generic_fr", "history", "hubspot", "paths", "pipedrive",
+        "salesforce_export", "salesforce_report", "timeline")},
     "validation/run.py": "validation/test_validation.py",
 }
 
