@@ -574,3 +574,14 @@ def test_a_repeated_header_line_is_skipped_as_a_header_not_loaded(write, read_vi
     assert +t.skipped == {"header": 3}
     assert "the header is repeated on line(s) 4, 6 (files joined?): skipped as header lines" in t.notes
     assert check_ledger(t) == (4, 0, 3)
+
+
+def test_a_byte_valid_in_no_encoding_keeps_an_ascii_file_utf8(write) -> None:
+    # 0x81 is undefined in cp1252 too: reading the file as cp1252 would explain nothing
+    data = b"Id,Name\n" + b"".join(b"%d,n%d\n" % (i, i) for i in range(1, 6)).replace(b"n3", b"n\x813")
+    t, careful = read_natural(write("ascii_one_bad.csv", data))
+    assert t.encoding == "utf-8"
+    assert "1 byte(s) are valid neither in UTF-8 nor in cp1252" in t.notes
+    assert rejects(t) == [(4, 4, None, "3,n\\x813", "INVALID_ENCODING")]
+    assert rows(t, "Id") == [("1", 2, 2), ("2", 3, 3), ("4", 5, 5), ("5", 6, 6)]
+    assert careful == 1

@@ -211,7 +211,10 @@ def decide_encoding(data: bytes, encoding: str | None) -> tuple[str, bytes, list
         return "utf-8", data, [], ""
     if _has_valid_multibyte_utf8(data):
         return "utf-8", data, bad, f"{len(bad)} byte(s) are not valid UTF-8"
-    return "cp1252", data, _collect_errors(data, "cp1252"), "not UTF-8; read as cp1252 (Windows-1252)"
+    cp_bad = _collect_errors(data, "cp1252")
+    if len(cp_bad) >= len(bad):  # cp1252 reads none of them either: nothing speaks for it
+        return "utf-8", data, bad, f"{len(bad)} byte(s) are valid neither in UTF-8 nor in cp1252"
+    return "cp1252", data, cp_bad, "not UTF-8; read as cp1252 (Windows-1252)"
 
 
 # --- dialect -----------------------------------------------------------------------------------
