@@ -12,13 +12,18 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from toolkit.errors import ConfigError, FormatDetectionError, InputFileError
-from toolkit.loaders.columns import reads_kept
-from toolkit.loaders.common import ReadFile, Roster, first_line_fields, read_roster, snake
 from toolkit.loaders.sniff import binary_kind
-from toolkit.model import Dataset
-from toolkit.process import Process, load_process
+
+if TYPE_CHECKING:
+    from toolkit.loaders.common import ReadFile, Roster
+    from toolkit.model import Dataset
+    from toolkit.process import Process
+
+# polars, numpy and the loaders are imported by the functions that use them: the command line
+# imports this package for its options, and a report run with nothing to do never loads a file.
 
 log = logging.getLogger("toolkit.load")
 
@@ -46,6 +51,7 @@ class Detection:
 
 def _peek_header_names(path: Path, lines: int = 30) -> set[str]:
     """snake_case names of every field in the first lines of a file (header may follow a preamble)."""
+    from toolkit.loaders.common import snake
     from toolkit.loaders.reading import decide_encoding, detect_delimiter, normalise_newlines
 
     if path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -75,6 +81,8 @@ def _peek_header_names(path: Path, lines: int = 30) -> set[str]:
 
 def detect_source(path: Path) -> Detection:
     """The source of an export file or folder, from file names and header names."""
+    from toolkit.loaders.common import first_line_fields
+
     if path.suffix.lower() in (".yaml", ".yml"):
         return Detection("generic", f"{path.name} is a mapping file")
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
@@ -163,6 +171,10 @@ def load(path: str | Path, *, source: str | None = None, mapping: str | Path | N
     sales process (the default one when omitted), used to map stage labels; ``date_style``
     (iso, dmy, mdy) settles files whose dates read either way.
     """
+    from toolkit.loaders.columns import reads_kept
+    from toolkit.loaders.common import Roster, read_roster
+    from toolkit.process import Process, load_process
+
     p = Path(path)
     if not p.exists():
         raise InputFileError("an export file or folder", f"nothing at {p}", "check the path")
@@ -262,6 +274,13 @@ def _add_file(ds: Dataset, rf: ReadFile) -> None:
     ds.files = pl.concat([ds.files, files_frame([rf.table], ["roster"], [rf.fmt])])
     if rf.table.rejects:
         ds.rejects = pl.concat([ds.rejects, rejects_frame([rf.table])])
+
+
+def __getattr__(name: str) -> object:
+    if name == "Dataset":  # kept importable from here, as it always was
+        from toolkit.model import Dataset
+        return Dataset
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["CRM_LAYOUTS", "SOURCES", "Dataset", "Detection", "detect_source", "load"]

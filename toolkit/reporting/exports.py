@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
+if TYPE_CHECKING:  # the manifest writes through write_atomic and must not cost a polars import
+    import polars as pl
 
 #: A spreadsheet runs a cell that starts with one of these as a formula (OWASP ASVS 1.2.10).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\x00")
@@ -16,6 +18,8 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     """Text cells that a spreadsheet would run as a formula get a leading apostrophe.
 
     Only text columns are touched, so a negative amount stays a number."""
+    import polars as pl
+
     exprs = []
     for name, dtype in frame.schema.items():
         if dtype == pl.String:

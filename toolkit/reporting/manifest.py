@@ -93,11 +93,8 @@ def versions() -> dict[str, str]:
 
 
 def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    with path.open("rb") as fh:  # file_digest reads into one reused buffer, outside the GIL
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def files_match(target: Path, files: dict[str, str]) -> bool:

@@ -16,11 +16,10 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ReportGateError
 from toolkit.exit_codes import ExitCode
-from toolkit.process import Process
 from toolkit.reporting import manifest as mf
 from toolkit.reporting.manifest import sha256
 from toolkit.reporting.options import (
@@ -41,6 +40,9 @@ from toolkit.reporting.publish import (
     publish_team,
     staging_folder,
 )
+
+if TYPE_CHECKING:
+    from toolkit.process import Process
 
 __all__ = ["FORMATS", "PARAMETERS", "RunOptions", "RunResult", "TeamResult", "run_reports"]
 
