@@ -4,6 +4,8 @@ slices `prepare` writes for running the notebook yourself."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from cli_exports import write_export
@@ -44,3 +46,12 @@ def test_prepare_writes_a_slice_per_chosen_team(tmp_path: Path) -> None:
     assert (meta["team_id"], meta["figures"]["team_name"], meta["figures"]["open"]) == ("south-2daa8d", "South", 1)
     # no check of severity error fails on this export (a rejected line is not one), so no warning
     assert "blocking data-quality errors" not in res.stderr
+
+
+def test_the_report_command_imports_no_dataframe_library_before_it_has_work() -> None:
+    # a rerun with nothing to do is decided from the inputs' hashes: polars and numpy alone
+    # would cost more than the hashing
+    code = ("import sys, toolkit.cli, toolkit.reporting.run; "
+            "print(sorted(m for m in ('polars', 'numpy', 'pandas', 'papermill') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
