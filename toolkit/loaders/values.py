@@ -202,6 +202,20 @@ def _decimal_evidence(digits: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return dot, comma
 
 
+def _decimal_counts(values: pl.LazyFrame) -> tuple[int, int]:
+    """(values showing '.' as decimal, values showing ',') of a column ``v`` of amounts."""
+    # Digits with at most one '.' (most amounts) are their own digits: one regex tells whether
+    # they show a decimal point, and none can show a comma. The rest take every rule.
+    simple = pl.col("v").str.contains(r"^\d+(\.\d+)?$")
+    digits, _neg, _cur = _number_parts(pl.col("v"))
+    dot, comma = _decimal_evidence(digits)
+    a, b = pl.collect_all([
+        values.filter(simple).select(pl.col("v").str.contains(r"^\d+\.(\d{1,2}|\d{4,})$").sum().alias("d"),
+                                     pl.lit(0).alias("c")),
+        values.filter(~simple).select(dot.sum().alias("d"), comma.sum().alias("c"))])
+    return int(a["d"][0]) + int(b["d"][0]), int(a["c"][0]) + int(b["c"][0])
+
+
 def detect_decimal(frame: pl.DataFrame, columns: Iterable[str], file: str,
                    texts: Mapping[str, pl.Expr] | None = None) -> str | None:
     """'.' or ',' from the values' evidence, None when no value shows it. ``texts`` are the
@@ -210,18 +224,15 @@ def detect_decimal(frame: pl.DataFrame, columns: Iterable[str], file: str,
     if not cols:
         return None
     text = {c: (texts or {}).get(c, pl.col(c)) for c in cols}
-    digits, _neg, _cur = _number_parts(pl.col("v"))
-    dot, comma = _decimal_evidence(digits)
     size = max(1, DETECT_SAMPLE // len(cols))
     partial = any(frame[c].len() - frame[c].null_count() >= 2 * size for c in cols)
     sample = pl.concat([_strided(frame, c, text[c], size) for c in cols]).to_frame()
-    n_dot, n_comma = sample.select(dot.sum().alias("d"), comma.sum().alias("c")).row(0)
+    n_dot, n_comma = _decimal_counts(sample.lazy())
     if bool(n_dot) == bool(n_comma) and partial:
         # The sample shows both separators or neither: only all the values can tell. Only a value
         # holding a '.' or a ',' can show one.
         every = pl.concat([frame.lazy().select(text[c].cast(pl.String).alias("v")) for c in cols])
-        n_dot, n_comma = (every.filter(pl.col("v").str.contains_any([".", ","]))
-                          .select(dot.sum().alias("d"), comma.sum().alias("c")).collect().row(0))
+        n_dot, n_comma = _decimal_counts(every.filter(pl.col("v").str.contains_any([".", ","])))
     if n_dot and n_comma and n_dot == n_comma:
         raise FormatDetectionError("one decimal separator per file",
                                    f"{n_dot} values with '.' and {n_comma} with ',' as decimal in {file}",
@@ -320,7 +331,8 @@ class _DatePass:
 
 def _date_pass(sample: pl.Series, style: str, explicit: Sequence[str]) -> _DatePass:
     """The format that reads most of a column's sample (explicit formats: the first)."""
-    cache = sample.len() < 1000 or sample.n_unique() * 2 < sample.len()
+    some = sample.gather_every(max(1, sample.len() // 20_000))  # enough to tell repeats from distinct texts
+    cache = some.len() < 1000 or some.n_unique() * 2 < some.len()
     if explicit:
         return _DatePass(explicit[0], cache=cache)
     probe = sample.gather_every(max(1, sample.len() // 500))
