@@ -29,7 +29,7 @@ NOT_MIRRORED = {
     "loaders/pipedrive.py": "loaders/test_pipedrive_flow.py", "loaders/salesforce.py": "loaders/test_sample_formats.py",
     "loaders/sniff.py": "loaders/test_source_and_errors.py", "loaders/states.py": "loaders/test_deal_states.py",
     # the run, its workers and pages: through real runs (tests/reporting/test_reports.py, test_run_faults.py)
-    "reporting/execute.py": "reporting/test_run_faults.py", "reporting/pool.py": "reporting/test_run_faults.py",
+    "reporting/execute.py": "reporting/test_run_faults.py",
     "reporting/run.py": "reporting/test_reports.py",
     # the sample company: its files against the committed samples and the planted ground truth
     **{f"samples/{m}.py": "samples/test_committed_samples.py" for m in (

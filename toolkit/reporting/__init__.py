@@ -4,9 +4,11 @@ Cut by concern, as papermill cuts its own:
 
 - ``options``: what a run is asked to do and the typed results its workers return
 - ``run``: the run itself (no-op check, load once, fan out, publish each team)
-- ``pool``: fanning notebooks out to an executor and bringing every result back
-- ``kernels``: worker processes and their kernels, which never outlive the run
-- ``execute``: one notebook executed and rendered in a worker
+- ``pool``: the run's workers (notebooks, printing), fed as each team finishes, every result back
+- ``kernels``: worker processes and their kernels (warmed before the first team), which never
+  outlive the run
+- ``execute``: one notebook executed and its page rendered in a worker
+- ``printing``: the print pass: a page printed to PDF in a worker of its own
 - ``gate``: the checks a page and a slice pass before publishing
 - ``publish``: the output folder, the day's lock, staging, a team's publication as a transaction
 - ``manifest``: which input every team's published files came from

@@ -96,11 +96,15 @@ def _last_started_cell(executed: Path, nbformat: Any) -> int | None:
 
 
 def render_notebook(task: NotebookTask) -> TeamResult:
-    """Execute ``task``'s notebook, gate its page and write the HTML and PDF into its staging folder."""
+    """Execute ``task``'s notebook, gate its page and write it into its staging folder.
+
+    The page is written as ``<stem>.html`` whatever the formats (the print pass reads it: see
+    :mod:`toolkit.reporting.printing`); the result lists it only when HTML was asked for. The PDF
+    is not this worker's: its kernel is free for the next team as soon as the page is written."""
     import nbformat
 
     from toolkit.reporting.gate import gate_page
-    from toolkit.reporting.render import chart_svgs, first_error, notebook_body, page, print_page, write_pdf
+    from toolkit.reporting.render import first_error, notebook_body, page
 
     filter_library_warnings()
     start = time.perf_counter()
@@ -118,26 +122,22 @@ def render_notebook(task: NotebookTask) -> TeamResult:
         document = page(task.title, notebook_body(nb))
         gate_page(document, sections=task.sections)
         files = [executed.name]
+        (stage / f"{stem}.html").write_text(document, encoding="utf-8")
         if "html" in task.formats:
-            (stage / f"{stem}.html").write_text(document, encoding="utf-8")
             files.append(f"{stem}.html")
-        if "pdf" in task.formats:
-            printed, images = print_page(document, chart_svgs(executed))
-            write_pdf(printed, stage / f"{stem}.pdf", images)
-            files.append(f"{stem}.pdf")
     except ReportExecutionError as exc:
-        return TeamResult(task.team_id, task.team_name, "failed", _since(start), _one_line(exc), cell=exc.cell)
+        return TeamResult(task.team_id, task.team_name, "failed", since(start), one_line(exc), cell=exc.cell)
     except ReportGateError as exc:
-        return TeamResult(task.team_id, task.team_name, "failed", _since(start), _one_line(exc))
-    except Exception as exc:  # noqa: BLE001  (nbconvert, WeasyPrint, a disk: fails this team only)
-        return TeamResult(task.team_id, task.team_name, "failed", _since(start), _one_line(exc))
-    return TeamResult(task.team_id, task.team_name, "rendered", _since(start), files=tuple(files))
+        return TeamResult(task.team_id, task.team_name, "failed", since(start), one_line(exc))
+    except Exception as exc:  # noqa: BLE001  (nbconvert, a disk: fails this team only)
+        return TeamResult(task.team_id, task.team_name, "failed", since(start), one_line(exc))
+    return TeamResult(task.team_id, task.team_name, "rendered", since(start), files=tuple(files))
 
 
-def _since(start: float) -> float:
+def since(start: float) -> float:
     return round(time.perf_counter() - start, 2)
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text[:400]}"

@@ -1,7 +1,8 @@
 """The processes a run starts, and how they end with it.
 
 A worker (a local process) keeps one Jupyter kernel from team to team (starting a kernel and
-warming its imports costs about 3 s a team). Neither may outlive the run: a worker dies with its
+warming its imports costs about 3 s a team), started and warmed (:func:`warm_kernel`) while the
+run loads the export. Neither may outlive the run: a worker dies with its
 parent (``PR_SET_PDEATHSIG``) and watches the run's main process; a kernel exits when its worker
 dies (ipykernel's parent poller). So a ``kill -9`` of ``toolkit report`` leaves no orphan
 behind, and nothing but the main process ever holds the run's lock.
@@ -9,6 +10,7 @@ behind, and nothing but the main process ever holds the run's lock.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import os
@@ -147,14 +149,45 @@ def signal_kernel(km: Any) -> None:
         log.debug("kernel kill: %s", exc)
 
 
-def reset_namespace(km: Any, timeout: float) -> None:
-    """Nothing of the previous team's run survives into the next one."""
+def run_code(km: Any, code: str, timeout: float) -> None:
+    """Run ``code`` in the kernel, outside any notebook, and wait for it (its errors are not raised)."""
     from jupyter_client.blocking.client import BlockingKernelClient
 
     kc = BlockingKernelClient(parent=km, **km.get_connection_info(session=True))
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=timeout)
-        kc.execute_interactive("get_ipython().run_line_magic('reset', '-f')", timeout=timeout, store_history=False)
+        kc.execute_interactive(code, timeout=timeout, store_history=False)
     finally:
         kc.stop_channels()
+
+
+def reset_namespace(km: Any, timeout: float) -> None:
+    """Nothing of the previous team's run survives into the next one (imported modules do: that
+    is what keeps the kernel warm)."""
+    run_code(km, "get_ipython().run_line_magic('reset', '-f')", timeout)
+
+
+#: What a report notebook imports and starts on its first chart (Altair, vl-convert's engine and
+#: its Vega-Lite), done before the first team: about 3 s a kernel that would otherwise delay it.
+WARM_CODE = """try:
+    import polars as _pl
+    import toolkit.charts as _charts
+    import toolkit.reporting.team
+    import toolkit.reporting.org
+    _charts.to_svg(_charts.deal_load_chart(_pl.DataFrame({"owner_name": ["warm"], "open": [1]})))
+except Exception:
+    pass
+"""
+
+
+def warm_kernel(log_file: str, timeout: float) -> None:
+    """Start this worker's kernel and import what the report notebooks use, so the first team's
+    notebook runs as fast as the next ones. A kernel that fails here is started again for the
+    team (and fails it, if it must)."""
+    try:
+        with stderr_to(Path(log_file)) if log_file else contextlib.nullcontext():
+            run_code(worker_kernel(), WARM_CODE, timeout)
+    except Exception as exc:  # noqa: BLE001  (the team's own start retries, and reports what is wrong)
+        log.debug("kernel warm-up: %s", exc)
+        kill_kernel()

@@ -86,6 +86,20 @@ class NotebookTask:
 
 
 @dataclass(frozen=True)
+class PrintTask:
+    """A team's page to print to PDF, once its notebook has run and its page passed the gate: the
+    print pass runs in workers of its own, so the kernels go on with the next teams meanwhile."""
+
+    team_id: str
+    team_name: str
+    #: holds the page (``<stem>.html``) and the executed notebook (``<stem>.ipynb``); gets ``<stem>.pdf``
+    stage_dir: str
+    stem: str
+    #: where WeasyPrint's stderr goes (the run log); empty: a file in the staging folder
+    log_file: str = ""
+
+
+@dataclass(frozen=True)
 class TeamResult:
     """What became of one team (or of the all-teams page, team_id ``org``)."""
 

@@ -1,8 +1,12 @@
-"""Fanning notebooks out to workers and bringing every result back, whatever happens to them.
+"""Fanning notebooks out to workers, printing their pages as they finish, and bringing every
+result back, whatever happens to them.
 
-Any ``concurrent.futures.Executor`` works (a Dask client's executor too); the default is a local
-process pool whose workers are started by forkserver (so they never inherit the run's lock) and
-die with the run (see :mod:`toolkit.reporting.kernels`).
+Two kinds of work, in two pools, so neither waits for the other: notebooks (each local worker
+keeps a kernel, warmed before the first team) and the print pass (WeasyPrint, see
+:mod:`toolkit.reporting.printing`), fed with each team as its notebook finishes while the kernels
+go on with the next teams. Any ``concurrent.futures.Executor`` works for both (a Dask client's
+executor too); the default is two local process pools whose workers are started by forkserver
+(so they never inherit the run's lock) and die with the run (see :mod:`toolkit.reporting.kernels`).
 """
 
 from __future__ import annotations
@@ -14,56 +18,113 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from toolkit.reporting.options import NotebookTask, RunOptions, TeamResult
+from toolkit.reporting.options import NotebookTask, PrintTask, RunOptions, TeamResult
 
 #: How long past its own limit a worker may take to report a team before the run stops waiting
 #: (the worker kills a hung kernel at ``team_timeout``; this covers a worker that hangs itself).
 GRACE_SECONDS = 60
+#: A warm-up that takes longer than this (a kernel that does not start) is left to the team.
+WARM_TIMEOUT = 120
 
 
-def render_all(tasks: list[NotebookTask], opts: RunOptions, executor: cf.Executor | None,
-                log_file: Path) -> Iterator[TeamResult]:
-    """Each task's result as it completes. A task whose worker dies, or does not answer within
+@dataclass
+class Workers:
+    """Where a run's work goes: ``notebooks`` and ``printer`` (the same executor when one is given)."""
+
+    notebooks: cf.Executor
+    printer: cf.Executor
+    log_file: Path
+    #: the pools are the run's: warmed at the start, ended (killed, if abandoned) with it
+    own: bool
+    #: a task did not answer in time: its worker is killed when the pools end
+    abandoned: bool = False
+
+
+@contextmanager
+def workers(opts: RunOptions, executor: cf.Executor | None, log_file: Path) -> Iterator[Workers]:
+    """The run's workers. Local pools are started and warmed at once (kernels started, the
+    notebooks' imports done, WeasyPrint and its fonts loaded), while the main process loads and
+    validates the export; a given executor is used as it is and left running."""
+    if executor is not None:
+        yield Workers(executor, executor, log_file, own=False)
+        return
+    from toolkit.reporting.kernels import warm_kernel
+    from toolkit.reporting.printing import warm_printer
+
+    w = Workers(local_pool(opts.jobs, log_file), local_pool(opts.jobs, log_file), log_file, own=True)
+    try:
+        # One warm-up per worker: each submit starts a worker while none is idle, and a warm-up
+        # keeps its worker busy for seconds, so the next one goes to the next worker.
+        for _ in range(max(1, opts.jobs)):
+            w.notebooks.submit(warm_kernel, str(log_file), WARM_TIMEOUT)
+            w.printer.submit(warm_printer)
+        yield w
+    finally:
+        for pool in (w.notebooks, w.printer):
+            if w.abandoned:
+                kill_workers(pool)
+            pool.shutdown(wait=not w.abandoned, cancel_futures=True)
+
+
+def render_all(tasks: list[NotebookTask], workers: Workers) -> Iterator[TeamResult]:
+    """Each task's result as it completes: its notebook run, then (where a PDF is asked for and
+    the page passed the gate) its PDF printed. A task whose worker dies, or does not answer within
     its limit and the grace after it, comes back failed; the run never waits for it longer."""
     from toolkit.reporting.execute import render_notebook
+    from toolkit.reporting.printing import print_pdf
 
-    if not tasks:
-        return
-    own = executor is None
-    pool = executor or local_pool(opts.jobs, log_file)
-    futures = {pool.submit(render_notebook, t): t for t in tasks}
+    futures: dict[cf.Future[TeamResult], NotebookTask] = {workers.notebooks.submit(render_notebook, t): t
+                                                          for t in tasks}
+    #: print futures, with the result of the notebook whose page they print
+    printing: dict[cf.Future[TeamResult], TeamResult] = {}
     seen_running: dict[cf.Future[TeamResult], float] = {}
-    abandoned = False
+    pending = set(futures)
+    while pending:
+        finished, pending = cf.wait(pending, timeout=1.0, return_when=cf.FIRST_COMPLETED)
+        for fut in finished:
+            t = futures[fut]
+            r = _result(fut, t)
+            if fut in printing:
+                yield _printed(printing.pop(fut), r)
+            elif r.status == "rendered" and "pdf" in t.formats:
+                stem = "team_report" if t.kind == "team" else "org_summary"
+                job = workers.printer.submit(print_pdf, PrintTask(t.team_id, t.team_name, t.stage_dir, stem,
+                                                                  t.log_file))
+                futures[job] = t
+                printing[job] = r
+                pending.add(job)
+            else:
+                yield r
+        now = time.monotonic()
+        for fut in list(pending):
+            if fut.running():
+                started = seen_running.setdefault(fut, now)
+                limit = futures[fut].team_timeout * 2 + GRACE_SECONDS  # queued calls count as running
+                if now - started > limit:
+                    pending.discard(fut)
+                    workers.abandoned = True
+                    t = futures[fut]
+                    yield TeamResult(t.team_id, t.team_name, "failed", round(now - started, 1),
+                                     f"no answer from its worker within {limit} s")
+
+
+def _result(fut: cf.Future[TeamResult], t: NotebookTask) -> TeamResult:
     try:
-        pending = set(futures)
-        while pending:
-            finished, pending = cf.wait(pending, timeout=1.0, return_when=cf.FIRST_COMPLETED)
-            for fut in finished:
-                t = futures[fut]
-                try:
-                    yield fut.result()
-                except Exception as exc:  # noqa: BLE001  (a worker that died, e.g. out of memory: its team only)
-                    yield TeamResult(t.team_id, t.team_name, "failed",
-                                     reason=f"worker died: {type(exc).__name__}: {exc}")
-            now = time.monotonic()
-            for fut in list(pending):
-                if fut.running():
-                    started = seen_running.setdefault(fut, now)
-                    limit = futures[fut].team_timeout * 2 + GRACE_SECONDS  # queued calls count as running
-                    if now - started > limit:
-                        pending.discard(fut)
-                        abandoned = True
-                        t = futures[fut]
-                        yield TeamResult(t.team_id, t.team_name, "failed", round(now - started, 1),
-                                         f"no answer from its worker within {limit} s")
-    finally:
-        if own:
-            if abandoned:
-                kill_workers(pool)
-            pool.shutdown(wait=not abandoned, cancel_futures=True)
+        return fut.result()
+    except Exception as exc:  # noqa: BLE001  (a worker that died, e.g. out of memory: its team only)
+        return TeamResult(t.team_id, t.team_name, "failed", reason=f"worker died: {type(exc).__name__}: {exc}")
+
+
+def _printed(notebook: TeamResult, printed: TeamResult) -> TeamResult:
+    """A team's result once its PDF is printed (or failed to be): its time is both passes'."""
+    seconds = round(notebook.seconds + printed.seconds, 2)
+    if printed.status != "rendered":
+        return replace(printed, seconds=seconds)
+    return replace(notebook, seconds=seconds, files=notebook.files + printed.files)
 
 
 def local_pool(jobs: int, log_file: Path) -> cf.ProcessPoolExecutor:

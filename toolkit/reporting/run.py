@@ -31,7 +31,7 @@ from toolkit.reporting.options import (
     RunResult,
     TeamResult,
 )
-from toolkit.reporting.pool import render_all, terminate_as_exit
+from toolkit.reporting.pool import Workers, render_all, terminate_as_exit, workers
 from toolkit.reporting.publish import (
     check_out,
     day_lock,
@@ -71,8 +71,9 @@ def run_reports(opts: RunOptions, *, executor: cf.Executor | None = None,
         if not opts.force and _nothing_to_do(manifest, key, opts.teams, day_dir):
             return RunResult(ExitCode.OK, f"nothing to do: {day_dir} already has these reports (use --force)",
                              day_dir / "index.html")
-        with staging_folder(day_dir) as staging:
-            return _run(opts, key, inputs, manifest, day_dir, staging, log_file, executor, progress)
+        # The workers start (and warm their kernels) while this process loads and validates.
+        with staging_folder(day_dir) as staging, workers(opts, executor, log_file) as pool:
+            return _run(opts, key, inputs, manifest, day_dir, staging, log_file, pool, progress)
 
 
 def _nothing_to_do(manifest: dict[str, Any], key: str, teams: tuple[str, ...], day_dir: Path) -> bool:
@@ -97,7 +98,7 @@ def _nothing_to_do(manifest: dict[str, Any], key: str, teams: tuple[str, ...], d
 
 
 def _run(opts: RunOptions, key: str, inputs: dict[str, str], manifest: dict[str, Any], day_dir: Path, staging: Path,
-         log_file: Path, executor: cf.Executor | None, progress: Progress | None) -> RunResult:
+         log_file: Path, pool: Workers, progress: Progress | None) -> RunResult:
     from toolkit.reporting.gate import gate_slice
     from toolkit.reporting.slices import prepare_slices
     from toolkit.reporting.team import SECTIONS
@@ -146,7 +147,7 @@ def _run(opts: RunOptions, key: str, inputs: dict[str, str], manifest: dict[str,
                             opts.team_timeout, (), str(log_file))
     need_org = bool(tasks) or opts.force or not mf.is_current(manifest.get(ORG), key, day_dir)
     done = 0
-    for r in render_all(tasks + ([org_task] if need_org else []), opts, executor, log_file):
+    for r in render_all(tasks + ([org_task] if need_org else []), pool):
         if r.team_id == ORG:
             manifest[ORG] = publish_org(r, staging, day_dir, key)
             mf.write(day_dir, manifest)
