@@ -28,6 +28,8 @@ NOT_MIRRORED = {
     "loaders/headers.py": "loaders/test_vendor_exports.py", "loaders/hubspot.py": "loaders/test_vendor_exports.py",
     "loaders/pipedrive.py": "loaders/test_pipedrive_flow.py", "loaders/salesforce.py": "loaders/test_sample_formats.py",
     "loaders/sniff.py": "loaders/test_source_and_errors.py", "loaders/states.py": "loaders/test_deal_states.py",
+    # the record assembler: through read_delimited, each case on the three splitters
+    "loaders/assembly.py": "loaders/test_reading.py",
     # the run, its workers and pages: through real runs (tests/reporting/test_reports.py, test_run_faults.py)
     "reporting/execute.py": "reporting/test_run_faults.py",
     "reporting/run.py": "reporting/test_reports.py",

@@ -3,11 +3,11 @@ helpers shadow it)."""
 
 from __future__ import annotations
 
-from toolkit.loaders import reading
+from toolkit.loaders.raw import RawTable, ledger_counts
 
 
-def check_ledger(table: reading.RawTable) -> tuple[int, int, int]:
+def check_ledger(table: RawTable) -> tuple[int, int, int]:
     """(row lines, rejected lines, skipped lines); asserts they add up to lines_in."""
-    counts = reading.ledger_counts(table)
+    counts = ledger_counts(table)
     assert sum(counts) == table.lines_in, f"ledger {counts} != lines_in {table.lines_in}"
     return counts

@@ -20,7 +20,10 @@ from ledger_check import check_ledger
 from toolkit import schema as S
 from toolkit.errors import InputFileError, SchemaError
 from toolkit.loaders import reading, splitting
-from toolkit.loaders.reading import MAX_RECORD_BYTES, RAW_LIMIT, read_delimited
+from toolkit.loaders import rows as frame_rows
+from toolkit.loaders.raw import RAW_LIMIT
+from toolkit.loaders.reading import read_delimited
+from toolkit.loaders.splitting import MAX_RECORD_BYTES
 
 
 @pytest.fixture(params=["vectorised", "polars_chunks", "csv_module"])
@@ -48,7 +51,7 @@ def read_via(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
 
 def rows(table: reading.RawTable, *cols: str) -> list[tuple]:
     """The frame's rows as tuples of the named columns plus _line and _end_line."""
-    return table.frame.select(*cols, reading.ROW_LINE, reading.ROW_END_LINE).rows()
+    return table.frame.select(*cols, S.ROW_LINE, S.ROW_END_LINE).rows()
 
 
 def rejects(table: reading.RawTable) -> list[tuple]:
@@ -549,7 +552,7 @@ def test_a_file_without_space_at_any_field_edge_is_not_stripped_again(write, mon
 def test_a_broken_line_after_a_long_run_never_reaches_polars(write, monkeypatch) -> None:
     # polars parses a buffer to its end whatever n_rows says: each piece it gets must hold only
     # its own records, so the text after the closing quote on line 5 is the reader's reject.
-    monkeypatch.setattr(reading, "_PIECE_BYTES", 16)
+    monkeypatch.setattr(frame_rows, "_PIECE_BYTES", 16)
     data = b'"Id","Name"\n"1","a"\n"2","b"\n"3","c"\n"4"x,"d"\n"5","e"\n'
     t, careful = read_natural(write("late_break.csv", data))
     assert rows(t, "Id") == [("1", 2, 2), ("2", 3, 3), ("3", 4, 4), ("5", 6, 6)]

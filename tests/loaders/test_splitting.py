@@ -102,7 +102,7 @@ def test_polars_takes_every_chunk_after_the_first_of_a_clean_file(tmp_path: Path
     # numpy splits the first chunk (the header and the lines that end within its 256 bytes)
     assert t.chunk_records == 200 - (data[:256].count(b"\n") - 1)
     assert t.frame.row(58, named=True) == {"Id": "59", "Name": "Smith, J", "Amount": "5900", "Note": "x",
-                                           reading.ROW_LINE: 60, reading.ROW_END_LINE: 60}
+                                           S.ROW_LINE: 60, S.ROW_END_LINE: 60}
     assert t.frame.row(59, named=True)["Name"] == 'Say "hi"'
 
 
@@ -114,7 +114,7 @@ def test_a_narrow_row_in_a_polars_chunk_is_counted_on_its_own(tmp_path: Path, mo
     t = _read(path, monkeypatch, "polars", 200)
     assert t.chunk_records > 31
     assert [(r[S.LINE], r[S.REASON]) for r in t.rejects] == [(32, "MISSING_COLUMNS")]
-    assert t.frame.filter(pl.col("Id") == "32").select("Note", reading.ROW_LINE).rows() == [(None, 33)]
+    assert t.frame.filter(pl.col("Id") == "32").select("Note", S.ROW_LINE).rows() == [(None, 33)]
 
 
 def test_a_chunk_polars_refuses_goes_to_numpy_alone(tmp_path: Path, monkeypatch) -> None:
@@ -127,4 +127,4 @@ def test_a_chunk_polars_refuses_goes_to_numpy_alone(tmp_path: Path, monkeypatch)
     # every chunk but the first and the one holding line 42 went to polars
     per_chunk = 120 // len(KINDS["plain"].replace(b"{i}", b"10"))
     assert t.chunk_records >= 80 - 3 * per_chunk
-    assert np.array_equal(t.frame[reading.ROW_LINE].to_numpy(), np.r_[2:42, 43:83])
+    assert np.array_equal(t.frame[S.ROW_LINE].to_numpy(), np.r_[2:42, 43:83])

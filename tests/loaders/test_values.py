@@ -11,7 +11,7 @@ from ledger_check import check_ledger
 
 from toolkit import schema as S
 from toolkit.errors import FormatDetectionError
-from toolkit.loaders import reading
+from toolkit.loaders import reading, rows
 from toolkit.loaders.reading import read_delimited
 from toolkit.loaders.values import cast_columns
 
@@ -241,7 +241,7 @@ def test_large_file_paths_read_runs_in_pieces_and_quote_rejects_from_the_file(wr
     # Past reading._COPY_LIMIT the file's bytes are let go before typing: a value reject re-reads
     # its line from the file. One record per piece handed to polars: pieces join in order.
     monkeypatch.setattr(reading, "_COPY_LIMIT", 0)
-    monkeypatch.setattr(reading, "_PIECE_BYTES", 1)
+    monkeypatch.setattr(rows, "_PIECE_BYTES", 1)
     data = b'Id,Amount,Close\n1,5,2025-01-31\n2,"x,y",2025-02-30\n3,"7\n8",2025-03-01\n4,9,2025-04-01\n'
     t, f, _ = typed(write, "big.csv", data, {"Amount": "amount", "Close": "date"})
     assert t.source_bytes is None and t.source_path is not None

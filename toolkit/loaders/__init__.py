@@ -52,7 +52,8 @@ class Detection:
 def _peek_header_names(path: Path, lines: int = 30) -> set[str]:
     """snake_case names of every field in the first lines of a file (header may follow a preamble)."""
     from toolkit.loaders.common import snake
-    from toolkit.loaders.reading import decide_encoding, detect_delimiter, normalise_newlines
+    from toolkit.loaders.encodings import decide_encoding, normalise_newlines
+    from toolkit.loaders.layout import detect_delimiter
 
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         import openpyxl

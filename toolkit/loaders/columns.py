@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from toolkit.errors import InputFileError, SchemaError
-from toolkit.loaders.reading import ROW_END_LINE, ROW_LINE, RawTable
+from toolkit.loaders.raw import ROW_END_LINE, ROW_LINE, RawTable
 
 if TYPE_CHECKING:
     from toolkit.loaders.headers import HeaderSet

@@ -22,13 +22,7 @@ from toolkit.loaders.columns import (
     snake,
     user_header,
 )
-from toolkit.loaders.reading import (
-    ROW_END_LINE,
-    ROW_LINE,
-    RawTable,
-    escape_raw,
-    ledger_counts,
-)
+from toolkit.loaders.raw import ROW_END_LINE, ROW_LINE, RawTable, escape_raw, ledger_counts
 from toolkit.loaders.sniff import first_line_fields
 from toolkit.model import Dataset, team_id
 from toolkit.process import Process

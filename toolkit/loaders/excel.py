@@ -15,7 +15,8 @@ from pathlib import Path
 import polars as pl
 
 from toolkit.errors import InputFileError, SchemaError
-from toolkit.loaders.reading import ROW_END_LINE, ROW_LINE, RawTable, _find_header, _header_names, _norm, file_sha256
+from toolkit.loaders.layout import _find_header, _header_names, _norm
+from toolkit.loaders.raw import ROW_END_LINE, ROW_LINE, RawTable, file_sha256
 
 
 def _text(value: object) -> str | None:

@@ -31,7 +31,7 @@ from toolkit.loaders.common import (
     snake,
 )
 from toolkit.loaders.pipedrive_flow import flow_events, flow_states, read_flow
-from toolkit.loaders.reading import RawTable
+from toolkit.loaders.raw import RawTable
 from toolkit.model import Dataset
 from toolkit.process import Process
 

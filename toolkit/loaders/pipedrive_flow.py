@@ -22,7 +22,7 @@ import polars as pl
 from toolkit import schema as S
 from toolkit.loaders import labels
 from toolkit.loaders.common import finish_events
-from toolkit.loaders.reading import RawTable, escape_raw, file_sha256
+from toolkit.loaders.raw import RawTable, escape_raw, file_sha256
 from toolkit.process import Process
 
 FOLLOWED = ("stage_id", "status", "value", "expected_close_date", "currency", "pipeline_id")

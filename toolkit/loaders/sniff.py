@@ -54,11 +54,8 @@ def binary_file_kind(path: Path) -> str | None:
 
 def first_line_fields(path: Path) -> list[str]:
     """The fields of a file's first non-blank line (its header, as the user wrote it)."""
-    from toolkit.loaders.reading import (
-        decide_encoding,
-        detect_delimiter,
-        normalise_newlines,
-    )
+    from toolkit.loaders.encodings import decide_encoding, normalise_newlines
+    from toolkit.loaders.layout import detect_delimiter
 
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         import openpyxl

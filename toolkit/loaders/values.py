@@ -16,7 +16,7 @@ import polars as pl
 
 from toolkit import schema as S
 from toolkit.errors import FormatDetectionError
-from toolkit.loaders.reading import ROW_END_LINE, ROW_LINE, RawTable, escape_raw
+from toolkit.loaders.raw import ROW_END_LINE, ROW_LINE, RawTable, escape_raw
 
 Kind = Literal["id", "text", "amount", "number", "datetime", "date", "bool"]
 

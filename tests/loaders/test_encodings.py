@@ -1,0 +1,50 @@
+"""Which encoding a file is in, from all of its bytes (design/robustness.md section 6, cases 1-4)."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from toolkit.errors import InputFileError
+from toolkit.loaders.encodings import decide_encoding, normalise_newlines
+
+
+def test_utf8_without_a_bom_is_utf8_with_nothing_to_say() -> None:
+    assert decide_encoding("Id,Name\n1,Zoë\n".encode(), None) == ("utf-8", "Id,Name\n1,Zoë\n".encode(), [], "")
+
+
+def test_a_utf8_bom_is_removed_and_said() -> None:
+    assert decide_encoding(codecs.BOM_UTF8 + b"Id\n1\n", None) == ("utf-8-sig", b"Id\n1\n", [], "UTF-8 BOM removed")
+
+
+def test_utf16_is_transcoded_to_utf8() -> None:
+    enc, data, bad, note = decide_encoding("Id,Name\n1,Zoë\n".encode("utf-16"), None)
+    assert (enc, data, bad) == ("utf-16", "Id,Name\n1,Zoë\n".encode(), [])
+    assert note == "UTF-16 BOM found; read as UTF-16"
+
+
+def test_a_file_with_no_utf8_text_is_cp1252() -> None:
+    data = "Id,Name\n1,Société\n".encode("cp1252")
+    assert decide_encoding(data, None) == ("cp1252", data, [], "not UTF-8; read as cp1252 (Windows-1252)")
+
+
+def test_utf8_text_keeps_utf8_and_names_the_bad_bytes() -> None:
+    data = "1,Zoë\n2,".encode() + b"M\xfcller\n"
+    assert decide_encoding(data, None) == ("utf-8", data, [10], "1 byte(s) are not valid UTF-8")
+
+
+def test_bytes_no_encoding_reads_keep_utf8() -> None:
+    data = b"1,a\n2,b\x81\n"
+    assert decide_encoding(data, None) == ("utf-8", data, [7], "1 byte(s) are valid neither in UTF-8 nor in cp1252")
+
+
+def test_a_declared_utf16_file_that_does_not_decode_is_refused() -> None:
+    with pytest.raises(InputFileError, match="offset 2"):
+        decide_encoding(b"I\x00\x00\xd8d\x00", "utf-16-le")
+
+
+def test_newlines_become_lf_whatever_the_platform() -> None:
+    assert normalise_newlines(b"a\r\nb\rc\n") == b"a\nb\nc\n"
+    same = b"a\nb\n"
+    assert normalise_newlines(same) is same

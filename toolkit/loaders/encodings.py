@@ -1,0 +1,106 @@
+"""Which encoding a file is in, decided from all of its bytes, and its newlines made LF."""
+
+from __future__ import annotations
+
+import codecs
+
+import numpy as np
+
+from toolkit.errors import InputFileError
+from toolkit.loaders.splitting import CHUNK_BYTES
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _collect_errors(data: bytes, encoding: str) -> list[int]:
+    """Byte offsets that do not decode; empty when the whole buffer decodes.
+
+    Pure ASCII (checked by numpy) decodes in every encoding offered here; other buffers are decoded
+    in chunks cut at newlines (a newline byte is never part of a multi-byte character in them), so
+    no copy of the whole text is ever made."""
+    if not data or int(np.frombuffer(data, dtype=np.uint8).max()) < 128:
+        return []
+    bad: list[int] = []
+    base = [0]
+
+    def handler(err: UnicodeError) -> tuple[str, int]:
+        assert isinstance(err, UnicodeDecodeError)
+        bad.append(base[0] + err.start)
+        return ("", err.end)
+
+    name = f"toolkit_collect_{id(bad)}"
+    codecs.register_error(name, handler)
+    at = 0
+    while at < len(data):
+        stop = data.find(b"\n", min(at + CHUNK_BYTES, len(data)))
+        stop = len(data) if stop < 0 else stop + 1
+        chunk = data[at:stop]
+        try:
+            chunk.decode(encoding)
+        except UnicodeDecodeError:
+            base[0] = at
+            chunk.decode(encoding, name)
+        at = stop
+    return bad
+
+
+def _has_valid_multibyte_utf8(data: bytes) -> bool:
+    # Non-ASCII text that decodes as UTF-8 proves the file was written as UTF-8; a cp1252 file
+    # almost never contains such sequences by accident.
+    arr = np.frombuffer(data, dtype=np.uint8)
+    lead = np.flatnonzero((arr >= 0xC2) & (arr <= 0xF4))
+    for pos in lead[:1000]:
+        chunk = data[pos: pos + 4]
+        for n in (2, 3, 4):
+            try:
+                chunk[:n].decode("utf-8")
+                return True
+            except UnicodeDecodeError:
+                continue
+    return False
+
+
+def decide_encoding(data: bytes, encoding: str | None) -> tuple[str, bytes, list[int], str]:
+    """(encoding name, bytes in an ASCII-compatible encoding without BOM, bad offsets, note).
+
+    UTF-16 is transcoded to UTF-8 so the rest can scan bytes. ``cp1252`` is chosen only where the
+    bytes are not UTF-8 and show no UTF-8 text at all; a UTF-8 file with a few bad bytes keeps
+    UTF-8, and the records holding those bytes are rejected instead of decoded into mojibake.
+    """
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            if name == "utf-16":
+                try:
+                    text = data.decode("utf-16")
+                except UnicodeDecodeError as exc:
+                    raise InputFileError("a UTF-16 file that decodes", f"a bad byte at offset {exc.start}",
+                                         "re-export the file as UTF-8 CSV") from exc
+                return "utf-16", text.encode("utf-8"), [], "UTF-16 BOM found; read as UTF-16"
+            body = data[len(bom):]
+            return "utf-8-sig", body, _collect_errors(body, "utf-8"), "UTF-8 BOM removed"
+    if encoding:
+        enc = codecs.lookup(encoding).name
+        if enc in ("utf-16", "utf-16-le", "utf-16-be"):
+            try:
+                return enc, data.decode(enc).encode("utf-8"), [], ""
+            except UnicodeDecodeError as exc:
+                raise InputFileError(f"a file in {encoding}", f"a bad byte at offset {exc.start}",
+                                     "check the encoding in the mapping") from exc
+        return enc, data, _collect_errors(data, enc), f"encoding {enc} as configured"
+    bad = _collect_errors(data, "utf-8")
+    if not bad:
+        return "utf-8", data, [], ""
+    if _has_valid_multibyte_utf8(data):
+        return "utf-8", data, bad, f"{len(bad)} byte(s) are not valid UTF-8"
+    cp_bad = _collect_errors(data, "cp1252")
+    if len(cp_bad) >= len(bad):  # cp1252 reads none of them either: nothing speaks for it
+        return "utf-8", data, bad, f"{len(bad)} byte(s) are valid neither in UTF-8 nor in cp1252"
+    return "cp1252", data, cp_bad, "not UTF-8; read as cp1252 (Windows-1252)"
+
+
+def normalise_newlines(data: bytes) -> bytes:
+    """CRLF and lone CR become LF, so values never keep a stray \\r and lines are counted alike."""
+    if b"\r" not in data:
+        return data
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
