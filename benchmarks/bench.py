@@ -30,6 +30,11 @@ DATA = HERE / "data"
 AS_OF = "2025-06-30"
 
 
+#: Every child runs this checkout's code (not an installed copy) in a bare environment.
+CHILD_ENV = {"GX_ANALYTICS_ENABLED": "false", "PATH": "/usr/bin:/bin", "HOME": str(Path.home()),
+             "PYTHONPATH": str(HERE.parent)}
+
+
 def child(code: str) -> dict:
     """Run ``code`` in a fresh interpreter; it prints one JSON object; add its peak RSS (MB)."""
     prog = textwrap.dedent(code) + textwrap.dedent("""
@@ -38,8 +43,7 @@ def child(code: str) -> dict:
         print(_j.dumps(_out))
     """)
     res = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, cwd=HERE.parent, check=False,
-                         env={"GX_ANALYTICS_ENABLED": "false", "PATH": "/usr/bin:/bin", "HOME": str(Path.home()),
-                              "PYTHONPATH": str(HERE.parent)})  # this checkout, not an installed copy
+                         env=CHILD_ENV)
     if res.returncode != 0:
         raise SystemExit(f"benchmark child failed:\n{res.stderr[-3000:]}")
     return json.loads(res.stdout.strip().splitlines()[-1])
@@ -220,9 +224,7 @@ def bench_validate(folder: Path) -> dict:
 
 def _timed(cmd: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
     t = time.perf_counter()
-    res = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE.parent, check=False,
-                         env={"GX_ANALYTICS_ENABLED": "false", "PATH": "/usr/bin:/bin", "HOME": str(Path.home()),
-                              "PYTHONPATH": str(HERE.parent)})
+    res = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE.parent, check=False, env=CHILD_ENV)
     return time.perf_counter() - t, res
 
 
@@ -231,14 +233,14 @@ def bench_noop(folder: Path, rounds: int = 3) -> dict:
     start, imports, hashing the inputs, reading the manifest), against hashing the same files."""
     out = DATA / f"reports_{folder.parent.name}"
     cmd = [str(Path(sys.executable).with_name("toolkit")), "report", str(folder), "--as-of", AS_OF, "--out", str(out),
-           "--jobs", "2", "--formats", "html"]
+           "--jobs", "2", "--formats", "html", "--team-timeout", "7200"]
     # the first run renders every team (a quarter of the deals each): it may take long
-    first, res = _timed([*cmd, "--team-timeout", "7200"])
+    first, res = _timed(cmd)
     if res.returncode != 0:
         raise SystemExit(f"the first report run failed ({res.returncode}):\n{res.stderr[-3000:]}")
     runs = []
     for _ in range(rounds):
-        seconds, res = _timed([*cmd, "--team-timeout", "7200"])
+        seconds, res = _timed(cmd)
         if res.returncode != 0 or "nothing to do" not in res.stdout + res.stderr:
             raise SystemExit(f"the rerun did something ({res.returncode}):\n{(res.stdout + res.stderr)[-3000:]}")
         runs.append(seconds)
