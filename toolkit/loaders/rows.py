@@ -10,10 +10,10 @@ import polars as pl
 
 from toolkit import schema as S
 from toolkit.loaders.raw import ROW_END_LINE, ROW_LINE
-from toolkit.loaders.splitting import Records
 
 if TYPE_CHECKING:
     from toolkit.loaders.assembly import Assembly
+
 
 def _finish_frame(frame: pl.DataFrame, header: list[str], *, clean: bool = False) -> pl.DataFrame:
     frame = frame.rename({f"c{i}": h for i, h in enumerate(header)})
@@ -62,9 +62,10 @@ def frame_of(a: Assembly, good: np.ndarray, ncols: int, width_msg: str) -> pl.Da
     if good.size:
         careful = r.careful[good]
         breaks = np.flatnonzero((np.diff(good) != 1) | (careful[1:] != careful[:-1])) + 1
+        chunks = _ParsedChunks(r.parsed)
         for run in np.split(good, breaks):
-            parts = [_careful_rows(a, run, ncols, width_msg)] if r.careful[run[0]] else _fast_rows(a, run, ncols,
-                                                                                                  width_msg)
+            parts = [_careful_rows(a, run, ncols, width_msg)] if r.careful[run[0]] else _fast_rows(a, run, chunks,
+                                                                                                  ncols, width_msg)
             for frame, keep in parts:
                 pieces.append(frame)
                 kept.append(run[keep])
@@ -109,12 +110,13 @@ def _careful_rows(a: Assembly, run: np.ndarray, ncols: int, width_msg: str) -> t
 _PIECE_BYTES = 1 << 25
 
 
-def _fast_rows(a: Assembly, run: np.ndarray, ncols: int, width_msg: str) -> list[tuple[pl.DataFrame, np.ndarray]]:
+def _fast_rows(a: Assembly, run: np.ndarray, chunks: _ParsedChunks, ncols: int,
+               width_msg: str) -> list[tuple[pl.DataFrame, np.ndarray]]:
     """A run of fast records as (frame, which records of the run it holds) pieces: the rows
     polars already parsed with their chunk, the others read from their bytes in pieces."""
     out: list[tuple[pl.DataFrame, np.ndarray]] = []
     done = 0
-    for part, parsed in _by_parsed_chunk(a.r, run):
+    for part, parsed in chunks.cut(run):
         if parsed is None:
             offsets = a.r.starts[part] - a.r.starts[part[0]]
             pieces = np.split(part, np.flatnonzero(np.diff(offsets // _PIECE_BYTES)) + 1)
@@ -131,18 +133,24 @@ def _fast_rows(a: Assembly, run: np.ndarray, ncols: int, width_msg: str) -> list
     return out
 
 
-def _by_parsed_chunk(r: Records, run: np.ndarray) -> list[tuple[np.ndarray, tuple[int, pl.DataFrame] | None]]:
-    """``run`` cut where it enters or leaves a chunk polars parsed, each part with that chunk."""
-    if not r.parsed:
-        return [(run, None)]
-    firsts = np.fromiter((f for f, _ in r.parsed), dtype=np.int64, count=len(r.parsed))
-    heights = np.fromiter((fr.height for _, fr in r.parsed), dtype=np.int64, count=len(r.parsed))
-    which = np.searchsorted(firsts, run, side="right") - 1
-    inside = (which >= 0) & (run < firsts[np.maximum(which, 0)] + heights[np.maximum(which, 0)])
-    key = np.where(inside, which, -1)
-    cuts = np.flatnonzero(np.diff(key)) + 1
-    keys = key[np.concatenate(([0], cuts)).astype(np.int64)].tolist()
-    return [(part, r.parsed[k] if k >= 0 else None) for part, k in zip(np.split(run, cuts), keys, strict=True)]
+class _ParsedChunks:
+    """Where the chunks polars parsed start and end among a file's records, found once."""
+
+    def __init__(self, parsed: list[tuple[int, pl.DataFrame]]) -> None:
+        self.parsed = parsed
+        self.firsts = np.fromiter((f for f, _ in parsed), dtype=np.int64, count=len(parsed))
+        self.ends = self.firsts + np.fromiter((fr.height for _, fr in parsed), dtype=np.int64, count=len(parsed))
+
+    def cut(self, run: np.ndarray) -> list[tuple[np.ndarray, tuple[int, pl.DataFrame] | None]]:
+        """``run`` cut where it enters or leaves a parsed chunk, each part with that chunk."""
+        if not self.parsed:
+            return [(run, None)]
+        which = np.searchsorted(self.firsts, run, side="right") - 1
+        inside = (which >= 0) & (run < self.ends[np.maximum(which, 0)])
+        key = np.where(inside, which, -1)
+        cuts = np.flatnonzero(np.diff(key)) + 1
+        keys = key[np.concatenate(([0], cuts)).astype(np.int64)].tolist()
+        return [(part, self.parsed[k] if k >= 0 else None) for part, k in zip(np.split(run, cuts), keys, strict=True)]
 
 
 def _fast_piece(a: Assembly, run: np.ndarray, ncols: int, width_msg: str) -> tuple[pl.DataFrame, np.ndarray]:

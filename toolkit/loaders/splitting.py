@@ -359,7 +359,6 @@ def split_records(data: bytes, delimiter: str, encoding: str, bad_offsets: Seque
     arr = np.frombuffer(data, dtype=np.uint8)
     n = arr.size
     delim = ord(delimiter)
-    chunk_bytes = CHUNK_BYTES
     # Bytes the fast splitter must not take: undecodable, NUL, byte-order marks past the start.
     # (numpy's min and max tell in one pass each whether a NUL or a BOM's first byte is there at all)
     nul = _positions(data, b"\x00") if n and int(arr.min()) == 0 else []
@@ -376,7 +375,7 @@ def split_records(data: bytes, delimiter: str, encoding: str, bad_offsets: Seque
             parts.add_careful(start, end, fields, problem)
             continue
         parts.add_newlines(arr, pos)  # those of the careful records before this chunk
-        e = min(n, pos + chunk_bytes)
+        e = min(n, pos + CHUNK_BYTES)
         if e < n:
             cut = data.rfind(b"\n", pos, e)
             e = cut + 1 if cut >= 0 else (data.find(b"\n", e) + 1 or n)
