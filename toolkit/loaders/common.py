@@ -22,6 +22,7 @@ from toolkit.loaders.columns import (
     snake,
     user_header,
 )
+from toolkit.loaders.order import sorted_by
 from toolkit.loaders.raw import ROW_END_LINE, ROW_LINE, RawTable, escape_raw, ledger_counts
 from toolkit.loaders.sniff import first_line_fields
 from toolkit.model import Dataset, team_id
@@ -238,7 +239,7 @@ def finish_events(frame: pl.DataFrame, process: Process, deals: pl.DataFrame | N
         f = f.with_columns(labels.pipeline_name(pl.col(S.PIPELINE)).alias(S.PIPELINE))
     # Millions of history rows hold a handful of (label, pipeline) pairs: map each pair once.
     f = labels.map_stages(f, process, pipeline=S.PIPELINE, lower="_label_lower")
-    f = f.sort([S.DEAL_ID, S.ENTERED_AT, S.SOURCE_LINE], nulls_last=True)
+    f = sorted_by(f, [S.DEAL_ID, S.ENTERED_AT, S.SOURCE_LINE])
     # A history row is written on any change (amount, close date): only a change of stage is a
     # stage entry, so consecutive rows of one stage (in one pipeline) collapse into the first.
     label = pl.coalesce(S.STAGE, "_label_lower")

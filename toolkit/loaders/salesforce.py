@@ -33,6 +33,7 @@ from toolkit.loaders.common import (
     read_file,
     require_ids,
 )
+from toolkit.loaders.order import sorted_by
 from toolkit.loaders.states import history_states
 from toolkit.model import Dataset
 from toolkit.process import Process
@@ -291,6 +292,8 @@ def _history(path: Path | None, folder: Path, process: Process, deals: pl.DataFr
               S.Reason.UNKNOWN_DEAL, "a history row of a loaded opportunity; no such opportunity was loaded")
     others.append(hist)
     rows = hist.frame.with_columns(pl.col("_line").alias(S.SOURCE_LINE), pl.lit(hist.table.file).alias(S.SOURCE_FILE))
+    # In the order of stage entries and states (by deal, then time), sorted at most once for both.
+    rows = sorted_by(rows, [S.DEAL_ID, S.ENTERED_AT, S.SOURCE_LINE])
     events = finish_events(rows, process, deals)
     # Every history row is a state (a row is written on any change of stage, amount or close
     # date), while stage entries collapse rows of one stage.

@@ -1,0 +1,64 @@
+"""Row order helpers: they must give exactly what a stable sort gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from toolkit.loaders.order import append_to_groups, in_order, sorted_by
+
+T0 = dt.datetime(2025, 1, 1)
+
+
+def _frame(ids: list[str | None], times: list[int | None]) -> pl.DataFrame:
+    return pl.DataFrame({"k": ids, "t": [None if t is None else T0 + dt.timedelta(hours=t) for t in times],
+                         "n": list(range(len(ids)))}, schema={"k": pl.String, "t": pl.Datetime("us"), "n": pl.Int64})
+
+
+def test_in_order_reads_keys_left_to_right_with_nulls_last() -> None:
+    assert in_order(_frame(["a", "a", "b", "b", None], [2, 3, 1, 1, 0]), ["k", "t"])
+    assert not in_order(_frame(["a", "a", "b"], [3, 2, 1]), ["k", "t"])  # time goes back within "a"
+    assert not in_order(_frame(["b", "a"], [0, 0]), ["k", "t"])
+    assert not in_order(_frame([None, "a"], [0, 0]), ["k", "t"])  # a null sorts last
+    assert in_order(_frame(["a", "a"], [1, None]), ["k", "t"])
+    assert not in_order(_frame(["a", "a"], [None, 1]), ["k", "t"])
+    assert in_order(_frame([], []), ["k"]) and in_order(_frame(["z"], [None]), ["k", "t"])
+
+
+def test_sorted_by_returns_the_same_frame_when_in_order() -> None:
+    f = _frame(["a", "b"], [1, 0])
+    assert sorted_by(f, ["k", "t"]) is f
+    out = sorted_by(_frame(["b", "a", "b", "a"], [1, 5, 1, 2]), ["k", "t"])
+    assert out["n"].to_list() == [3, 1, 0, 2]  # ties ("b", 1) keep their order
+
+
+def test_append_to_groups_puts_each_tail_after_its_group() -> None:
+    rows = _frame(["a", "a", "c", "d", "d"], [1, 2, 1, 1, 2])
+    tails = pl.DataFrame({"k": ["a", "b", "d", "e"], "t": [T0] * 4, "n": [10, 11, 12, 13]}, schema=rows.schema)
+    out = append_to_groups(rows, tails, "k")
+    assert out is not None
+    assert out["n"].to_list() == [0, 1, 10, 11, 2, 3, 4, 12, 13]
+    assert out["k"].to_list() == ["a", "a", "a", "b", "c", "d", "d", "d", "e"]
+
+
+def test_append_to_groups_declines_what_it_cannot_place() -> None:
+    rows = _frame(["a", "b"], [1, 1])
+    assert append_to_groups(_frame(["b", "a"], [1, 1]), rows, "k") is None  # rows out of order
+    assert append_to_groups(rows, _frame(["b", "a"], [1, 1]), "k") is None  # tails out of order
+    assert append_to_groups(rows, _frame(["a", "a"], [1, 2]), "k") is None  # two tails of one key
+    assert append_to_groups(rows, _frame(["a", None], [1, 2]), "k") is None  # a null key
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from("abcde"), max_size=30), st.sets(st.sampled_from("abcdef")))
+def test_append_to_groups_is_a_stable_sort(keys: list[str], tail_keys: set[str]) -> None:
+    rows = _frame(sorted(keys), list(range(len(keys))))
+    tails = pl.DataFrame({"k": sorted(tail_keys), "t": [T0] * len(tail_keys),
+                          "n": list(range(100, 100 + len(tail_keys)))}, schema=rows.schema)
+    expected = pl.concat([rows, tails]).sort("k", maintain_order=True)
+    out = append_to_groups(rows, tails, "k")
+    assert out is not None
+    assert out.equals(expected)
