@@ -43,3 +43,16 @@ def test_a_team_is_current_only_if_published_from_this_run_with_its_files_unchan
     (tmp_path / "team_report.html").write_bytes(b"abd")                     # edited after publishing
     assert not mf.is_current(entry, "k1", tmp_path)
     assert mf.team_entry({"teams": [entry]}, "a") is entry and mf.team_entry({"teams": [entry]}, "b") is None
+
+
+def test_hash_all_gives_each_files_digest_in_order_whatever_their_sizes(tmp_path) -> None:
+    import hashlib
+    sizes = [3, 5_000_000, 0, 70_000, 1]
+    files = []
+    for i, size in enumerate(sizes):
+        f = tmp_path / f"f{i}.csv"
+        f.write_bytes(bytes(range(256)) * (size // 256) + b"a" * (size % 256))
+        files.append(f)
+    assert mf.hash_all(files) == [hashlib.sha256(f.read_bytes()).hexdigest() for f in files]
+    assert mf.hash_all(files[:1]) == [hashlib.sha256(files[0].read_bytes()).hexdigest()]
+    assert mf.hash_all([]) == []
