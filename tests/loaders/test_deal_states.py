@@ -250,3 +250,32 @@ def test_changes_read_the_current_state_after_a_history_row_of_the_same_time(tmp
     changes = deal_changes(ds.deal_states, ds.deals, toolkit.load_process(), dt.date(2024, 2, 3))
     assert changes.select(S.DEAL_ID, "amount_from", "amount_to", "amount_up", "stage_changed").rows() == [
         ("006B", 40.0, 50.0, True, True)]
+
+
+def test_a_history_in_order_and_one_out_of_order_give_the_same_states() -> None:
+    from toolkit.loaders.states import deal_states
+
+    t = [dt.datetime(2025, 1, d) for d in range(1, 6)]
+    history = pl.DataFrame({
+        S.DEAL_ID: ["a", "a", "a", "b", "c"], S.VALID_FROM: [t[0], t[1], t[1], t[0], t[3]],
+        S.STAGE: ["Qualify", "Discover", "Propose", "Qualify", "Qualify"], S.AMOUNT: [1.0, 2.0, 3.0, 4.0, 5.0],
+        S.CURRENCY: ["EUR"] * 5, S.CLOSE_DATE: [dt.date(2025, 3, 1)] * 5, S.SOURCE_FILE: ["h.csv"] * 5,
+        S.SOURCE_LINE: [2, 3, 4, 5, 6], "_rank": [0] * 5},
+        schema_overrides={S.VALID_FROM: S.DATETIME, "_rank": pl.Int32})
+    deals = pl.DataFrame({
+        S.DEAL_ID: ["a", "b", "c", "d"], "_modified": [t[2], None, t[0], None], S.STATUS: ["open", "won", "open", "open"],
+        S.CLOSED_AT: [None, t[4], None, None], S.CREATED_AT: [t[0], t[0], t[0], t[1]],
+        S.STAGE: ["Propose", "Closed Won", "Qualify", "Qualify"], S.AMOUNT: [3.0, 4.0, 5.0, 6.0],
+        S.CURRENCY: ["EUR"] * 4, S.CLOSE_DATE: [dt.date(2025, 3, 1)] * 4, S.SOURCE_FILE: ["o.csv"] * 4,
+        S.SOURCE_LINE: [2, 3, 4, 5]}, schema_overrides={"_modified": S.DATETIME, S.CLOSED_AT: S.DATETIME,
+                                                        S.CREATED_AT: S.DATETIME})
+    ordered = deal_states(history, deals)
+    shuffled = deal_states(history.reverse(), deals)
+    assert ordered.select(S.DEAL_ID, S.VALID_FROM, S.SOURCE_FILE, S.SOURCE_LINE).rows() == [
+        ("a", t[0], "h.csv", 2), ("a", t[1], "h.csv", 3), ("a", t[1], "h.csv", 4), ("a", t[2], "o.csv", 2),
+        ("b", t[0], "h.csv", 5), ("b", t[4], "o.csv", 3),
+        ("c", t[3], "h.csv", 6), ("c", t[3], "o.csv", 4),  # modified before its last history row: not earlier
+        ("d", t[1], "o.csv", 5)]
+    # rows of one deal and time keep the history's order, so only the two rows of ("a", t[1]) swap
+    assert shuffled.select(S.DEAL_ID, S.SOURCE_LINE).rows() == [
+        ("a", 2), ("a", 4), ("a", 3), ("a", 2), ("b", 5), ("b", 3), ("c", 6), ("c", 4), ("d", 5)]

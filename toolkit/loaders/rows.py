@@ -145,12 +145,14 @@ class _ParsedChunks:
         """``run`` cut where it enters or leaves a parsed chunk, each part with that chunk."""
         if not self.parsed:
             return [(run, None)]
-        which = np.searchsorted(self.firsts, run, side="right") - 1
-        inside = (which >= 0) & (run < self.ends[np.maximum(which, 0)])
-        key = np.where(inside, which, -1)
-        cuts = np.flatnonzero(np.diff(key)) + 1
-        keys = key[np.concatenate(([0], cuts)).astype(np.int64)].tolist()
-        return [(part, self.parsed[k] if k >= 0 else None) for part, k in zip(np.split(run, cuts), keys, strict=True)]
+        # ``run`` is ascending: it changes chunk only where a chunk starts or ends, so those edges
+        # are looked up in it (a few per chunk), not each record among the chunks.
+        edges = np.searchsorted(run, np.union1d(self.firsts, self.ends))
+        cuts = np.unique(edges[(edges > 0) & (edges < run.size)])
+        parts = np.split(run, cuts)
+        which = np.searchsorted(self.firsts, [int(p[0]) for p in parts], side="right") - 1
+        return [(part, self.parsed[k] if k >= 0 and part[0] < self.ends[k] else None)
+                for part, k in zip(parts, which.tolist(), strict=True)]
 
 
 def _fast_piece(a: Assembly, run: np.ndarray, ncols: int, width_msg: str) -> tuple[pl.DataFrame, np.ndarray]:

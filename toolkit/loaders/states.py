@@ -36,7 +36,7 @@ from toolkit import schema as S
 from toolkit.errors import ConfigError
 from toolkit.loaders import labels
 from toolkit.loaders.common import MODIFIED
-from toolkit.loaders.order import append_to_groups, in_order
+from toolkit.loaders.order import in_order
 from toolkit.model import Dataset
 from toolkit.process import Process
 
@@ -78,7 +78,13 @@ def states_from_events(events: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFram
 
 def current_states(deals: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
     """Each deal's current state (see the module docstring for its ``valid_from``)."""
-    last = history.group_by(S.DEAL_ID).agg(pl.col(S.VALID_FROM).max().alias("_last_history"))
+    if history[S.VALID_FROM].null_count() == 0 and in_order(history, [S.DEAL_ID, S.VALID_FROM]):
+        # A history in order (as CRMs write it) has each deal's latest row last: taking those
+        # rows spares hashing millions of ids.
+        last = history.filter(pl.col(S.DEAL_ID).ne_missing(pl.col(S.DEAL_ID).shift(-1))).select(
+            S.DEAL_ID, pl.col(S.VALID_FROM).alias("_last_history"))
+    else:
+        last = history.group_by(S.DEAL_ID).agg(pl.col(S.VALID_FROM).max().alias("_last_history"))
     f = deals.join(last, on=S.DEAL_ID, how="left", maintain_order="left")
     modified = pl.col(MODIFIED).cast(S.DATETIME) if MODIFIED in f.columns else pl.lit(None, S.DATETIME)
     closed = pl.when(pl.col(S.STATUS).is_in(["won", "lost"])).then(pl.col(S.CLOSED_AT)).otherwise(None)
@@ -91,15 +97,8 @@ def current_states(deals: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
 
 def deal_states(history: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFrame:
     """The deal_states table: the history's states and every deal's current state, in order."""
-    current = current_states(deals, history).sort(S.DEAL_ID, maintain_order=True)
-    if history[S.VALID_FROM].null_count() == 0 and in_order(history, [S.DEAL_ID, S.VALID_FROM]):
-        # A deal's current state starts no earlier than its last history row, so in a history
-        # already in order it goes right after that deal's rows: no sort of millions of rows.
-        merged = append_to_groups(history.with_columns(pl.col(_RANK).cast(pl.Int32)),
-                                  current.with_columns(pl.col(_RANK).cast(pl.Int32)), S.DEAL_ID)
-        if merged is not None:
-            return _finish(merged, sort=False)
-    return _finish(pl.concat([history, current], how="vertical", rechunk=False))
+    # (not rechunked: the sort makes the one copy)
+    return _finish(pl.concat([history, current_states(deals, history)], how="vertical", rechunk=False))
 
 
 def states_from_two_exports(previous: Dataset, current: Dataset, previous_as_of: dt.date | dt.datetime,
@@ -132,11 +131,10 @@ def _empty_ranked() -> pl.DataFrame:
     return S.empty(S.DEAL_STATES).with_columns(pl.lit(0).alias(_RANK))
 
 
-def _finish(frame: pl.DataFrame, *, sort: bool = True) -> pl.DataFrame:
-    if sort:
-        frame = (frame.with_columns(pl.col(_RANK).cast(pl.Int32))
-                 .sort([S.DEAL_ID, S.VALID_FROM, _RANK], nulls_last=True, maintain_order=True))
-    return frame.select([pl.col(c.name).cast(c.dtype) for c in S.DEAL_STATES])
+def _finish(frame: pl.DataFrame) -> pl.DataFrame:
+    return (frame.with_columns(pl.col(_RANK).cast(pl.Int32))
+            .sort([S.DEAL_ID, S.VALID_FROM, _RANK], nulls_last=True, maintain_order=True)
+            .select([pl.col(c.name).cast(c.dtype) for c in S.DEAL_STATES]))
 
 
 __all__ = ["current_states", "deal_states", "history_states", "states_from_events", "states_from_two_exports"]
