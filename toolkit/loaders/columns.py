@@ -173,11 +173,13 @@ def read_file(path: Path, role: str, specs: Sequence[ColumnSpec], *, what: str, 
               null_tokens: Mapping[str, Sequence[str]] | None = None, sheet: str | None = None,
               required_any: int = 2,
               dynamic: Callable[[list[str]], Sequence[ColumnSpec]] | None = None,
-              vendor: str | None = None) -> ReadFile:
+              vendor: str | None = None, extras: bool = True) -> ReadFile:
     """Read, pick and type one input file of a source.
 
     ``vendor`` (pipedrive, hubspot) also reads the vendor's headers in the other languages it
-    exports in; the language found is said in the file's notes and returned as ``header_set``."""
+    exports in; the language found is said in the file's notes and returned as ``header_set``.
+    ``extras=False`` keeps only the columns of ``specs`` (a history file, whose other columns no
+    table keeps: millions of rows of them need not be held while the load goes on)."""
     kept = _KEPT.get()
     key: tuple[object, ...] = ()
     if kept is not None:
@@ -185,12 +187,13 @@ def read_file(path: Path, role: str, specs: Sequence[ColumnSpec], *, what: str, 
         key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, role, tuple(specs), what, base, date_default,
                date_style, decimal, encoding, delimiter, tuple(date_formats),
                None if null_tokens is None else tuple(sorted((k, tuple(v)) for k, v in null_tokens.items())),
-               sheet, required_any, dynamic, vendor)
+               sheet, required_any, dynamic, vendor, extras)
         if key in kept:
             return _copy(kept[key])
     rf = _read_file(path, role, specs, what=what, base=base, date_default=date_default, date_style=date_style,
                     decimal=decimal, encoding=encoding, delimiter=delimiter, date_formats=date_formats,
-                    null_tokens=null_tokens, sheet=sheet, required_any=required_any, dynamic=dynamic, vendor=vendor)
+                    null_tokens=null_tokens, sheet=sheet, required_any=required_any, dynamic=dynamic, vendor=vendor,
+                    extras=extras)
     if kept is not None:
         kept[key] = _copy(rf)
     return rf
@@ -200,7 +203,7 @@ def _read_file(path: Path, role: str, specs: Sequence[ColumnSpec], *, what: str,
                date_default: str | None, date_style: str | None, decimal: str | None, encoding: str | None,
                delimiter: str | None, date_formats: Sequence[str], null_tokens: Mapping[str, Sequence[str]] | None,
                sheet: str | None, required_any: int, dynamic: Callable[[list[str]], Sequence[ColumnSpec]] | None,
-               vendor: str | None) -> ReadFile:
+               vendor: str | None, extras: bool) -> ReadFile:
     from toolkit.loaders.reading import read_delimited
     from toolkit.loaders.sniff import binary_file_kind
     from toolkit.loaders.values import cast_columns
@@ -245,6 +248,8 @@ def _read_file(path: Path, role: str, specs: Sequence[ColumnSpec], *, what: str,
     if dynamic is not None:
         specs = [*specs, *dynamic([h for h in table.header if h not in table.repeats])]
     columns = pick_columns(table, specs, what=what)
+    if not extras:
+        table.frame = table.frame.select(*columns, ROW_LINE, ROW_END_LINE)
     kinds = {s.field: s.kind for s in specs if s.field in columns}
     nulls = {k: v for k, v in (null_tokens or {}).items()}
     typed, fmt = cast_columns(table, kinds, date_default=date_default, date_style=date_style,  # type: ignore[arg-type]

@@ -282,7 +282,7 @@ def _history(path: Path | None, folder: Path, process: Process, deals: pl.DataFr
     if path is None:
         return S.empty(S.STAGE_EVENTS), None, False
     hist = read_file(path, "stage_events", specs, what="Salesforce history file", base=folder,
-                     date_default=date_style)
+                     date_default=date_style, extras=False)
     require_ids(hist)
     if not include_deleted:
         drop_flagged(hist, "_is_deleted", S.Reason.DELETED_RECORD, "a live history row; IsDeleted is true")
