@@ -217,14 +217,16 @@ def finish_deals(frame: pl.DataFrame, *, source: str, file_of: str | pl.Expr, pr
     return out.sort(S.DEAL_ID)
 
 
-def finish_events(frame: pl.DataFrame, process: Process, deals: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Canonical stage_events: mapped stages, consecutive repeats of a stage collapsed. An entry
-    without a pipeline of its own is in its deal's pipeline (``deals``), else ``default``."""
-    if frame.is_empty():
-        return S.empty(S.STAGE_EVENTS)
-    # Only the columns of stage entries travel through the join and the sort.
-    f = with_null_columns(frame.select([c for c in frame.columns if c in S.names(S.STAGE_EVENTS)]),
-                          ((c.name, c.dtype) for c in S.STAGE_EVENTS))
+#: The folded, lower-cased stage label of a history row (see :func:`map_entries`): what tells two
+#: rows of stages the process does not know apart.
+LABEL_KEY = "_label_lower"
+
+
+def map_entries(frame: pl.DataFrame, process: Process, deals: pl.DataFrame | None = None) -> pl.DataFrame:
+    """History rows with their pipeline (their own, else their deal's in ``deals``, else
+    ``default``), their process stage and :data:`LABEL_KEY`; each (label, pipeline) pair is mapped
+    once. A loader whose history rows make both stage entries and states maps them once for both."""
+    f = with_null_columns(frame, ((S.PIPELINE, pl.String), (S.STAGE, pl.String)))
     own = f[S.PIPELINE].null_count() < f.height
     if deals is not None and S.PIPELINE in deals.columns:
         pipelines = deals[S.PIPELINE].unique()
@@ -232,17 +234,31 @@ def finish_events(frame: pl.DataFrame, process: Process, deals: pl.DataFrame | N
             # Every deal is in the default pipeline, and so is an entry of a deal not loaded.
             f = f.with_columns(pl.lit(S.DEFAULT_PIPELINE).alias(S.PIPELINE))
         else:
-            f = f.join(deals.select(S.DEAL_ID, pl.col(S.PIPELINE).alias("_deal_pipeline")), on=S.DEAL_ID, how="left")
+            f = f.join(deals.select(S.DEAL_ID, pl.col(S.PIPELINE).alias("_deal_pipeline")), on=S.DEAL_ID, how="left",
+                       maintain_order="left")
             f = f.with_columns(pl.coalesce(labels.fold_label(pl.col(S.PIPELINE)), "_deal_pipeline",
-                                           pl.lit(S.DEFAULT_PIPELINE)).alias(S.PIPELINE))
+                                           pl.lit(S.DEFAULT_PIPELINE)).alias(S.PIPELINE)).drop("_deal_pipeline")
     else:
         f = f.with_columns(labels.pipeline_name(pl.col(S.PIPELINE)).alias(S.PIPELINE))
     # Millions of history rows hold a handful of (label, pipeline) pairs: map each pair once.
-    f = labels.map_stages(f, process, pipeline=S.PIPELINE, lower="_label_lower")
+    return labels.map_stages(f, process, pipeline=S.PIPELINE, lower=LABEL_KEY)
+
+
+def finish_events(frame: pl.DataFrame, process: Process, deals: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Canonical stage_events: mapped stages, consecutive repeats of a stage collapsed. An entry
+    without a pipeline of its own is in its deal's pipeline (``deals``), else ``default``. Rows
+    already through :func:`map_entries` (they have :data:`LABEL_KEY`) are not mapped again."""
+    if frame.is_empty():
+        return S.empty(S.STAGE_EVENTS)
+    # Only the columns of stage entries travel through the join and the sort.
+    f = with_null_columns(frame.select([c for c in frame.columns if c in S.names(S.STAGE_EVENTS) or c == LABEL_KEY]),
+                          ((c.name, c.dtype) for c in S.STAGE_EVENTS))
+    if LABEL_KEY not in f.columns:
+        f = map_entries(f, process, deals)
     f = sorted_by(f, [S.DEAL_ID, S.ENTERED_AT, S.SOURCE_LINE])
     # A history row is written on any change (amount, close date): only a change of stage is a
     # stage entry, so consecutive rows of one stage (in one pipeline) collapse into the first.
-    label = pl.coalesce(S.STAGE, "_label_lower")
+    label = pl.coalesce(S.STAGE, LABEL_KEY)
     same = ((label == label.shift(1)) & (pl.col(S.DEAL_ID) == pl.col(S.DEAL_ID).shift(1))
             & (pl.col(S.PIPELINE) == pl.col(S.PIPELINE).shift(1)))
     f = f.filter(~same.fill_null(False))

@@ -30,6 +30,7 @@ from toolkit.loaders.common import (
     find_files,
     finish_deals,
     finish_events,
+    map_entries,
     read_file,
     require_ids,
 )
@@ -294,12 +295,13 @@ def _history(path: Path | None, folder: Path, process: Process, deals: pl.DataFr
     rows = hist.frame.with_columns(pl.col("_line").alias(S.SOURCE_LINE), pl.lit(hist.table.file).alias(S.SOURCE_FILE))
     # In the order of stage entries and states (by deal, then time), sorted at most once for both.
     rows = sorted_by(rows, [S.DEAL_ID, S.ENTERED_AT, S.SOURCE_LINE])
+    # Stages mapped once for both tables: every history row is a state (a row is written on any
+    # change of stage, amount or close date), while stage entries collapse rows of one stage.
+    rows = map_entries(rows, process, deals)
     events = finish_events(rows, process, deals)
-    # Every history row is a state (a row is written on any change of stage, amount or close
-    # date), while stage entries collapse rows of one stage.
-    states = history_states(rows.select(S.DEAL_ID, pl.col(S.ENTERED_AT).alias(S.VALID_FROM), S.STAGE_RAW,
+    states = history_states(rows.select(S.DEAL_ID, pl.col(S.ENTERED_AT).alias(S.VALID_FROM), S.STAGE,
                                         *[c for c in (S.AMOUNT, S.CLOSE_DATE, S.CURRENCY) if c in rows.columns],
-                                        S.SOURCE_FILE, S.SOURCE_LINE), deals, process)
+                                        S.SOURCE_FILE, S.SOURCE_LINE), deals)
     return events, states, True
 
 
