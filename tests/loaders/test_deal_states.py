@@ -279,3 +279,21 @@ def test_a_history_in_order_and_one_out_of_order_give_the_same_states() -> None:
     # rows of one deal and time keep the history's order, so only the two rows of ("a", t[1]) swap
     assert shuffled.select(S.DEAL_ID, S.SOURCE_LINE).rows() == [
         ("a", 2), ("a", 4), ("a", 3), ("a", 2), ("b", 5), ("b", 3), ("c", 6), ("c", 4), ("d", 5)]
+
+
+def test_states_left_to_the_end_of_a_load_are_those_made_at_once(tmp_path: Path) -> None:
+    from toolkit.loaders.common import Roster
+    from toolkit.loaders.salesforce import load_salesforce
+    from toolkit.loaders.states import finish_deferred, states_deferred
+
+    folder = _salesforce(tmp_path / "sf")
+    process = toolkit.load_process()
+    at_once = load_salesforce(folder, process=process, roster=Roster.empty())
+    with states_deferred() as pending:
+        discarded = load_salesforce(folder, process=process, roster=Roster.empty())
+        later = load_salesforce(folder, process=process, roster=Roster.empty())
+        assert later.deal_states.is_empty() and len(pending) == 2
+    assert finish_deferred(later, pending) is later and not pending  # the other Dataset's states are dropped
+    assert discarded.deal_states.is_empty()
+    assert later.deal_states.height == 7 and later.deal_states.equals(at_once.deal_states)
+    assert _states(toolkit.load(folder)) == _states(at_once)

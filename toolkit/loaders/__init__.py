@@ -174,6 +174,7 @@ def load(path: str | Path, *, source: str | None = None, mapping: str | Path | N
     """
     from toolkit.loaders.columns import reads_kept
     from toolkit.loaders.common import Roster, read_roster
+    from toolkit.loaders.states import finish_deferred, states_deferred
     from toolkit.process import Process, load_process
 
     p = Path(path)
@@ -203,13 +204,16 @@ def load(path: str | Path, *, source: str | None = None, mapping: str | Path | N
     roster_path = Path(roster) if roster is not None else next(
         (folder / n for n in ROSTER_NAMES if (folder / n).is_file()), None)
     rost, roster_file = (read_roster(roster_path, folder) if roster_path is not None else (Roster.empty(), None))
-    with reads_kept():
-        # An export whose stages the default process does not know is finished a second time with
-        # the process it describes; its files are read and typed once.
-        ds = _dispatch(detection.source, p, mapping, proc, rost, date_style, include_deleted)
-        if not given:
-            ds, proc = _process_from_export(ds, proc, lambda q: _dispatch(detection.source, p, mapping, q, rost,
-                                                                          date_style, include_deleted))
+    with states_deferred() as pending:
+        with reads_kept():
+            # An export whose stages the default process does not know is finished a second time
+            # with the process it describes; its files are read and typed once.
+            ds = _dispatch(detection.source, p, mapping, proc, rost, date_style, include_deleted)
+            if not given:
+                ds, proc = _process_from_export(ds, proc, lambda q: _dispatch(detection.source, p, mapping, q, rost,
+                                                                              date_style, include_deleted))
+        # The files read are let go: the states (a row per history row) are made without them.
+        finish_deferred(ds, pending)
     ds.process = proc
     ds.notes.insert(0, f"source: {detection.source} ({what}{detection.reason})")
     if roster_file is not None:

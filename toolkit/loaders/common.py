@@ -342,11 +342,11 @@ def assemble(source: str, deal_files: Sequence[ReadFile], deals: pl.DataFrame, e
     """The Dataset of a load, with its ledger checked. ``history_states`` are the states the
     source's history rows record (:mod:`toolkit.loaders.states`); without them a stage history
     gives one state per stage entry."""
-    from toolkit.loaders.states import deal_states, states_from_events
+    from toolkit.loaders.states import deal_states_of, states_from_events
 
     if history_states is None:
         history_states = states_from_events(events, deals)
-    states = deal_states(history_states, deals)
+    with_private = deals
     files = list(deal_files) + list(other_files)
     tables = [f.table for f in files]
     unknown = deals.filter(pl.col(S.STAGE).is_null() & pl.col(S.STAGE_RAW).is_not_null())[S.STAGE_RAW].unique().sort()
@@ -358,12 +358,14 @@ def assemble(source: str, deal_files: Sequence[ReadFile], deals: pl.DataFrame, e
         all_notes += [f"{t.file}: {n}" for n in t.notes]
     reps = build_reps(deals, roster, users)
     deals = deals.drop([c for c in PRIVATE if c in deals.columns])
-    return Dataset(
-        source=source, deals=deals, stage_events=events, deal_states=states,
+    data = Dataset(
+        source=source, deals=deals, stage_events=events,
         reps=reps, rejects=rejects_frame(tables), repairs=repairs_frame(tables),
         files=files_frame(tables, [f.role for f in files], [f.fmt for f in files]),
         notes=all_notes, has_history=has_history,
         roster_owners=None if roster.frame.is_empty() else roster.frame["owner_key"].to_list())
+    deal_states_of(data, history_states, with_private)
+    return data
 
 
 def fill_closed_at(deals: pl.DataFrame, events: pl.DataFrame, process: Process) -> pl.DataFrame:

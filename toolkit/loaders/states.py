@@ -29,6 +29,9 @@ Where the rows come from:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import polars as pl
 
@@ -101,6 +104,46 @@ def deal_states(history: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFrame:
     return _finish(pl.concat([history, current_states(deals, history)], how="vertical", rechunk=False))
 
 
+#: Within :func:`states_deferred`: the deal_states of each Dataset assembled, still to be made.
+_PENDING: ContextVar[dict[int, tuple[pl.DataFrame, pl.DataFrame]] | None] = ContextVar(
+    "toolkit_states_pending", default=None)
+
+
+@contextmanager
+def states_deferred() -> Iterator[dict[int, tuple[pl.DataFrame, pl.DataFrame]]]:
+    """Within the block, :func:`deal_states_of` leaves each Dataset's deal_states to
+    :func:`finish_deferred`, called after the block: the largest table of a load (a state per
+    history row) is then made once the files read for the load (the read cache, the typed history)
+    are let go, not beside them."""
+    pending: dict[int, tuple[pl.DataFrame, pl.DataFrame]] = {}
+    token = _PENDING.set(pending)
+    try:
+        yield pending
+    finally:
+        _PENDING.reset(token)
+
+
+def deal_states_of(data: Dataset, history: pl.DataFrame, deals: pl.DataFrame) -> None:
+    """Give ``data`` its deal_states from ``history`` states and ``deals`` (with their private
+    columns), now or, within :func:`states_deferred`, when the block is done."""
+    pending = _PENDING.get()
+    if pending is None:
+        data.deal_states = deal_states(history, deals)
+    else:
+        pending[id(data)] = (history, deals)
+
+
+def finish_deferred(data: Dataset, pending: dict[int, tuple[pl.DataFrame, pl.DataFrame]]) -> Dataset:
+    """``data`` with the deal_states left pending for it (the other Datasets' are dropped)."""
+    left = pending.pop(id(data), None)
+    pending.clear()
+    if left is not None:
+        history, deals = left
+        del left
+        data.deal_states = deal_states(history, deals)
+    return data
+
+
 def states_from_two_exports(previous: Dataset, current: Dataset, previous_as_of: dt.date | dt.datetime,
                             current_as_of: dt.date | dt.datetime) -> pl.DataFrame:
     """deal_states from two exports of the same CRM (``--previous``): each export's deals as they
@@ -137,4 +180,5 @@ def _finish(frame: pl.DataFrame) -> pl.DataFrame:
             .select([pl.col(c.name).cast(c.dtype) for c in S.DEAL_STATES]))
 
 
-__all__ = ["current_states", "deal_states", "history_states", "states_from_events", "states_from_two_exports"]
+__all__ = ["current_states", "deal_states", "deal_states_of", "finish_deferred", "history_states", "states_deferred",
+           "states_from_events", "states_from_two_exports"]
