@@ -238,9 +238,8 @@ def test_plain_and_formatted_amounts_in_one_column_read_alike(write) -> None:
 
 
 def test_large_file_paths_read_runs_in_pieces_and_quote_rejects_from_the_file(write, monkeypatch) -> None:
-    # Past reading._COPY_LIMIT the file's bytes are let go before typing: a value reject re-reads
-    # its line from the file. One record per piece handed to polars: pieces join in order.
-    monkeypatch.setattr(reading, "_COPY_LIMIT", 0)
+    # A file's mapped bytes are let go before typing: a value reject re-reads its line from the
+    # file. One record per piece handed to polars: pieces join in order.
     monkeypatch.setattr(rows, "_PIECE_BYTES", 1)
     data = b'Id,Amount,Close\n1,5,2025-01-31\n2,"x,y",2025-02-30\n3,"7\n8",2025-03-01\n4,9,2025-04-01\n'
     t, f, _ = typed(write, "big.csv", data, {"Amount": "amount", "Close": "date"})

@@ -74,7 +74,7 @@ def _peek_header_names(path: Path, lines: int = 30) -> set[str]:
         raise InputFileError("CSV or Excel export files", f"{path.name} is {kind}",
                              "export the data again as CSV or .xlsx, or remove the file from the folder")
     enc, data, _bad, _note = decide_encoding(head, None)
-    text = normalise_newlines(data).decode("utf-8" if enc in ("utf-16", "utf-8-sig") else enc, "replace")
+    text = bytes(normalise_newlines(data)).decode("utf-8" if enc in ("utf-16", "utf-8-sig") else enc, "replace")
     sample = "\n".join(text.split("\n")[:lines])
     reader = csv.reader(sample.split("\n"), delimiter=detect_delimiter(sample))
     return {snake(f) for row in reader for f in row if f.strip()}

@@ -7,13 +7,14 @@ import codecs
 import numpy as np
 
 from toolkit.errors import InputFileError
+from toolkit.loaders.raw import Buffer
 from toolkit.loaders.splitting import CHUNK_BYTES
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
 
 
-def _collect_errors(data: bytes, encoding: str) -> list[int]:
+def _collect_errors(data: Buffer, encoding: str) -> list[int]:
     """Byte offsets that do not decode; empty when the whole buffer decodes.
 
     Pure ASCII (checked by numpy) decodes in every encoding offered here; other buffers are decoded
@@ -45,7 +46,7 @@ def _collect_errors(data: bytes, encoding: str) -> list[int]:
     return bad
 
 
-def _has_valid_multibyte_utf8(data: bytes) -> bool:
+def _has_valid_multibyte_utf8(data: Buffer) -> bool:
     # Non-ASCII text that decodes as UTF-8 proves the file was written as UTF-8; a cp1252 file
     # almost never contains such sequences by accident.
     arr = np.frombuffer(data, dtype=np.uint8)
@@ -61,7 +62,7 @@ def _has_valid_multibyte_utf8(data: bytes) -> bool:
     return False
 
 
-def decide_encoding(data: bytes, encoding: str | None) -> tuple[str, bytes, list[int], str]:
+def decide_encoding(data: Buffer, encoding: str | None) -> tuple[str, Buffer, list[int], str]:
     """(encoding name, bytes in an ASCII-compatible encoding without BOM, bad offsets, note).
 
     UTF-16 is transcoded to UTF-8 so the rest can scan bytes. ``cp1252`` is chosen only where the
@@ -69,10 +70,10 @@ def decide_encoding(data: bytes, encoding: str | None) -> tuple[str, bytes, list
     UTF-8, and the records holding those bytes are rejected instead of decoded into mojibake.
     """
     for bom, name in _BOMS:
-        if data.startswith(bom):
+        if data[:len(bom)] == bom:
             if name == "utf-16":
                 try:
-                    text = data.decode("utf-16")
+                    text = data[:].decode("utf-16")
                 except UnicodeDecodeError as exc:
                     raise InputFileError("a UTF-16 file that decodes", f"a bad byte at offset {exc.start}",
                                          "re-export the file as UTF-8 CSV") from exc
@@ -83,7 +84,7 @@ def decide_encoding(data: bytes, encoding: str | None) -> tuple[str, bytes, list
         enc = codecs.lookup(encoding).name
         if enc in ("utf-16", "utf-16-le", "utf-16-be"):
             try:
-                return enc, data.decode(enc).encode("utf-8"), [], ""
+                return enc, data[:].decode(enc).encode("utf-8"), [], ""
             except UnicodeDecodeError as exc:
                 raise InputFileError(f"a file in {encoding}", f"a bad byte at offset {exc.start}",
                                      "check the encoding in the mapping") from exc
@@ -99,8 +100,8 @@ def decide_encoding(data: bytes, encoding: str | None) -> tuple[str, bytes, list
     return "cp1252", data, cp_bad, "not UTF-8; read as cp1252 (Windows-1252)"
 
 
-def normalise_newlines(data: bytes) -> bytes:
+def normalise_newlines(data: Buffer) -> Buffer:
     """CRLF and lone CR become LF, so values never keep a stray \\r and lines are counted alike."""
-    if b"\r" not in data:
+    if data.find(b"\r") < 0:
         return data
-    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return data[:].replace(b"\r\n", b"\n").replace(b"\r", b"\n")

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import mmap
+import os
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +21,12 @@ RAW_LIMIT = 2000
 
 ROW_LINE = S.ROW_LINE
 ROW_END_LINE = S.ROW_END_LINE
+
+#: A file's bytes as read: mapped from the page cache (a file of its own, as on disk) or in memory.
+Buffer = bytes | mmap.mmap
+#: Mapped bytes are let go of (out of the process's memory, still in the page cache) in blocks of
+#: this size as a pass over them goes on.
+BLOCK = 1 << 24
 
 
 @dataclass
@@ -40,7 +49,7 @@ class RawTable:
     repeats: dict[str, str] = field(default_factory=dict)
     #: The file's bytes (newlines normalised) and line offsets, kept while values are typed so a
     #: reject can quote its whole line; released once the file is loaded.
-    source_bytes: bytes | None = None
+    source_bytes: Buffer | None = None
     line_offsets: np.ndarray | None = None
     text_encoding: str = "utf-8"
     #: Records the careful splitter took (broken quotes, bad bytes, NULs): the rest went fast.
@@ -57,7 +66,7 @@ class RawTable:
         """The raw text of physical lines ``line``..``end_line`` (escaped), if still at hand."""
         if self.line_offsets is None:
             return None
-        data: bytes | mmap.mmap | None = self.source_bytes
+        data: Buffer | None = self.source_bytes
         if data is None and self.source_path is not None:
             if self._mapped is None:
                 with self.source_path.open("rb") as fh:
@@ -83,8 +92,44 @@ class RawTable:
                              S.MESSAGE: message})
 
 
-def file_sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+@contextmanager
+def mapped_file(path: Path) -> Iterator[Buffer]:
+    """The file's bytes, mapped read-only (an empty file: ``b""``), unmapped after the block. The
+    pages a pass touches count in the process's memory until :func:`let_go` hands them back."""
+    with path.open("rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            yield b""
+            return
+        mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        yield mapped
+    finally:
+        try:
+            mapped.close()
+        except BufferError:  # an array still viewing it: it is unmapped when that array goes
+            pass
+
+
+def let_go(data: Buffer, start: int = 0, stop: int | None = None) -> None:
+    """Hand the pages of ``data[start:stop]`` that a pass is done with back to the page cache (a
+    later read maps them again); nothing for bytes in memory."""
+    if not isinstance(data, mmap.mmap):
+        return
+    stop = len(data) if stop is None else min(stop, len(data))
+    start -= start % mmap.PAGESIZE
+    if stop > start:
+        data.madvise(mmap.MADV_DONTNEED, start, stop - start)
+
+
+def file_sha256(data: Buffer) -> str:
+    """sha256 of the bytes, block by block, each block let go once hashed."""
+    digest = hashlib.sha256()
+    with memoryview(data) as view:
+        for at in range(0, len(data), BLOCK):
+            with view[at:at + BLOCK] as block:
+                digest.update(block)
+            let_go(data, at, at + BLOCK)
+    return digest.hexdigest()
 
 
 def escape_raw(text: str) -> str:

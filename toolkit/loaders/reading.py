@@ -26,7 +26,7 @@ from toolkit.errors import InputFileError
 from toolkit.loaders.assembly import assemble
 from toolkit.loaders.encodings import _BOMS, _collect_errors, decide_encoding, normalise_newlines
 from toolkit.loaders.layout import detect_delimiter
-from toolkit.loaders.raw import RawTable, file_sha256
+from toolkit.loaders.raw import Buffer, RawTable, file_sha256, mapped_file
 from toolkit.loaders.splitting import split_records
 
 #: Tests set this to False to send every record through the careful splitter.
@@ -46,23 +46,25 @@ def read_delimited(path: Path, *, display_name: str | None = None, encoding: str
     header.
     """
     name = display_name or str(path)
-    original = path.read_bytes()
-    skip = max((len(bom) for bom, _enc in _BOMS if original.startswith(bom)), default=0)
-    if not re.compile(rb"[^\x00 \t\r\n]").search(original, skip):
-        raise InputFileError("a file with a header and rows", f"{name} is empty (0 data bytes)",
-                             "re-run the CRM export; an empty file is never treated as 'no deals'")
-    # hashlib lets go of the GIL: the file's hash is taken on the other core while it is split
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        sha256 = pool.submit(file_sha256, original)
-        table = _read_bytes(path, name, original, encoding, delimiter, expected, required_any)
-        table.sha256 = sha256.result()
+    # The file is mapped, not copied: its pages come and go as the splitter passes (the bytes of a
+    # large file would otherwise be the largest buffer of the read).
+    with mapped_file(path) as original:
+        skip = max((len(bom) for bom, _enc in _BOMS if original[:len(bom)] == bom), default=0)
+        if not re.compile(rb"[^\x00 \t\r\n]").search(original, skip):
+            raise InputFileError("a file with a header and rows", f"{name} is empty (0 data bytes)",
+                                 "re-run the CRM export; an empty file is never treated as 'no deals'")
+        # hashlib lets go of the GIL: the file's hash is taken on the other core while it is split
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            sha256 = pool.submit(file_sha256, original)
+            table = _read_bytes(path, name, original, encoding, delimiter, expected, required_any)
+            table.sha256 = sha256.result()
     return table
 
 
-def _read_bytes(path: Path, name: str, original: bytes, encoding: str | None, delimiter: str | None,
+def _read_bytes(path: Path, name: str, original: Buffer, encoding: str | None, delimiter: str | None,
                 expected: Sequence[str], required_any: int) -> RawTable:
     enc, data, bad, enc_note = decide_encoding(original, encoding)
-    if b"\r" in data:
+    if data.find(b"\r") >= 0:  # (memchr; "in" on a map is a byte-by-byte loop)
         data = normalise_newlines(data)
         if bad:  # offsets moved with the removed \r
             bad = _collect_errors(data, "utf-8" if enc == "utf-8-sig" else enc)
@@ -71,7 +73,7 @@ def _read_bytes(path: Path, name: str, original: bytes, encoding: str | None, de
     sample = data[:65536].decode(text_enc, "replace")
     delim = delimiter or detect_delimiter(sample, expected)
     records = split_records(data, delim, text_enc, bad, fast=FAST_SPLIT, express=EXPRESS)
-    lines_in = int(records.line_starts.size - (1 if data.endswith(b"\n") else 0))
+    lines_in = int(records.line_starts.size - (1 if data[-1:] == b"\n" else 0))
     table = RawTable(file=name, sha256="", frame=pl.DataFrame(), header=[],
                      lines_in=lines_in, encoding=enc, delimiter=delim, header_line=0, source_bytes=data,
                      line_offsets=records.line_starts, text_encoding=text_enc)
@@ -80,12 +82,8 @@ def _read_bytes(path: Path, name: str, original: bytes, encoding: str | None, de
     table.careful_records = int(records.careful.sum())
     table.chunk_records = sum(frame.height for _, frame in records.parsed)
     assemble(table, records, expected, required_any)
-    if data is original and len(data) > _COPY_LIMIT:
-        # The file holds exactly these bytes: let them go while values are typed (the largest
-        # buffer of a load) and re-read a rejected line from the file when one is needed.
+    if data is original:
+        # The file holds exactly these bytes: the map is closed after reading, and a line that
+        # typing rejects is read from the file when one is needed.
         table.source_bytes, table.source_path = None, path
     return table
-
-
-#: A file larger than this lets its bytes go before typing (see read_delimited).
-_COPY_LIMIT = 1 << 26

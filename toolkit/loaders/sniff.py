@@ -73,6 +73,6 @@ def first_line_fields(path: Path) -> list[str]:
     with path.open("rb") as fh:
         head = fh.read(65536)
     enc, data, _bad, _note = decide_encoding(head, None)
-    text = normalise_newlines(data).decode("utf-8" if enc in ("utf-16", "utf-8-sig") else enc, "replace")
+    text = bytes(normalise_newlines(data)).decode("utf-8" if enc in ("utf-16", "utf-8-sig") else enc, "replace")
     line = next((ln for ln in text.split("\n") if ln.strip()), "")
     return next(csv.reader([line], delimiter=detect_delimiter(text)), [])

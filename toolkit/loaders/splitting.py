@@ -34,6 +34,7 @@ import numpy as np
 import polars as pl
 
 from toolkit import schema as S
+from toolkit.loaders.raw import Buffer, let_go
 
 #: Longer records are rejected (a pasted e-mail thread, a broken quote swallowing the file).
 MAX_RECORD_BYTES = 1 << 20
@@ -139,7 +140,7 @@ class _Parts:
                        self.parsed)
 
 
-def _positions(data: bytes, needle: bytes, start: int = 0) -> list[int]:
+def _positions(data: Buffer, needle: bytes, start: int = 0) -> list[int]:
     out = []
     at = data.find(needle, start)
     while at >= 0:
@@ -232,7 +233,7 @@ class _TooLong(Exception):
     pass
 
 
-def careful_record(data: bytes, pos: int, delimiter: str, encoding: str,
+def careful_record(data: Buffer, pos: int, delimiter: str, encoding: str,
                    bad: Sequence[int]) -> tuple[int, int, list[str] | None, tuple[S.Reason, str] | None, int]:
     """One record from ``pos`` with Python's csv in strict mode: (start, end, fields or None,
     problem, where the next record starts). Where the quotes are broken only the first line is
@@ -248,7 +249,7 @@ def careful_record(data: bytes, pos: int, delimiter: str, encoding: str,
     # A byte-order mark opening the record (two exports joined) would make csv read a quoted first
     # field as text with its quotes: it is split without the mark, which is put back on the first
     # field for the assembler to remove and record as a repair.
-    bom = data.startswith(_BOM, pos)
+    bom = data[pos:pos + len(_BOM)] == _BOM
 
     def lines() -> Iterator[str]:
         at = pos + len(_BOM) if bom else pos
@@ -309,7 +310,7 @@ def _field_count(line: bytes, delimiter: str, encoding: str) -> int:
     return max(1, len(next(csv.reader([line.decode(encoding, "replace")], delimiter=delimiter), [])))
 
 
-def express_chunk(arr: np.ndarray, data: bytes, s: int, e: int, delimiter: str, encoding: str,
+def express_chunk(arr: np.ndarray, data: Buffer, s: int, e: int, delimiter: str, encoding: str,
                   width: int) -> tuple[Scan, pl.DataFrame] | None:
     """The records of ``data[s:e]`` (whole lines, ``s`` a record start) parsed by polars, or None
     where polars refuses them or a record spans lines, so the numpy pass must look.
@@ -350,7 +351,7 @@ def express_chunk(arr: np.ndarray, data: bytes, s: int, e: int, delimiter: str, 
     return Scan(starts, newlines, counts, -1, e, edge, newlines), frame
 
 
-def split_records(data: bytes, delimiter: str, encoding: str, bad_offsets: Sequence[int], *,
+def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequence[int], *,
                   fast: bool = True, express: bool = True) -> Records:
     """Every record of ``data`` (newlines already LF). ``fast=False`` sends every record through the
     careful splitter (the reference the tests compare the fast one with); ``express=False`` keeps
@@ -364,6 +365,7 @@ def split_records(data: bytes, delimiter: str, encoding: str, bad_offsets: Seque
     nul = _positions(data, b"\x00") if n and int(arr.min()) == 0 else []
     boms = _positions(data, _BOM, 1) if n and int(arr.max()) >= _BOM[0] else []
     special = sorted(set(bad_offsets) | set(nul) | set(boms))
+    let_go(data)  # what the passes over the whole file mapped: the chunks below map it again, one at a time
     bad = sorted(bad_offsets)
     parts = _Parts()
     pos, k = 0, 0
@@ -389,6 +391,7 @@ def split_records(data: bytes, delimiter: str, encoding: str, bad_offsets: Seque
                 parts.add_parsed(scan.starts, scan.ends, scan.counts, frame)
                 parts.edge_space |= scan.edge_space
                 parts.add_newlines(arr, e, scan.newlines)
+                let_go(data, pos, e)
                 pos, refused = e, 0
                 continue
             refused += 1
@@ -405,6 +408,7 @@ def split_records(data: bytes, delimiter: str, encoding: str, bad_offsets: Seque
         parts.add_newlines(arr, complete, scan.newlines)
         if not width and counts.size:
             width = int(np.bincount(counts).argmax())
+        let_go(data, pos, complete)
         pos = complete
         if violation >= 0:
             # The careful splitter takes the record holding the broken byte and the records after
