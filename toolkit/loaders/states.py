@@ -39,7 +39,7 @@ from toolkit import schema as S
 from toolkit.errors import ConfigError
 from toolkit.loaders import labels
 from toolkit.loaders.common import MODIFIED
-from toolkit.loaders.order import in_order
+from toolkit.loaders.order import append_to_groups, in_order
 from toolkit.model import Dataset
 from toolkit.process import Process
 
@@ -59,7 +59,16 @@ def history_states(rows: pl.DataFrame, deals: pl.DataFrame, process: Process | N
     current = deals.select(S.DEAL_ID, *([pl.col(S.PIPELINE).alias("_deal_pipeline")] if maps else []),
                            *[pl.col(c).alias(f"_now_{c}") for c in _FIELDS
                              if c not in rows.columns and not (c == S.STAGE and maps)])
-    f = rows.join(current, on=S.DEAL_ID, how="inner", maintain_order="left")
+    # The ids alone go through the join, and what it finds is set beside the rows: joining the
+    # rows themselves would copy every column of millions of rows.
+    looked = rows.select(S.DEAL_ID).join(current.with_columns(pl.lit(True).alias("_known")), on=S.DEAL_ID,
+                                         how="left", maintain_order="left")
+    if looked.height == rows.height:  # one deal per id, as loaders make them
+        f = rows.hstack(looked.drop(S.DEAL_ID).get_columns())
+        if looked["_known"].null_count():
+            f = f.filter(pl.col("_known").is_not_null())
+    else:
+        f = rows.join(current, on=S.DEAL_ID, how="inner", maintain_order="left")
     if maps and process is not None:
         pipeline = (pl.coalesce(labels.fold_label(pl.col(S.PIPELINE)), "_deal_pipeline")
                     if S.PIPELINE in f.columns else pl.col("_deal_pipeline"))
@@ -100,8 +109,17 @@ def current_states(deals: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
 
 def deal_states(history: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFrame:
     """The deal_states table: the history's states and every deal's current state, in order."""
+    current = current_states(deals, history).with_columns(pl.col(_RANK).cast(pl.Int32))
+    history = history.with_columns(pl.col(_RANK).cast(pl.Int32))
+    if history[S.VALID_FROM].null_count() == 0 and in_order(history, [S.DEAL_ID, S.VALID_FROM]):
+        # A deal's current state starts no earlier than its last history row, so in a history
+        # already in order it goes right after that deal's rows: placed by counting, the table
+        # costs its one copy, not the keys and buffers of a sort of millions of rows besides.
+        merged = append_to_groups(history, current.sort(S.DEAL_ID, maintain_order=True), S.DEAL_ID)
+        if merged is not None:
+            return _finish(merged, sort=False)
     # (not rechunked: the sort makes the one copy)
-    return _finish(pl.concat([history, current_states(deals, history)], how="vertical", rechunk=False))
+    return _finish(pl.concat([history, current], how="vertical", rechunk=False))
 
 
 #: Within :func:`states_deferred`: the deal_states of each Dataset assembled, still to be made.
@@ -174,10 +192,11 @@ def _empty_ranked() -> pl.DataFrame:
     return S.empty(S.DEAL_STATES).with_columns(pl.lit(0).alias(_RANK))
 
 
-def _finish(frame: pl.DataFrame) -> pl.DataFrame:
-    return (frame.with_columns(pl.col(_RANK).cast(pl.Int32))
-            .sort([S.DEAL_ID, S.VALID_FROM, _RANK], nulls_last=True, maintain_order=True)
-            .select([pl.col(c.name).cast(c.dtype) for c in S.DEAL_STATES]))
+def _finish(frame: pl.DataFrame, *, sort: bool = True) -> pl.DataFrame:
+    if sort:
+        frame = (frame.with_columns(pl.col(_RANK).cast(pl.Int32))
+                 .sort([S.DEAL_ID, S.VALID_FROM, _RANK], nulls_last=True, maintain_order=True))
+    return frame.select([pl.col(c.name).cast(c.dtype) for c in S.DEAL_STATES])
 
 
 __all__ = ["current_states", "deal_states", "deal_states_of", "finish_deferred", "history_states", "states_deferred",
