@@ -59,14 +59,15 @@ def history_states(rows: pl.DataFrame, deals: pl.DataFrame, process: Process | N
     current = deals.select(S.DEAL_ID, *([pl.col(S.PIPELINE).alias("_deal_pipeline")] if maps else []),
                            *[pl.col(c).alias(f"_now_{c}") for c in _FIELDS
                              if c not in rows.columns and not (c == S.STAGE and maps)])
-    # The ids alone go through the join, and what it finds is set beside the rows: joining the
-    # rows themselves would copy every column of millions of rows.
-    looked = rows.select(S.DEAL_ID).join(current.with_columns(pl.lit(True).alias("_known")), on=S.DEAL_ID,
-                                         how="left", maintain_order="left")
-    if looked.height == rows.height:  # one deal per id, as loaders make them
-        f = rows.hstack(looked.drop(S.DEAL_ID).get_columns())
-        if looked["_known"].null_count():
-            f = f.filter(pl.col("_known").is_not_null())
+    ids = current[S.DEAL_ID]
+    if ids.null_count() == 0 and ids.n_unique() == ids.len():  # one deal per id, as loaders make them
+        # Each row's deal is found by its position among the deals, and the deals' values are set
+        # beside the rows: a join would copy every column (ids included) of millions of rows.
+        at = rows[S.DEAL_ID].replace_strict(ids, pl.int_range(ids.len(), eager=True, dtype=pl.UInt32),
+                                            default=None, return_dtype=pl.UInt32)
+        f = rows.hstack([current[c].gather(at) for c in current.columns if c != S.DEAL_ID])
+        if at.null_count():  # rows of deals not loaded are not states
+            f = f.filter(at.is_not_null())
     else:
         f = rows.join(current, on=S.DEAL_ID, how="inner", maintain_order="left")
     if maps and process is not None:
