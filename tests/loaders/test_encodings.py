@@ -48,3 +48,20 @@ def test_newlines_become_lf_whatever_the_platform() -> None:
     assert normalise_newlines(b"a\r\nb\rc\n") == b"a\nb\nc\n"
     same = b"a\nb\n"
     assert normalise_newlines(same) is same
+
+
+def test_cp1252_errors_are_its_five_undefined_bytes_wherever_they_are() -> None:
+    from toolkit.loaders.encodings import _collect_errors
+    data = "Müller;".encode("cp1252") + b"\x81x\x8d\x8f\x90\n\x9d" + "é".encode("cp1252")
+    assert _collect_errors(data, "cp1252") == [7, 9, 10, 11, 13]
+    assert _collect_errors(data, "windows-1252") == [7, 9, 10, 11, 13]
+    assert _collect_errors("Müller".encode("cp1252"), "cp1252") == []
+
+
+def test_utf8_text_is_found_across_blocks_and_only_among_the_first_lead_bytes(monkeypatch) -> None:
+    from toolkit.loaders import encodings
+    monkeypatch.setattr(encodings, "BLOCK", 4)
+    # lead bytes that start no UTF-8 character, then one that does, split across a block edge
+    assert encodings._has_valid_multibyte_utf8(b"ab\xc3(\xe2x\xc3\xa9")
+    assert not encodings._has_valid_multibyte_utf8(b"ab\xc3(\xe2x" + b"\x81" * 9)
+    assert not encodings._has_valid_multibyte_utf8(b"\xc3(" * 1000 + "é".encode())  # past the first 1000 leads

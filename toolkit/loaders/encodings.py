@@ -7,11 +7,23 @@ import codecs
 import numpy as np
 
 from toolkit.errors import InputFileError
-from toolkit.loaders.raw import Buffer
+from toolkit.loaders.raw import BLOCK, Buffer
 from toolkit.loaders.splitting import CHUNK_BYTES
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+#: The bytes cp1252 does not define (Python's codec refuses them).
+_CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
+
+
+def _offsets(data: Buffer, needle: bytes) -> list[int]:
+    out, at = [], data.find(needle)
+    while at >= 0:
+        out.append(at)
+        at = data.find(needle, at + 1)
+    return out
 
 
 def _collect_errors(data: Buffer, encoding: str) -> list[int]:
@@ -22,6 +34,10 @@ def _collect_errors(data: Buffer, encoding: str) -> list[int]:
     no copy of the whole text is ever made."""
     if not data or int(np.frombuffer(data, dtype=np.uint8).max()) < 128:
         return []
+    if codecs.lookup(encoding).name == "cp1252":
+        # cp1252 leaves five bytes undefined and decodes every other byte alone: its errors are
+        # where those bytes are, found without decoding the file.
+        return sorted(at for byte in _CP1252_UNDEFINED for at in _offsets(data, byte))
     bad: list[int] = []
     base = [0]
 
@@ -48,17 +64,24 @@ def _collect_errors(data: Buffer, encoding: str) -> list[int]:
 
 def _has_valid_multibyte_utf8(data: Buffer) -> bool:
     # Non-ASCII text that decodes as UTF-8 proves the file was written as UTF-8; a cp1252 file
-    # almost never contains such sequences by accident.
+    # almost never contains such sequences by accident. The first 1000 lead bytes are tried,
+    # found block by block (a whole-file mask of a large file would cost gigabytes).
     arr = np.frombuffer(data, dtype=np.uint8)
-    lead = np.flatnonzero((arr >= 0xC2) & (arr <= 0xF4))
-    for pos in lead[:1000]:
-        chunk = data[pos: pos + 4]
-        for n in (2, 3, 4):
-            try:
-                chunk[:n].decode("utf-8")
-                return True
-            except UnicodeDecodeError:
-                continue
+    left = 1000
+    for at in range(0, arr.size, BLOCK):
+        block = arr[at:at + BLOCK]
+        lead = np.flatnonzero((block >= 0xC2) & (block <= 0xF4))[:left] + at
+        for pos in lead.tolist():
+            chunk = data[pos: pos + 4]
+            for n in (2, 3, 4):
+                try:
+                    chunk[:n].decode("utf-8")
+                    return True
+                except UnicodeDecodeError:
+                    continue
+        left -= lead.size
+        if left <= 0:
+            break
     return False
 
 
