@@ -8,7 +8,7 @@ import numpy as np
 
 from toolkit.errors import InputFileError
 from toolkit.loaders.raw import BLOCK, Buffer
-from toolkit.loaders.splitting import CHUNK_BYTES
+from toolkit.loaders.splitting import CHUNK_BYTES, byte_offsets
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
@@ -16,14 +16,6 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
 
 #: The bytes cp1252 does not define (Python's codec refuses them).
 _CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
-
-
-def _offsets(data: Buffer, needle: bytes) -> list[int]:
-    out, at = [], data.find(needle)
-    while at >= 0:
-        out.append(at)
-        at = data.find(needle, at + 1)
-    return out
 
 
 def _collect_errors(data: Buffer, encoding: str) -> list[int]:
@@ -37,7 +29,7 @@ def _collect_errors(data: Buffer, encoding: str) -> list[int]:
     if codecs.lookup(encoding).name == "cp1252":
         # cp1252 leaves five bytes undefined and decodes every other byte alone: its errors are
         # where those bytes are, found without decoding the file.
-        return sorted(at for byte in _CP1252_UNDEFINED for at in _offsets(data, byte))
+        return sorted(at for byte in _CP1252_UNDEFINED for at in byte_offsets(data, byte))
     bad: list[int] = []
     base = [0]
 

@@ -140,7 +140,8 @@ class _Parts:
                        self.parsed)
 
 
-def _positions(data: Buffer, needle: bytes, start: int = 0) -> list[int]:
+def byte_offsets(data: Buffer, needle: bytes, start: int = 0) -> list[int]:
+    """Every offset of ``needle`` in ``data`` from ``start`` (found by memchr-speed search)."""
     out = []
     at = data.find(needle, start)
     while at >= 0:
@@ -362,8 +363,8 @@ def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequ
     delim = ord(delimiter)
     # Bytes the fast splitter must not take: undecodable, NUL, byte-order marks past the start.
     # (numpy's min and max tell in one pass each whether a NUL or a BOM's first byte is there at all)
-    nul = _positions(data, b"\x00") if n and int(arr.min()) == 0 else []
-    boms = _positions(data, _BOM, 1) if n and int(arr.max()) >= _BOM[0] else []
+    nul = byte_offsets(data, b"\x00") if n and int(arr.min()) == 0 else []
+    boms = byte_offsets(data, _BOM, 1) if n and int(arr.max()) >= _BOM[0] else []
     special = sorted(set(bad_offsets) | set(nul) | set(boms))
     let_go(data)  # what the passes over the whole file mapped: the chunks below map it again, one at a time
     bad = sorted(bad_offsets)
