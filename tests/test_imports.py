@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "toolkit"
 
 #: Each area's layer: an area may import its own modules and those of lower layers only.
 LAYERS = {
-    "errors": 0, "exit_codes": 0, "schema": 0, "yaml_nodes": 0,
+    "errors": 0, "exit_codes": 0, "filebytes": 0, "schema": 0, "yaml_nodes": 0,
     "process": 1, "frames": 1,
     "model": 2, "process_yaml": 2,
     "process_derive": 3,

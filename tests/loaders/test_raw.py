@@ -8,16 +8,7 @@ import numpy as np
 import polars as pl
 
 from toolkit import schema as S
-from toolkit.loaders.raw import (
-    ROW_END_LINE,
-    ROW_LINE,
-    RawTable,
-    escape_raw,
-    file_sha256,
-    ledger_counts,
-    let_go,
-    mapped_file,
-)
+from toolkit.loaders.raw import ROW_END_LINE, ROW_LINE, RawTable, escape_raw, ledger_counts
 
 
 def _table(frame: pl.DataFrame, lines_in: int, **kw: object) -> RawTable:
@@ -48,32 +39,3 @@ def test_the_ledger_counts_lines_of_rows_rejects_and_skips_once_each() -> None:
     t.skipped.update({"header": 1, "blank": 1})
     assert ledger_counts(t) == (4, 2, 2)
 
-
-def _resident_kb(path: Path) -> int:
-    """Resident kB of this process's mappings of ``path`` (from /proc/self/smaps)."""
-    total, inside = 0, False
-    for line in Path("/proc/self/smaps").read_text().splitlines():
-        if line[:1].isdigit() or line[:1] in "abcdef" and "-" in line.split()[0]:
-            inside = line.rstrip().endswith(str(path))
-        elif inside and line.startswith("Rss:"):
-            total += int(line.split()[1])
-    return total
-
-
-def test_a_mapped_file_hashes_as_its_bytes_and_hands_its_pages_back(tmp_path: Path) -> None:
-    import hashlib
-    path = tmp_path / "big.csv"
-    data = b"id,stage\n" + b"".join(b"%d,Qualify\n" % i for i in range(600_000))  # about 7 MB
-    path.write_bytes(data)
-    with mapped_file(path) as mapped:
-        assert len(mapped) == len(data) and mapped[:9] == b"id,stage\n"
-        assert mapped.find(b"no such text") == -1 and _resident_kb(path) > 5000  # a pass maps every page
-        let_go(mapped)
-        assert _resident_kb(path) < 64
-        assert file_sha256(mapped) == hashlib.sha256(data).hexdigest()
-        assert _resident_kb(path) < 64  # each block let go once hashed
-        assert mapped[-12:] == data[-12:]  # a page let go reads again from the page cache
-    (tmp_path / "empty.csv").write_bytes(b"")
-    with mapped_file(tmp_path / "empty.csv") as empty:
-        assert empty == b""
-    let_go(data)  # bytes in memory: nothing to hand back

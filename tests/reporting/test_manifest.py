@@ -47,7 +47,9 @@ def test_a_team_is_current_only_if_published_from_this_run_with_its_files_unchan
 
 def test_hash_all_gives_each_files_digest_in_order_whatever_their_sizes(tmp_path, monkeypatch) -> None:
     import hashlib
-    monkeypatch.setattr(mf, "_MAPPED", 1 << 16)  # the larger files go through the memory map, in blocks
+
+    from toolkit import filebytes
+    monkeypatch.setattr(filebytes, "BLOCK", 1 << 16)  # the larger files are hashed in several blocks
     sizes = [3, 5_000_000, 0, 70_000, 1]
     files = []
     for i, size in enumerate(sizes):

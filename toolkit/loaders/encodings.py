@@ -7,7 +7,7 @@ import codecs
 import numpy as np
 
 from toolkit.errors import InputFileError
-from toolkit.loaders.raw import BLOCK, Buffer
+from toolkit.filebytes import BLOCK, Buffer
 from toolkit.loaders.splitting import CHUNK_BYTES, byte_offsets
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),

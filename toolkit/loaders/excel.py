@@ -15,8 +15,9 @@ from pathlib import Path
 import polars as pl
 
 from toolkit.errors import InputFileError, SchemaError
+from toolkit.filebytes import sha256_of
 from toolkit.loaders.layout import _find_header, _header_names, _norm
-from toolkit.loaders.raw import ROW_END_LINE, ROW_LINE, RawTable, file_sha256
+from toolkit.loaders.raw import ROW_END_LINE, ROW_LINE, RawTable
 
 
 def _text(value: object) -> str | None:
@@ -67,7 +68,7 @@ def read_xlsx(path: Path, *, display_name: str | None = None, sheet: str | None 
                 raise InputFileError("cells with values", f"a formula without a cached value at row {r}, column {c} "
                                      f"of sheet {title!r} in {name} ({f[:40]})",
                                      "open the workbook in Excel and save it, so formulas are calculated")
-    table = RawTable(file=name, sha256=file_sha256(data), frame=pl.DataFrame(), header=[], lines_in=len(rows),
+    table = RawTable(file=name, sha256=sha256_of(data), frame=pl.DataFrame(), header=[], lines_in=len(rows),
                      encoding="xlsx", delimiter="", header_line=0)
     table.notes.append(f"sheet {title!r}" + (" (1904 date system)" if epoch.year == 1904 else ""))
     blank = [all(v is None or not str(v).strip() for v in row) for row in rows]

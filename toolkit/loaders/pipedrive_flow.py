@@ -20,9 +20,10 @@ from typing import Any
 import polars as pl
 
 from toolkit import schema as S
+from toolkit.filebytes import sha256_of
 from toolkit.loaders import labels
 from toolkit.loaders.common import finish_events
-from toolkit.loaders.raw import RawTable, escape_raw, file_sha256
+from toolkit.loaders.raw import RawTable, escape_raw
 from toolkit.process import Process
 
 FOLLOWED = ("stage_id", "status", "value", "expected_close_date", "currency", "pipeline_id")
@@ -84,7 +85,7 @@ def read_flow(path: Path, folder: Path, deals: pl.DataFrame) -> Flow:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the newline that ends the last line does not start another
-    table = RawTable(file=name, sha256=file_sha256(data), frame=pl.DataFrame(schema=CHANGES), header=[],
+    table = RawTable(file=name, sha256=sha256_of(data), frame=pl.DataFrame(schema=CHANGES), header=[],
                      lines_in=len(lines), encoding="utf-8", delimiter="", header_line=0)
     known = set(deals[S.DEAL_ID].to_list())
     rows: list[dict[str, object]] = []

@@ -3,12 +3,8 @@ for the rejects that quote them."""
 
 from __future__ import annotations
 
-import hashlib
 import mmap
-import os
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,18 +12,12 @@ import numpy as np
 import polars as pl
 
 from toolkit import schema as S
+from toolkit.filebytes import Buffer
 
 RAW_LIMIT = 2000
 
 ROW_LINE = S.ROW_LINE
 ROW_END_LINE = S.ROW_END_LINE
-
-#: A file's bytes as read: mapped from the page cache (a file of its own, as on disk) or in memory.
-Buffer = bytes | mmap.mmap
-#: Mapped bytes are let go of (out of the process's memory, still in the page cache) in blocks of
-#: this size as a pass over them goes on.
-BLOCK = 1 << 24
-
 
 @dataclass
 class RawTable:
@@ -90,46 +80,6 @@ class RawTable:
         self.rejects.append({S.FILE: self.file, S.LINE: line, S.END_LINE: end_line,
                              S.COLUMN: column, S.RAW: raw[:RAW_LIMIT], S.REASON: str(reason),
                              S.MESSAGE: message})
-
-
-@contextmanager
-def mapped_file(path: Path) -> Iterator[Buffer]:
-    """The file's bytes, mapped read-only (an empty file: ``b""``), unmapped after the block. The
-    pages a pass touches count in the process's memory until :func:`let_go` hands them back."""
-    with path.open("rb") as fh:
-        if os.fstat(fh.fileno()).st_size == 0:
-            yield b""
-            return
-        mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    try:
-        yield mapped
-    finally:
-        try:
-            mapped.close()
-        except BufferError:  # an array still viewing it: it is unmapped when that array goes
-            pass
-
-
-def let_go(data: Buffer, start: int = 0, stop: int | None = None) -> None:
-    """Hand the pages of ``data[start:stop]`` that a pass is done with back to the page cache (a
-    later read maps them again); nothing for bytes in memory."""
-    if not isinstance(data, mmap.mmap):
-        return
-    stop = len(data) if stop is None else min(stop, len(data))
-    start -= start % mmap.PAGESIZE
-    if stop > start:
-        data.madvise(mmap.MADV_DONTNEED, start, stop - start)
-
-
-def file_sha256(data: Buffer) -> str:
-    """sha256 of the bytes, block by block, each block let go once hashed."""
-    digest = hashlib.sha256()
-    with memoryview(data) as view:
-        for at in range(0, len(data), BLOCK):
-            with view[at:at + BLOCK] as block:
-                digest.update(block)
-            let_go(data, at, at + BLOCK)
-    return digest.hexdigest()
 
 
 def escape_raw(text: str) -> str:

@@ -23,10 +23,11 @@ from pathlib import Path
 import polars as pl
 
 from toolkit.errors import InputFileError
+from toolkit.filebytes import Buffer, mapped_file, sha256_of
 from toolkit.loaders.assembly import assemble
 from toolkit.loaders.encodings import _BOMS, _collect_errors, decide_encoding, normalise_newlines
 from toolkit.loaders.layout import detect_delimiter
-from toolkit.loaders.raw import Buffer, RawTable, file_sha256, mapped_file
+from toolkit.loaders.raw import RawTable
 from toolkit.loaders.splitting import split_records
 
 #: Tests set this to False to send every record through the careful splitter.
@@ -55,7 +56,7 @@ def read_delimited(path: Path, *, display_name: str | None = None, encoding: str
                                  "re-run the CRM export; an empty file is never treated as 'no deals'")
         # hashlib lets go of the GIL: the file's hash is taken on the other core while it is split
         with ThreadPoolExecutor(max_workers=1) as pool:
-            sha256 = pool.submit(file_sha256, original)
+            sha256 = pool.submit(sha256_of, original)
             table = _read_bytes(path, name, original, encoding, delimiter, expected, required_any)
             table.sha256 = sha256.result()
     return table

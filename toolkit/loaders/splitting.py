@@ -34,7 +34,7 @@ import numpy as np
 import polars as pl
 
 from toolkit import schema as S
-from toolkit.loaders.raw import Buffer, let_go
+from toolkit.filebytes import Buffer, let_go
 
 #: Longer records are rejected (a pasted e-mail thread, a broken quote swallowing the file).
 MAX_RECORD_BYTES = 1 << 20

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import mmap
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import __version__
+from toolkit.filebytes import file_sha256
 from toolkit.reporting.exports import write_atomic
 
 MANIFEST = "manifest.json"
@@ -109,26 +109,8 @@ def versions() -> dict[str, str]:
 
 
 def sha256(path: Path) -> str:
-    with path.open("rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        if size < _MAPPED:
-            return hashlib.sha256(fh.read()).hexdigest()
-        # Hashed from the page cache itself: no copy into a buffer (a fresh process's first
-        # gigabyte read that way costs half as long again), each block let go once hashed.
-        # hashlib lets go of the GIL.
-        digest = hashlib.sha256()
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            mapped.madvise(mmap.MADV_SEQUENTIAL)
-            with memoryview(mapped) as view:
-                for at in range(0, size, _MAPPED):
-                    with view[at:at + _MAPPED] as block:
-                        digest.update(block)
-                    mapped.madvise(mmap.MADV_DONTNEED, at, min(_MAPPED, size - at))  # out of this process's memory
-        return digest.hexdigest()
-
-
-#: Files from this size on are hashed through a memory map, this many bytes at a time.
-_MAPPED = 1 << 24
+    """The file's sha256, as the manifest records it (read in place: :func:`toolkit.filebytes.file_sha256`)."""
+    return file_sha256(path)
 
 
 def files_match(target: Path, files: dict[str, str]) -> bool:
