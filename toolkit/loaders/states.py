@@ -89,9 +89,17 @@ def states_from_events(events: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFram
                                         S.SOURCE_FILE, S.SOURCE_LINE), deals)
 
 
-def current_states(deals: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
-    """Each deal's current state (see the module docstring for its ``valid_from``)."""
-    if history[S.VALID_FROM].null_count() == 0 and in_order(history, [S.DEAL_ID, S.VALID_FROM]):
+def _in_time_order(history: pl.DataFrame) -> bool:
+    """Whether every history state has a time and they are in order by deal, then time."""
+    return history[S.VALID_FROM].null_count() == 0 and in_order(history, [S.DEAL_ID, S.VALID_FROM])
+
+
+def current_states(deals: pl.DataFrame, history: pl.DataFrame, *, ordered: bool | None = None) -> pl.DataFrame:
+    """Each deal's current state (see the module docstring for its ``valid_from``). ``ordered``:
+    whether ``history`` is in time order (:func:`_in_time_order`), when the caller knows."""
+    if ordered is None:
+        ordered = _in_time_order(history)
+    if ordered:
         # A history in order (as CRMs write it) has each deal's latest row last: taking those
         # rows spares hashing millions of ids.
         last = history.filter(pl.col(S.DEAL_ID).ne_missing(pl.col(S.DEAL_ID).shift(-1))).select(
@@ -110,9 +118,10 @@ def current_states(deals: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
 
 def deal_states(history: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFrame:
     """The deal_states table: the history's states and every deal's current state, in order."""
-    current = current_states(deals, history).with_columns(pl.col(_RANK).cast(pl.Int32))
+    ordered = _in_time_order(history)  # told once, for the current states and for their placing
+    current = current_states(deals, history, ordered=ordered).with_columns(pl.col(_RANK).cast(pl.Int32))
     history = history.with_columns(pl.col(_RANK).cast(pl.Int32))
-    if history[S.VALID_FROM].null_count() == 0 and in_order(history, [S.DEAL_ID, S.VALID_FROM]):
+    if ordered:
         # A deal's current state starts no earlier than its last history row, so in a history
         # already in order it goes right after that deal's rows: placed by counting, the table
         # costs its one copy, not the keys and buffers of a sort of millions of rows besides.
