@@ -244,6 +244,13 @@ def map_entries(frame: pl.DataFrame, process: Process, deals: pl.DataFrame | Non
     return labels.map_stages(f, process, pipeline=S.PIPELINE, lower=LABEL_KEY)
 
 
+def source_file_column(name: str) -> pl.Expr:
+    """``source_file`` for every row of a history file: one name held once (categorical), not
+    once per row; the canonical tables cast it to text as they are finished (a 22-character name
+    is 220 MB over ten million rows, carried through the sorts and gathers of a load)."""
+    return pl.lit(name, pl.Categorical).alias(S.SOURCE_FILE)
+
+
 def finish_events(frame: pl.DataFrame, process: Process, deals: pl.DataFrame | None = None) -> pl.DataFrame:
     """Canonical stage_events: mapped stages, consecutive repeats of a stage collapsed. An entry
     without a pipeline of its own is in its deal's pipeline (``deals``), else ``default``. Rows

@@ -42,6 +42,7 @@ from toolkit.loaders.common import (
     read_file,
     require_ids,
     roster_from_frame,
+    source_file_column,
 )
 from toolkit.loaders.states import history_states
 from toolkit.model import Dataset
@@ -264,7 +265,7 @@ def load_generic(path: Path, mapping: Mapping, *, process: Process, roster: Rost
                   S.Reason.UNKNOWN_DEAL, "a stage entry of a loaded deal; no such deal was loaded",
                   raw_column=S.DEAL_ID)
         others.append(ev)
-        e = ev.frame.with_columns(pl.col("_line").alias(S.SOURCE_LINE), pl.lit(ev.table.file).alias(S.SOURCE_FILE))
+        e = ev.frame.with_columns(pl.col("_line").alias(S.SOURCE_LINE), source_file_column(ev.table.file))
         if mapping.stages:
             e = e.with_columns(process.stage_expr(_restage(pl.col(S.STAGE_RAW), mapping)).alias(S.STAGE))
         events = finish_events(e, process, deals)

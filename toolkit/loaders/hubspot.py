@@ -33,6 +33,7 @@ from toolkit.loaders.common import (
     finish_events,
     read_file,
     require_ids,
+    source_file_column,
 )
 from toolkit.model import Dataset
 from toolkit.process import Process
@@ -253,7 +254,7 @@ def load_hubspot_sync(folder: Path, *, process: Process, roster: Roster) -> Data
         else:
             h = h.with_columns(pl.lit(None, pl.String).alias("_label"))
         h = h.with_columns(pl.coalesce("_label", "_stage_id").alias(S.STAGE_RAW), pl.col("_line").alias(S.SOURCE_LINE),
-                           pl.lit(hist.table.file).alias(S.SOURCE_FILE))
+                           source_file_column(hist.table.file))
         events = finish_events(h, process, deals)
     deals = fill_closed_at(deals, events, process)
     ds = assemble(SOURCE_SYNC, [deals_rf], deals, events, others, process, roster, has_history=hist is not None)

@@ -52,6 +52,12 @@ class RawTable:
     source_path: Path | None = None
     _mapped: mmap.mmap | None = None
 
+    def keep_lines_only(self) -> None:
+        """Let go of the rows' values once the loader holds what it takes from them: the ledger
+        needs only each row's lines (a history of millions of typed rows need not stay alive
+        while the tables made from it are built)."""
+        self.frame = self.frame.select(ROW_LINE, ROW_END_LINE)
+
     def raw_line(self, line: int, end_line: int) -> str | None:
         """The raw text of physical lines ``line``..``end_line`` (escaped), if still at hand."""
         if self.line_offsets is None:

@@ -33,6 +33,7 @@ from toolkit.loaders.common import (
     map_entries,
     read_file,
     require_ids,
+    source_file_column,
 )
 from toolkit.loaders.order import sorted_by
 from toolkit.loaders.states import history_states
@@ -292,17 +293,18 @@ def _history(path: Path | None, folder: Path, process: Process, deals: pl.DataFr
     drop_rows(hist.table, ~hist.frame[S.DEAL_ID].is_in(deals[S.DEAL_ID].implode()), S.DEAL_ID,
               S.Reason.UNKNOWN_DEAL, "a history row of a loaded opportunity; no such opportunity was loaded")
     others.append(hist)
-    rows = hist.frame.with_columns(pl.col("_line").alias(S.SOURCE_LINE), pl.lit(hist.table.file).alias(S.SOURCE_FILE))
+    rows = hist.frame.with_columns(pl.col("_line").alias(S.SOURCE_LINE), source_file_column(hist.table.file))
+    hist.table.keep_lines_only()
     # In the order of stage entries and states (by deal, then time), sorted at most once for both.
     rows = sorted_by(rows, [S.DEAL_ID, S.ENTERED_AT, S.SOURCE_LINE])
     # Stages mapped once for both tables: every history row is a state (a row is written on any
     # change of stage, amount or close date), while stage entries collapse rows of one stage.
     rows = map_entries(rows, process, deals)
     events = finish_events(rows, process, deals)
-    states = history_states(rows.select(S.DEAL_ID, pl.col(S.ENTERED_AT).alias(S.VALID_FROM), S.STAGE,
-                                        *[c for c in (S.AMOUNT, S.CLOSE_DATE, S.CURRENCY) if c in rows.columns],
-                                        S.SOURCE_FILE, S.SOURCE_LINE), deals)
-    return events, states, True
+    rows = rows.select(S.DEAL_ID, pl.col(S.ENTERED_AT).alias(S.VALID_FROM), S.STAGE,
+                       *[c for c in (S.AMOUNT, S.CLOSE_DATE, S.CURRENCY) if c in rows.columns], S.SOURCE_FILE,
+                       S.SOURCE_LINE)  # (the columns states do not take are let go before they are made)
+    return events, history_states(rows, deals), True
 
 
 def load_salesforce_report(path: Path, *, process: Process, roster: Roster, date_style: str | None = None) -> Dataset:
