@@ -297,3 +297,23 @@ def test_states_left_to_the_end_of_a_load_are_those_made_at_once(tmp_path: Path)
     assert discarded.deal_states.is_empty()
     assert later.deal_states.height == 7 and later.deal_states.equals(at_once.deal_states)
     assert _states(toolkit.load(folder)) == _states(at_once)
+
+
+def test_state_rows_of_a_history_carry_its_file_name_once_and_the_table_gives_it_as_text() -> None:
+    from toolkit.loaders.common import source_file_column
+    from toolkit.loaders.states import deal_states, history_states
+
+    t = dt.datetime(2025, 1, 1)
+    rows = pl.DataFrame({S.DEAL_ID: ["a", "a"], S.VALID_FROM: [t, t], S.STAGE: ["Qualify", "Propose"],
+                         S.SOURCE_LINE: [2, 3]}, schema_overrides={S.VALID_FROM: S.DATETIME}
+                        ).with_columns(source_file_column("OpportunityHistory.csv"))
+    deals = pl.DataFrame({S.DEAL_ID: ["a"], S.STATUS: ["open"], S.CLOSED_AT: [None], S.CREATED_AT: [t],
+                          S.STAGE: ["Propose"], S.AMOUNT: [3.0], S.CURRENCY: ["EUR"], S.CLOSE_DATE: [None],
+                          S.SOURCE_FILE: ["Opportunity.csv"], S.SOURCE_LINE: [2]},
+                         schema_overrides={S.CLOSED_AT: S.DATETIME, S.CREATED_AT: S.DATETIME, S.CLOSE_DATE: pl.Date})
+    states = history_states(rows, deals)
+    assert states.schema[S.SOURCE_FILE] == pl.Categorical
+    table = deal_states(states, deals)
+    assert table.schema[S.SOURCE_FILE] == pl.String
+    assert table.select(S.SOURCE_FILE, S.SOURCE_LINE, S.AMOUNT).rows() == [
+        ("OpportunityHistory.csv", 2, 3.0), ("OpportunityHistory.csv", 3, 3.0), ("Opportunity.csv", 2, 3.0)]

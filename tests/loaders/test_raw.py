@@ -39,3 +39,13 @@ def test_the_ledger_counts_lines_of_rows_rejects_and_skips_once_each() -> None:
     t.skipped.update({"header": 1, "blank": 1})
     assert ledger_counts(t) == (4, 2, 2)
 
+
+
+def test_a_table_whose_rows_are_taken_keeps_only_their_lines_and_the_same_ledger() -> None:
+    frame = pl.DataFrame({"Amount": ["1", "2"], ROW_LINE: [2, 3], ROW_END_LINE: [2, 5]})
+    t = _table(frame, 5)
+    t.skipped.update({"header": 1})
+    before = ledger_counts(t)
+    t.keep_lines_only()
+    assert t.frame.columns == [ROW_LINE, ROW_END_LINE] and t.frame.height == 2
+    assert ledger_counts(t) == before == (4, 0, 1)
