@@ -25,9 +25,11 @@ good fast records to polars' CSV reader, and takes the careful records' fields a
 
 from __future__ import annotations
 
+import bisect
 import csv
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -311,14 +313,11 @@ def _field_count(line: bytes, delimiter: str, encoding: str) -> int:
     return max(1, len(next(csv.reader([line.decode(encoding, "replace")], delimiter=delimiter), [])))
 
 
-def express_chunk(arr: np.ndarray, data: Buffer, s: int, e: int, delimiter: str, encoding: str,
-                  width: int) -> tuple[Scan, pl.DataFrame] | None:
-    """The records of ``data[s:e]`` (whole lines, ``s`` a record start) parsed by polars, or None
-    where polars refuses them or a record spans lines, so the numpy pass must look.
-
-    Polars pads a narrower row with nulls and fails on a wider one or a broken quote; a row whose
-    last field is null is counted on its own (or, when many are, by the numpy pass), so every
-    count is exact."""
+def parse_chunk(data: Buffer, s: int, e: int, delimiter: str, encoding: str,
+                width: int) -> tuple[bytes, pl.DataFrame] | None:
+    """``data[s:e]`` (as UTF-8) and polars' frame of it, or None where polars refuses it (a broken
+    quote, a wider row) or it does not decode. Runs on a thread beside the checks of the chunk
+    before: polars lets go of the GIL while it parses."""
     chunk = data[s:e]
     if encoding != "utf-8":
         try:
@@ -331,6 +330,22 @@ def express_chunk(arr: np.ndarray, data: Buffer, s: int, e: int, delimiter: str,
                             null_values=[""], raise_if_empty=False)
     except pl.exceptions.PolarsError:
         return None
+    return chunk, frame
+
+
+def express_chunk(arr: np.ndarray, s: int, e: int, delimiter: str, encoding: str, data: Buffer,
+                  parsed: tuple[bytes, pl.DataFrame] | None) -> tuple[Scan, pl.DataFrame] | None:
+    """The records of ``data[s:e]`` (whole lines, ``s`` a record start) as polars parsed them
+    (``parsed``, from :func:`parse_chunk`), or None where polars refused them or a record spans
+    lines, so the numpy pass must look.
+
+    Polars pads a narrower row with nulls and fails on a wider one or a broken quote; a row whose
+    last field is null is counted on its own (or, when many are, by the numpy pass), so every
+    count is exact."""
+    if parsed is None:
+        return None
+    chunk, frame = parsed
+    width = frame.width
     a = arr[s:e]
     newlines = np.flatnonzero(a == _NL).astype(np.int64) + s
     if frame.height != newlines.size:
@@ -369,58 +384,87 @@ def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequ
     let_go(data)  # what the passes over the whole file mapped: the chunks below map it again, one at a time
     bad = sorted(bad_offsets)
     parts = _Parts()
-    pos, k = 0, 0
+    pos = 0
     width = 0  # the usual field count, learnt from the first chunk; polars takes chunks from then on
     refused = 0
-    while pos < n:
-        if not fast:
-            start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
-            parts.add_careful(start, end, fields, problem)
-            continue
-        parts.add_newlines(arr, pos)  # those of the careful records before this chunk
-        e = min(n, pos + CHUNK_BYTES)
+
+    def chunk_end(s: int) -> int:
+        e = min(n, s + CHUNK_BYTES)
         if e < n:
-            cut = data.rfind(b"\n", pos, e)
+            cut = data.rfind(b"\n", s, e)
             e = cut + 1 if cut >= 0 else (data.find(b"\n", e) + 1 or n)
-        while k < len(special) and special[k] < pos:
-            k += 1
-        clean = not (k < len(special) and special[k] < e)
-        if express and width > 1 and clean and refused < _EXPRESS_GIVE_UP and data[e - 1] == _NL:
-            got = express_chunk(arr, data, pos, e, delimiter, encoding, width)
-            if got is not None:
-                scan, frame = got
-                parts.add_parsed(scan.starts, scan.ends, scan.counts, frame)
-                parts.edge_space |= scan.edge_space
-                parts.add_newlines(arr, e, scan.newlines)
-                let_go(data, pos, e)
-                pos, refused = e, 0
-                continue
-            refused += 1
-        scan = fast_scan(arr, pos, e, delim)
-        starts, ends, counts, violation, complete = scan.starts, scan.ends, scan.counts, scan.violation, scan.complete
-        parts.edge_space |= scan.edge_space
-        if not clean and (violation < 0 or special[k] < violation):
-            violation = special[k]
-        if violation >= 0:
-            keep = ends < violation
-            starts, ends, counts = starts[keep], ends[keep], counts[keep]
-            complete = int(ends[-1]) + 1 if ends.size else pos
-        parts.add_fast(starts, ends, counts)
-        parts.add_newlines(arr, complete, scan.newlines)
-        if not width and counts.size:
-            width = int(np.bincount(counts).argmax())
-        let_go(data, pos, complete)
-        pos = complete
-        if violation >= 0:
-            # The careful splitter takes the record holding the broken byte and the records after
-            # it up to that byte's line, then hands back to the fast splitter.
-            line_end = data.find(b"\n", violation)
-            until = n if line_end < 0 else line_end
-            while pos < n and pos <= until:
+        return e
+
+    def expressible(s: int, e: int) -> bool:
+        """Whether polars may take ``data[s:e]`` whole: no byte the fast splitter avoids in it."""
+        i = bisect.bisect_left(special, s)
+        return (express and width > 1 and refused < _EXPRESS_GIVE_UP and data[e - 1] == _NL
+                and not (i < len(special) and special[i] < e))
+
+    # While the chunk at hand is checked (numpy, mostly without the GIL), polars parses the next
+    # one on a thread (``ahead``: its span and the parse); a parse made for a chunk that turns out
+    # not to be the next (the one at hand went to the numpy pass) is dropped.
+    ahead: tuple[int, int, Future[tuple[bytes, pl.DataFrame] | None]] | None = None
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        while pos < n:
+            if not fast:
                 start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
                 parts.add_careful(start, end, fields, problem)
-        elif not starts.size:
-            # No record ends in this chunk: a quoted field longer than the chunk, too long for data.
-            start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
-            parts.add_careful(start, end, fields, problem)
+                continue
+            parts.add_newlines(arr, pos)  # those of the careful records before this chunk
+            e = chunk_end(pos)
+            k = bisect.bisect_left(special, pos)
+            clean = not (k < len(special) and special[k] < e)
+            if expressible(pos, e):
+                if ahead is not None and ahead[:2] == (pos, e):
+                    parsed = ahead[2].result()
+                else:
+                    parsed = parse_chunk(data, pos, e, delimiter, encoding, width)
+                ahead = None
+                if e < n and expressible(e, chunk_end(e)):
+                    e2 = chunk_end(e)
+                    ahead = (e, e2, pool.submit(parse_chunk, data, e, e2, delimiter, encoding, width))
+                got = express_chunk(arr, pos, e, delimiter, encoding, data, parsed)
+                del parsed
+                if got is not None:
+                    scan, frame = got
+                    parts.add_parsed(scan.starts, scan.ends, scan.counts, frame)
+                    parts.edge_space |= scan.edge_space
+                    parts.add_newlines(arr, e, scan.newlines)
+                    let_go(data, pos, e)
+                    pos, refused = e, 0
+                    continue
+                refused += 1
+            scan = fast_scan(arr, pos, e, delim)
+            starts, ends, counts, violation, complete = (scan.starts, scan.ends, scan.counts, scan.violation,
+                                                         scan.complete)
+            parts.edge_space |= scan.edge_space
+            if not clean and (violation < 0 or special[k] < violation):
+                violation = special[k]
+            if violation >= 0:
+                keep = ends < violation
+                starts, ends, counts = starts[keep], ends[keep], counts[keep]
+                complete = int(ends[-1]) + 1 if ends.size else pos
+            parts.add_fast(starts, ends, counts)
+            parts.add_newlines(arr, complete, scan.newlines)
+            if not width and counts.size:
+                width = int(np.bincount(counts).argmax())
+            let_go(data, pos, complete)
+            pos = complete
+            if violation >= 0:
+                # The careful splitter takes the record holding the broken byte and the records
+                # after it up to that byte's line, then hands back to the fast splitter.
+                line_end = data.find(b"\n", violation)
+                until = n if line_end < 0 else line_end
+                while pos < n and pos <= until:
+                    start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
+                    parts.add_careful(start, end, fields, problem)
+            elif not starts.size:
+                # No record ends in this chunk: a quoted field longer than the chunk, too long for
+                # data.
+                start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
+                parts.add_careful(start, end, fields, problem)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return parts.join(arr)
