@@ -11,7 +11,8 @@ careful splitter, Python's ``csv`` in strict mode, which splits that record on i
 only its first line where its quotes are broken, and hands back to the fast splitter at the next
 line boundary. So one bad byte costs a few lines of Python, not the whole file.
 
-Before numpy looks at a chunk, polars' CSV reader (Rust, strict about quotes) is given it whole:
+Before numpy looks at a chunk, polars' CSV reader (Rust, strict about quotes) is given it whole
+(on a thread, one chunk ahead of the checks, so the parse and the checks share the cores):
 where it parses the chunk into exactly one row per line, every field count it cannot see (a row
 narrower than the rest leaves its last field null) is checked on those rows alone, and the chunk's
 records are taken with the parsed frame, so the bytes are split once and never scanned by numpy.
@@ -422,8 +423,8 @@ def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequ
                 else:
                     parsed = parse_chunk(data, pos, e, delimiter, encoding, width)
                 ahead = None
-                if e < n and expressible(e, chunk_end(e)):
-                    e2 = chunk_end(e)
+                e2 = chunk_end(e) if e < n else n
+                if e < n and expressible(e, e2):
                     ahead = (e, e2, pool.submit(parse_chunk, data, e, e2, delimiter, encoding, width))
                 got = express_chunk(arr, pos, e, delimiter, encoding, data, parsed)
                 del parsed
