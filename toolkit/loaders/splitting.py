@@ -334,7 +334,7 @@ def parse_chunk(data: Buffer, s: int, e: int, delimiter: str, encoding: str,
     return chunk, frame
 
 
-def express_chunk(arr: np.ndarray, s: int, e: int, delimiter: str, encoding: str, data: Buffer,
+def express_chunk(arr: np.ndarray, data: Buffer, s: int, e: int, delimiter: str, encoding: str,
                   parsed: tuple[bytes, pl.DataFrame] | None) -> tuple[Scan, pl.DataFrame] | None:
     """The records of ``data[s:e]`` (whole lines, ``s`` a record start) as polars parsed them
     (``parsed``, from :func:`parse_chunk`), or None where polars refused them or a record spans
@@ -396,11 +396,15 @@ def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequ
             e = cut + 1 if cut >= 0 else (data.find(b"\n", e) + 1 or n)
         return e
 
-    def expressible(s: int, e: int) -> bool:
-        """Whether polars may take ``data[s:e]`` whole: no byte the fast splitter avoids in it."""
+    def first_special(s: int, e: int) -> int | None:
+        """The first byte in ``data[s:e]`` the fast splitter must not take, if any."""
         i = bisect.bisect_left(special, s)
+        return special[i] if i < len(special) and special[i] < e else None
+
+    def expressible(s: int, e: int) -> bool:
+        """Whether polars may take ``data[s:e]`` whole."""
         return (express and width > 1 and refused < _EXPRESS_GIVE_UP and data[e - 1] == _NL
-                and not (i < len(special) and special[i] < e))
+                and first_special(s, e) is None)
 
     # While the chunk at hand is checked (numpy, mostly without the GIL), polars parses the next
     # one on a thread (``ahead``: its span and the parse); a parse made for a chunk that turns out
@@ -415,18 +419,17 @@ def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequ
                 continue
             parts.add_newlines(arr, pos)  # those of the careful records before this chunk
             e = chunk_end(pos)
-            k = bisect.bisect_left(special, pos)
-            clean = not (k < len(special) and special[k] < e)
             if expressible(pos, e):
                 if ahead is not None and ahead[:2] == (pos, e):
                     parsed = ahead[2].result()
                 else:
                     parsed = parse_chunk(data, pos, e, delimiter, encoding, width)
                 ahead = None
-                e2 = chunk_end(e) if e < n else n
-                if e < n and expressible(e, e2):
-                    ahead = (e, e2, pool.submit(parse_chunk, data, e, e2, delimiter, encoding, width))
-                got = express_chunk(arr, pos, e, delimiter, encoding, data, parsed)
+                if e < n:
+                    e2 = chunk_end(e)
+                    if expressible(e, e2):
+                        ahead = (e, e2, pool.submit(parse_chunk, data, e, e2, delimiter, encoding, width))
+                got = express_chunk(arr, data, pos, e, delimiter, encoding, parsed)
                 del parsed
                 if got is not None:
                     scan, frame = got
@@ -441,8 +444,9 @@ def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequ
             starts, ends, counts, violation, complete = (scan.starts, scan.ends, scan.counts, scan.violation,
                                                          scan.complete)
             parts.edge_space |= scan.edge_space
-            if not clean and (violation < 0 or special[k] < violation):
-                violation = special[k]
+            avoid = first_special(pos, e)
+            if avoid is not None and (violation < 0 or avoid < violation):
+                violation = avoid
             if violation >= 0:
                 keep = ends < violation
                 starts, ends, counts = starts[keep], ends[keep], counts[keep]

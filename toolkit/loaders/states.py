@@ -45,8 +45,9 @@ from toolkit.process import Process
 
 _RANK = "_rank"  # history rows (0) before the deals file's row (1) at the same valid_from
 _FIELDS = (S.STAGE, S.AMOUNT, S.CURRENCY, S.CLOSE_DATE)
-# State rows hold source_file as categorical until the table is finished (one name per file, not
-# one per row: see common.source_file_column).
+#: State rows hold source_file as categorical until the table is finished (one name per file, not
+#: one per row: see common.source_file_column); _finish casts it to the schema's text.
+_FILE = pl.col(S.SOURCE_FILE).cast(pl.Categorical)
 
 
 def history_states(rows: pl.DataFrame, deals: pl.DataFrame, process: Process | None = None) -> pl.DataFrame:
@@ -82,7 +83,7 @@ def history_states(rows: pl.DataFrame, deals: pl.DataFrame, process: Process | N
         *[(pl.col(c) if c in rows.columns else pl.col(f"_now_{c}")).cast(dtype).alias(c)
           for c, dtype in ((S.STAGE, pl.String), (S.AMOUNT, pl.Float64), (S.CURRENCY, pl.String),
                            (S.CLOSE_DATE, pl.Date))],
-        pl.col(S.SOURCE_FILE).cast(pl.Categorical), pl.col(S.SOURCE_LINE).cast(pl.Int64), pl.lit(0).alias(_RANK))
+        _FILE, pl.col(S.SOURCE_LINE).cast(pl.Int64), pl.lit(0).alias(_RANK))
 
 
 def states_from_events(events: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFrame:
@@ -115,14 +116,14 @@ def current_states(deals: pl.DataFrame, history: pl.DataFrame, *, ordered: bool 
     # Never before the last history row: the export's values are the latest the deal has.
     start = pl.max_horizontal(pl.coalesce(modified, closed, seen), pl.col("_last_history"))
     return f.select(S.DEAL_ID, start.cast(S.DATETIME).alias(S.VALID_FROM),
-                    *_FIELDS, pl.col(S.SOURCE_FILE).cast(pl.Categorical), S.SOURCE_LINE, pl.lit(1).alias(_RANK))
+                    *_FIELDS, _FILE, S.SOURCE_LINE, pl.lit(1).alias(_RANK))
 
 
 def deal_states(history: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFrame:
     """The deal_states table: the history's states and every deal's current state, in order."""
     ordered = _in_time_order(history)  # told once, for the current states and for their placing
     current = current_states(deals, history, ordered=ordered).with_columns(pl.col(_RANK).cast(pl.Int32))
-    history = history.with_columns(pl.col(_RANK).cast(pl.Int32), pl.col(S.SOURCE_FILE).cast(pl.Categorical))
+    history = history.with_columns(pl.col(_RANK).cast(pl.Int32), _FILE)
     if ordered:
         # A deal's current state starts no earlier than its last history row, so in a history
         # already in order it goes right after that deal's rows: placed by counting, the table
@@ -201,7 +202,7 @@ def _as_datetime(value: dt.date | dt.datetime) -> dt.datetime:
 
 
 def _empty_ranked() -> pl.DataFrame:
-    return S.empty(S.DEAL_STATES).with_columns(pl.col(S.SOURCE_FILE).cast(pl.Categorical), pl.lit(0).alias(_RANK))
+    return S.empty(S.DEAL_STATES).with_columns(_FILE, pl.lit(0).alias(_RANK))
 
 
 def _finish(frame: pl.DataFrame, *, sort: bool = True) -> pl.DataFrame:
