@@ -266,6 +266,7 @@ def load_generic(path: Path, mapping: Mapping, *, process: Process, roster: Rost
                   raw_column=S.DEAL_ID)
         others.append(ev)
         e = ev.frame.with_columns(pl.col("_line").alias(S.SOURCE_LINE), source_file_column(ev.table.file))
+        ev.table.keep_lines_only()
         if mapping.stages:
             e = e.with_columns(process.stage_expr(_restage(pl.col(S.STAGE_RAW), mapping)).alias(S.STAGE))
         events = finish_events(e, process, deals)

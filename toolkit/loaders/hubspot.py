@@ -255,6 +255,7 @@ def load_hubspot_sync(folder: Path, *, process: Process, roster: Roster) -> Data
             h = h.with_columns(pl.lit(None, pl.String).alias("_label"))
         h = h.with_columns(pl.coalesce("_label", "_stage_id").alias(S.STAGE_RAW), pl.col("_line").alias(S.SOURCE_LINE),
                            source_file_column(hist.table.file))
+        hist.table.keep_lines_only()
         events = finish_events(h, process, deals)
     deals = fill_closed_at(deals, events, process)
     ds = assemble(SOURCE_SYNC, [deals_rf], deals, events, others, process, roster, has_history=hist is not None)
