@@ -545,8 +545,8 @@ def test_values_are_stripped_whatever_the_space_next_to_a_delimiter(write, read_
 def test_a_file_without_space_at_any_field_edge_is_not_stripped_again(write, monkeypatch) -> None:
     data = b'"Id","Name"\n"1","a b"\n"2","c"\n'
     recs = reading.split_records(data, ",", "utf-8", [])
-    assert recs.edge_space is False
-    assert reading.split_records(data.replace(b'"c"', b'"c "'), ",", "utf-8", []).edge_space is True
+    assert recs.spaces == "none"
+    assert reading.split_records(data.replace(b'"c"', b'"c "'), ",", "utf-8", []).spaces == "any"
 
 
 def test_a_broken_line_after_a_long_run_never_reaches_polars(write, monkeypatch) -> None:

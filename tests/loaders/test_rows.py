@@ -38,7 +38,12 @@ def test_values_are_stripped_and_an_empty_unnamed_column_dropped() -> None:
     assert out.columns == ["Id", "Name", ROW_LINE, ROW_END_LINE]
     assert out.rows() == [("1", "a", 2, 2), ("2", None, 3, 3)]
     # a file whose splitter saw no space at a field edge is not stripped again
-    assert _finish_frame(frame, ["Id", "Name", "unnamed_3"], clean=True)["Id"].to_list() == [" 1", "2"]
+    assert _finish_frame(frame, ["Id", "Name", "unnamed_3"], spaces="none")["Id"].to_list() == [" 1", "2"]
+    # where it saw only ASCII spaces (no tab in the file), a prefix and suffix test finds the
+    # columns to strip: a tab is then not looked for
+    tabbed = frame.with_columns(pl.Series("c1", ["a", "b\t"]))
+    assert _finish_frame(tabbed, ["Id", "Name", "unnamed_3"], spaces="ascii")["Name"].to_list() == ["a", "b\t"]
+    assert _finish_frame(tabbed, ["Id", "Name", "unnamed_3"], spaces="any")["Name"].to_list() == ["a", "b"]
 
 
 def test_a_run_is_cut_where_it_enters_or_leaves_a_parsed_chunk() -> None:

@@ -128,3 +128,26 @@ def test_a_chunk_polars_refuses_goes_to_numpy_alone(tmp_path: Path, monkeypatch)
     per_chunk = 120 // len(KINDS["plain"].replace(b"{i}", b"10"))
     assert t.chunk_records >= 80 - 3 * per_chunk
     assert np.array_equal(t.frame[S.ROW_LINE].to_numpy(), np.r_[2:42, 43:83])
+
+
+@pytest.mark.parametrize(("inside", "spaces"), [(b"Name_{i}", "none"), (b"Name {i}", "ascii"), (b"Name\t{i}", "any"),
+                                                ("Name\u00a0{i}".encode(), "any")],
+                         ids=["no_space", "space", "tab", "nbsp"])
+def test_polars_chunks_tell_which_whitespace_their_values_may_hold(monkeypatch, inside: bytes, spaces: str) -> None:
+    # the first chunk goes to numpy, which sees no space at a field edge; the others to polars,
+    # which tells only what whitespace the chunk holds anywhere
+    line = b'"{i}","' + inside + b'","{i}00","x"\n'
+    data = HEADER + b"".join(line.replace(b"{i}", str(i).encode()) for i in range(1, 60))
+    monkeypatch.setattr(splitting, "CHUNK_BYTES", 256)
+    records = splitting.split_records(data, ",", "utf-8", [])
+    assert records.parsed
+    assert records.spaces == spaces
+
+
+def test_a_space_at_an_edge_in_a_polars_chunk_is_stripped(tmp_path: Path, monkeypatch) -> None:
+    kinds = ["quoted"] * 40 + ["edge_space"] + ["quoted"] * 10
+    path = tmp_path / "edge.csv"
+    path.write_bytes(HEADER + _body(kinds))
+    t = _read(path, monkeypatch, "polars", 256)
+    assert t.chunk_records > 41
+    assert t.frame.filter(pl.col(S.ROW_LINE) == 42).select("Id", "Name").rows() == [("41", "Name 41")]

@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import polars as pl
@@ -55,6 +56,17 @@ _EXPRESS_CHECK_SHARE = 0.01
 #: directly (a file full of quoted newlines would otherwise be parsed twice).
 _EXPRESS_GIVE_UP = 3
 
+#: What whitespace a file's values may have at their edges, as the splitter saw it: ``none``,
+#: ``ascii`` (only the ASCII space: a prefix and suffix test tells which values have it) or ``any``
+#: (tabs, Unicode spaces: only a regular expression tells).
+Spaces = Literal["none", "ascii", "any"]
+_SPACE_ORDER: dict[Spaces, int] = {"none": 0, "ascii": 1, "any": 2}
+
+
+def wider(a: Spaces, b: Spaces) -> Spaces:
+    """The kind of whitespace two parts of a file may hold between them."""
+    return a if _SPACE_ORDER[a] >= _SPACE_ORDER[b] else b
+
 
 @dataclass
 class Records:
@@ -66,9 +78,9 @@ class Records:
     careful: np.ndarray  # bool: split by the careful splitter (its fields are in ``fields``)
     fields: dict[int, list[str]] = field(default_factory=dict)
     problems: dict[int, tuple[S.Reason, str]] = field(default_factory=dict)
-    #: Whether a fast record may hold a value with leading or trailing whitespace (a space-like
-    #: byte next to a delimiter, quote or newline); False lets the reader skip stripping.
-    edge_space: bool = True
+    #: Which whitespace a fast record's values may have at their edges: ``none`` lets the reader skip
+    #: stripping, ``ascii`` lets it find the values to strip by a prefix and suffix test.
+    spaces: Spaces = "any"
     #: Offset of every physical line's first byte (plus len(data) after a final newline).
     line_starts: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
     #: Chunks polars already parsed: (index of the chunk's first record, its frame, one row per
@@ -91,7 +103,7 @@ class _Parts:
     fields: dict[int, list[str]] = field(default_factory=dict)
     problems: dict[int, tuple[S.Reason, str]] = field(default_factory=dict)
     n: int = 0
-    edge_space: bool = False
+    spaces: Spaces = "none"
     newlines: list[np.ndarray] = field(default_factory=list)
     #: Bytes before this offset have their newlines in ``newlines``.
     newlines_until: int = 0
@@ -139,7 +151,7 @@ class _Parts:
         self.add_newlines(arr, arr.size)
         line_starts = np.concatenate([np.zeros(1, dtype=np.int64), *(nl + 1 for nl in self.newlines)])
         return Records(cat(self.starts, np.int64), cat(self.ends, np.int64), cat(self.counts, np.int64),
-                       cat(self.careful, bool), self.fields, self.problems, self.edge_space, line_starts,
+                       cat(self.careful, bool), self.fields, self.problems, self.spaces, line_starts,
                        self.parsed)
 
 
@@ -164,8 +176,8 @@ class Scan:
     violation: int
     #: Where the complete records end.
     complete: int
-    #: Whether a space-like byte touches a field edge.
-    edge_space: bool
+    #: Which whitespace may touch a field edge.
+    spaces: Spaces
     #: Offsets of every newline in the chunk, quoted ones included.
     newlines: np.ndarray
 
@@ -203,6 +215,7 @@ def fast_scan(arr: np.ndarray, s: int, e: int, delim: int) -> Scan:
     edge_space = bool(a.size and (a[0] in _SPACES or a[0] >= 0x80)) or bool(
         np.isin(before, _SPACES).any() or np.isin(after, _SPACES).any()
         or (before >= 0x80).any() or (after >= 0x80).any())
+    spaces: Spaces = "any" if edge_space else "none"
     is_end = (kind == _NL) & ~inside
     ends = pos[is_end]
     if e == arr.size and e > s and a[-1] != _NL:
@@ -222,7 +235,7 @@ def fast_scan(arr: np.ndarray, s: int, e: int, delim: int) -> Scan:
     record_of = np.cumsum(is_end, dtype=np.int64)[(kind == delim) & ~inside]
     counts = np.bincount(record_of, minlength=ends.size + 1)[: ends.size] + 1
     newlines = pos[kind == _NL].astype(np.int64) + s
-    return Scan(starts + s, ends.astype(np.int64) + s, counts.astype(np.int64), violation, complete, edge_space,
+    return Scan(starts + s, ends.astype(np.int64) + s, counts.astype(np.int64), violation, complete, spaces,
                 newlines)
 
 
@@ -291,22 +304,14 @@ def careful_record(data: Buffer, pos: int, delimiter: str, encoding: str,
     return pos, end, fields, problem, end + 1
 
 
-def _edge_space(a: np.ndarray, chunk: bytes, delim: int) -> bool:
-    """Whether a space-like byte may sit at a field's edge in ``a`` (a whole number of records):
-    an ASCII space or tab next to a delimiter, quote, newline or the chunk's edge, or any Unicode
-    whitespace at all."""
-    # numpy compares one byte value fast; tabs and form feeds are rare, so memchr rules them out
-    sp = np.flatnonzero(a == 32)
-    for ch in (9, 11, 12):
-        if chunk.find(bytes((ch,))) >= 0:
-            sp = np.union1d(sp, np.flatnonzero(a == ch))
-    if sp.size:
-        if sp[0] == 0 or sp[-1] == a.size - 1:
-            return True
-        beside = np.concatenate((a[sp - 1], a[sp + 1]))
-        if ((beside == _QUOTE) | (beside == _NL) | (beside == delim)).any():
-            return True
-    return bool(a.size and int(a.max()) >= 0x80 and _UNICODE_SPACE.search(chunk))
+def _spaces_in(a: np.ndarray, chunk: bytes) -> Spaces:
+    """Which whitespace ``chunk`` (``a``: its bytes as read) holds anywhere: a test of the whole
+    chunk by memchr, for whitespace at a field edge is told apart later, in the parsed values."""
+    if any(chunk.find(bytes((ch,))) >= 0 for ch in (9, 11, 12)):
+        return "any"
+    if a.size and int(a.max()) >= 0x80 and _UNICODE_SPACE.search(chunk):
+        return "any"
+    return "ascii" if chunk.find(b" ") >= 0 else "none"
 
 
 def _field_count(line: bytes, delimiter: str, encoding: str) -> int:
@@ -364,8 +369,7 @@ def express_chunk(arr: np.ndarray, data: Buffer, s: int, e: int, delimiter: str,
     else:
         for i in unsure.tolist():
             counts[i] = _field_count(data[int(starts[i]):int(newlines[i])], delimiter, encoding)
-    edge = _edge_space(a, chunk, ord(delimiter))
-    return Scan(starts, newlines, counts, -1, e, edge, newlines), frame
+    return Scan(starts, newlines, counts, -1, e, _spaces_in(a, chunk), newlines), frame
 
 
 def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequence[int], *,
@@ -434,7 +438,7 @@ def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequ
                 if got is not None:
                     scan, frame = got
                     parts.add_parsed(scan.starts, scan.ends, scan.counts, frame)
-                    parts.edge_space |= scan.edge_space
+                    parts.spaces = wider(parts.spaces, scan.spaces)
                     parts.add_newlines(arr, e, scan.newlines)
                     let_go(data, pos, e)
                     pos, refused = e, 0
@@ -443,7 +447,7 @@ def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequ
             scan = fast_scan(arr, pos, e, delim)
             starts, ends, counts, violation, complete = (scan.starts, scan.ends, scan.counts, scan.violation,
                                                          scan.complete)
-            parts.edge_space |= scan.edge_space
+            parts.spaces = wider(parts.spaces, scan.spaces)
             avoid = first_special(pos, e)
             if avoid is not None and (violation < 0 or avoid < violation):
                 violation = avoid
