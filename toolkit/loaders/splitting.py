@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import bisect
 import csv
-import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -47,8 +46,12 @@ CHUNK_BYTES = 1 << 23
 _QUOTE, _NL = 34, 10
 _SPACES = np.array([9, 11, 12, 32], dtype=np.uint8)
 _BOM = b"\xef\xbb\xbf"
-#: Unicode whitespace other than ASCII (what polars' strip_chars strips), as UTF-8 bytes.
-_UNICODE_SPACE = re.compile(rb"\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80")
+#: Unicode whitespace other than ASCII (what polars' strip_chars strips), as UTF-8 bytes: U+0085,
+#: U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
+_UNICODE_SPACES = tuple(chr(c).encode() for c in (0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029,
+                                                 0x202F, 0x205F, 0x3000))
+#: Those spaces as integers of their 2 or 3 bytes, by length.
+_SPACE_CODES = {n: np.array([int.from_bytes(b, "big") for b in _UNICODE_SPACES if len(b) == n]) for n in (2, 3)}
 #: A chunk polars parsed whose last column is null on more than this share of its rows has its
 #: field counts taken by the numpy pass (checking each such row on its own would cost more).
 _EXPRESS_CHECK_SHARE = 0.01
@@ -304,12 +307,27 @@ def careful_record(data: Buffer, pos: int, delimiter: str, encoding: str,
     return pos, end, fields, problem, end + 1
 
 
-def _spaces_in(a: np.ndarray, chunk: bytes) -> Spaces:
-    """Which whitespace ``chunk`` (``a``: its bytes as read) holds anywhere: a test of the whole
-    chunk by memchr, for whitespace at a field edge is told apart later, in the parsed values."""
+def has_unicode_space(u: np.ndarray) -> bool:
+    """Whether the UTF-8 bytes ``u`` hold one of :data:`_UNICODE_SPACES`. Their first bytes are
+    rare in text (accented letters start otherwise): numpy finds those and compares the bytes after
+    them with the spaces', at numpy's speed rather than a regular expression's."""
+    lead = np.flatnonzero((u == 0xC2) | (u == 0xE1) | (u == 0xE2) | (u == 0xE3))
+    if not lead.size:
+        return False
+    def byte(k: int) -> np.ndarray:  # the k-th byte from each lead, 0 past the end
+        return np.where(lead + k < u.size, u[np.minimum(lead + k, u.size - 1)], 0).astype(np.int32)
+
+    code = (byte(0) << 16) | (byte(1) << 8) | byte(2)
+    return bool(np.isin(code, _SPACE_CODES[3]).any() or np.isin(code >> 8, _SPACE_CODES[2]).any())
+
+
+def _spaces_in(chunk: bytes, ascii_only: bool) -> Spaces:
+    """Which whitespace ``chunk`` (UTF-8; ``ascii_only``: the file has no byte past ASCII) holds
+    anywhere, told by memchr and numpy over the bytes; which values have it at an edge is told
+    later, from the parsed values."""
     if any(chunk.find(bytes((ch,))) >= 0 for ch in (9, 11, 12)):
         return "any"
-    if a.size and int(a.max()) >= 0x80 and _UNICODE_SPACE.search(chunk):
+    if not ascii_only and has_unicode_space(np.frombuffer(chunk, dtype=np.uint8)):
         return "any"
     return "ascii" if chunk.find(b" ") >= 0 else "none"
 
@@ -340,7 +358,8 @@ def parse_chunk(data: Buffer, s: int, e: int, delimiter: str, encoding: str,
 
 
 def express_chunk(arr: np.ndarray, data: Buffer, s: int, e: int, delimiter: str, encoding: str,
-                  parsed: tuple[bytes, pl.DataFrame] | None) -> tuple[Scan, pl.DataFrame] | None:
+                  parsed: tuple[bytes, pl.DataFrame] | None, *,
+                  ascii_only: bool = False) -> tuple[Scan, pl.DataFrame] | None:
     """The records of ``data[s:e]`` (whole lines, ``s`` a record start) as polars parsed them
     (``parsed``, from :func:`parse_chunk`), or None where polars refused them or a record spans
     lines, so the numpy pass must look.
@@ -369,7 +388,7 @@ def express_chunk(arr: np.ndarray, data: Buffer, s: int, e: int, delimiter: str,
     else:
         for i in unsure.tolist():
             counts[i] = _field_count(data[int(starts[i]):int(newlines[i])], delimiter, encoding)
-    return Scan(starts, newlines, counts, -1, e, _spaces_in(a, chunk), newlines), frame
+    return Scan(starts, newlines, counts, -1, e, _spaces_in(chunk, ascii_only), newlines), frame
 
 
 def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequence[int], *,
@@ -384,7 +403,8 @@ def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequ
     # Bytes the fast splitter must not take: undecodable, NUL, byte-order marks past the start.
     # (numpy's min and max tell in one pass each whether a NUL or a BOM's first byte is there at all)
     nul = byte_offsets(data, b"\x00") if n and int(arr.min()) == 0 else []
-    boms = byte_offsets(data, _BOM, 1) if n and int(arr.max()) >= _BOM[0] else []
+    ascii_only = not n or int(arr.max()) < 0x80
+    boms = byte_offsets(data, _BOM, 1) if not ascii_only else []
     special = sorted(set(bad_offsets) | set(nul) | set(boms))
     let_go(data)  # what the passes over the whole file mapped: the chunks below map it again, one at a time
     bad = sorted(bad_offsets)
@@ -433,7 +453,7 @@ def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequ
                     e2 = chunk_end(e)
                     if expressible(e, e2):
                         ahead = (e, e2, pool.submit(parse_chunk, data, e, e2, delimiter, encoding, width))
-                got = express_chunk(arr, data, pos, e, delimiter, encoding, parsed)
+                got = express_chunk(arr, data, pos, e, delimiter, encoding, parsed, ascii_only=ascii_only)
                 del parsed
                 if got is not None:
                     scan, frame = got
