@@ -277,6 +277,10 @@ def _with_record_types(opp: ReadFile, path: Path | None, folder: Path, date_styl
         "_record_type", "_record_type_id")
 
 
+#: What a history row says of its deal besides its stage: states take these where a row has them.
+_STATE_FIELDS = (S.AMOUNT, S.CLOSE_DATE, S.CURRENCY)
+
+
 def _history(path: Path | None, folder: Path, process: Process, deals: pl.DataFrame, date_style: str | None,
              others: list[ReadFile], specs: tuple[ColumnSpec, ...], include_deleted: bool = False
              ) -> tuple[pl.DataFrame, pl.DataFrame | None, bool]:
@@ -293,7 +297,11 @@ def _history(path: Path | None, folder: Path, process: Process, deals: pl.DataFr
     drop_rows(hist.table, ~hist.frame[S.DEAL_ID].is_in(deals[S.DEAL_ID].implode()), S.DEAL_ID,
               S.Reason.UNKNOWN_DEAL, "a history row of a loaded opportunity; no such opportunity was loaded")
     others.append(hist)
-    rows = hist.frame.with_columns(pl.col("_line").alias(S.SOURCE_LINE), source_file_column(hist.table.file))
+    # Only the columns stage entries and states take travel on: the first operation that joins the
+    # reader's chunked columns with new ones copies every column it is given.
+    taken = [c for c in hist.frame.columns if c not in (S.SOURCE_FILE, S.SOURCE_LINE)
+             and (c in S.names(S.STAGE_EVENTS) or c in _STATE_FIELDS)]
+    rows = hist.frame.select(*taken, pl.col("_line").alias(S.SOURCE_LINE), source_file_column(hist.table.file))
     hist.table.keep_lines_only()
     # In the order of stage entries and states (by deal, then time), sorted at most once for both.
     rows = sorted_by(rows, [S.DEAL_ID, S.ENTERED_AT, S.SOURCE_LINE])
@@ -302,7 +310,7 @@ def _history(path: Path | None, folder: Path, process: Process, deals: pl.DataFr
     rows = map_entries(rows, process, deals)
     events = finish_events(rows, process, deals)
     rows = rows.select(S.DEAL_ID, pl.col(S.ENTERED_AT).alias(S.VALID_FROM), S.STAGE,
-                       *[c for c in (S.AMOUNT, S.CLOSE_DATE, S.CURRENCY) if c in rows.columns], S.SOURCE_FILE,
+                       *[c for c in _STATE_FIELDS if c in rows.columns], S.SOURCE_FILE,
                        S.SOURCE_LINE)  # (the columns states do not take are let go before they are made)
     return events, history_states(rows, deals), True
 
