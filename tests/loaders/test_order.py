@@ -1,4 +1,4 @@
-"""Row order helpers: they must give exactly what a stable sort gives."""
+"""Row order helpers: they must give exactly what a stable sort gives; lookups per run of keys what lookups per row give."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolkit.loaders.order import append_to_groups, in_order, sorted_by
+from toolkit.loaders.order import append_to_groups, in_order, known_keys, per_run, positions, sorted_by
 
 T0 = dt.datetime(2025, 1, 1)
 
@@ -62,3 +62,26 @@ def test_append_to_groups_is_a_stable_sort(keys: list[str], tail_keys: set[str])
     out = append_to_groups(rows, tails, "k")
     assert out is not None
     assert out.equals(expected)
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(["a", "b", "c", "d", None]), max_size=40), st.booleans())
+def test_a_lookup_per_run_of_keys_is_the_lookup_per_row(keys: list[str | None], grouped: bool) -> None:
+    series = pl.Series("k", sorted(keys, key=lambda k: (k is None, k or "")) if grouped else keys, dtype=pl.String)
+    ids = pl.Series(["b", "a", "x"])
+    assert known_keys(series, ids).to_list() == [k in ("a", "b") for k in series.to_list()]
+    assert known_keys(series, pl.Series(["a", "a", "b"])).to_list() == known_keys(series, ids).to_list()
+    assert positions(series, ids).to_list() == [None if k is None else {"b": 0, "a": 1}.get(k)
+                                                for k in series.to_list()]
+
+
+def test_grouped_keys_are_looked_up_once_per_run() -> None:
+    looked_up: list[int] = []
+
+    def lookup(k: pl.Series) -> pl.Series:
+        looked_up.append(k.len())
+        return k.str.len_bytes()
+
+    keys = pl.Series(["aa"] * 5 + ["b"] * 3 + [None] * 2 + ["ccc"] * 2)
+    assert per_run(keys, lookup).to_list() == [2] * 5 + [1] * 3 + [None] * 2 + [3] * 2
+    assert looked_up == [4]

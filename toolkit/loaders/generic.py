@@ -44,6 +44,7 @@ from toolkit.loaders.common import (
     roster_from_frame,
     source_file_column,
 )
+from toolkit.loaders.order import known_keys
 from toolkit.loaders.states import history_states
 from toolkit.model import Dataset
 from toolkit.process import Process
@@ -260,7 +261,7 @@ def load_generic(path: Path, mapping: Mapping, *, process: Process, roster: Rost
         drop_rows(ev.table, ev.frame[S.ENTERED_AT].is_null(), mapping.columns["stage_events"].get(S.ENTERED_AT),
                   S.Reason.INVALID_DATE, "the time the deal entered the stage; found an empty cell",
                   raw_column=S.ENTERED_AT)
-        drop_rows(ev.table, ~ev.frame[S.DEAL_ID].is_in(deals[S.DEAL_ID].implode()),
+        drop_rows(ev.table, ~known_keys(ev.frame[S.DEAL_ID], deals[S.DEAL_ID]),
                   mapping.columns["stage_events"][S.DEAL_ID],
                   S.Reason.UNKNOWN_DEAL, "a stage entry of a loaded deal; no such deal was loaded",
                   raw_column=S.DEAL_ID)

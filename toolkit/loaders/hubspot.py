@@ -35,6 +35,7 @@ from toolkit.loaders.common import (
     require_ids,
     source_file_column,
 )
+from toolkit.loaders.order import known_keys
 from toolkit.model import Dataset
 from toolkit.process import Process
 
@@ -246,7 +247,7 @@ def load_hubspot_sync(folder: Path, *, process: Process, roster: Roster) -> Data
     hist = side("history", SYNC_HISTORY)
     if hist is not None:
         require_ids(hist)
-        drop_rows(hist.table, ~hist.frame[S.DEAL_ID].is_in(deals[S.DEAL_ID].implode()), S.DEAL_ID,
+        drop_rows(hist.table, ~known_keys(hist.frame[S.DEAL_ID], deals[S.DEAL_ID]), S.DEAL_ID,
                   S.Reason.UNKNOWN_DEAL, "a stage entry of a loaded deal; no such deal was loaded")
         h = hist.frame
         if catalogue is not None:

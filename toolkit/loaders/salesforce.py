@@ -35,7 +35,7 @@ from toolkit.loaders.common import (
     require_ids,
     source_file_column,
 )
-from toolkit.loaders.order import sorted_by
+from toolkit.loaders.order import known_keys, sorted_by
 from toolkit.loaders.states import history_states
 from toolkit.model import Dataset
 from toolkit.process import Process
@@ -294,7 +294,7 @@ def _history(path: Path | None, folder: Path, process: Process, deals: pl.DataFr
         drop_flagged(hist, "_is_deleted", S.Reason.DELETED_RECORD, "a live history row; IsDeleted is true")
     drop_rows(hist.table, hist.frame[S.ENTERED_AT].is_null(), S.ENTERED_AT, S.Reason.INVALID_DATE,
               "the time of the change; found an empty cell")
-    drop_rows(hist.table, ~hist.frame[S.DEAL_ID].is_in(deals[S.DEAL_ID].implode()), S.DEAL_ID,
+    drop_rows(hist.table, ~known_keys(hist.frame[S.DEAL_ID], deals[S.DEAL_ID]), S.DEAL_ID,
               S.Reason.UNKNOWN_DEAL, "a history row of a loaded opportunity; no such opportunity was loaded")
     others.append(hist)
     # Only the columns stage entries and states take travel on: the first operation that joins the

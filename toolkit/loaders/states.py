@@ -39,7 +39,7 @@ from toolkit import schema as S
 from toolkit.errors import ConfigError
 from toolkit.loaders import labels
 from toolkit.loaders.common import MODIFIED
-from toolkit.loaders.order import append_to_groups, in_order
+from toolkit.loaders.order import append_to_groups, in_order, positions
 from toolkit.model import Dataset
 from toolkit.process import Process
 
@@ -66,8 +66,7 @@ def history_states(rows: pl.DataFrame, deals: pl.DataFrame, process: Process | N
     if ids.null_count() == 0 and ids.n_unique() == ids.len():  # one deal per id, as loaders make them
         # Each row's deal is found by its position among the deals, and the deals' values are set
         # beside the rows: a join would copy every column (ids included) of millions of rows.
-        at = rows[S.DEAL_ID].replace_strict(ids, pl.int_range(ids.len(), eager=True, dtype=pl.UInt32),
-                                            default=None, return_dtype=pl.UInt32)
+        at = positions(rows[S.DEAL_ID], ids)
         f = rows.hstack([current[c].gather(at) for c in current.columns if c != S.DEAL_ID])
         if at.null_count():  # rows of deals not loaded are not states
             f = f.filter(at.is_not_null())
