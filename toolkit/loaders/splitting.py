@@ -12,7 +12,8 @@ only its first line where its quotes are broken, and hands back to the fast spli
 line boundary. So one bad byte costs a few lines of Python, not the whole file.
 
 Before numpy looks at a chunk, polars' CSV reader (Rust, strict about quotes) is given it whole
-(on a thread, one chunk ahead of the checks, so the parse and the checks share the cores):
+(on threads, two chunks ahead of the checks: a parse of one chunk keeps about one core busy, so
+two parses and the checks share the cores):
 where it parses the chunk into exactly one row per line, every field count it cannot see (a row
 narrower than the rest leaves its last field null) is checked on those rows alone, and the chunk's
 records are taken with the parsed frame, so the bytes are split once and never scanned by numpy.
@@ -58,6 +59,8 @@ _EXPRESS_CHECK_SHARE = 0.01
 #: After this many chunks in a row that polars could not take, the rest of the file goes to numpy
 #: directly (a file full of quoted newlines would otherwise be parsed twice).
 _EXPRESS_GIVE_UP = 3
+#: Chunks parsed ahead of the one at hand, each on a thread of its own.
+PARSE_AHEAD = 2
 
 #: What whitespace a file's values may have at their edges, as the splitter saw it: ``none``,
 #: ``ascii`` (only the ASCII space: a prefix and suffix test tells which values have it) or ``any``
@@ -431,10 +434,10 @@ def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequ
                 and first_special(s, e) is None)
 
     # While the chunk at hand is checked (numpy, mostly without the GIL), polars parses the next
-    # one on a thread (``ahead``: its span and the parse); a parse made for a chunk that turns out
-    # not to be the next (the one at hand went to the numpy pass) is dropped.
-    ahead: tuple[int, int, Future[tuple[bytes, pl.DataFrame] | None]] | None = None
-    pool = ThreadPoolExecutor(max_workers=1)
+    # ones on threads (``ahead``: each span's parse); a parse made for a chunk that turns out not to
+    # be one (the one at hand went to the numpy pass, which may end elsewhere) is dropped.
+    ahead: dict[tuple[int, int], Future[tuple[bytes, pl.DataFrame] | None]] = {}
+    pool = ThreadPoolExecutor(max_workers=PARSE_AHEAD)
     try:
         while pos < n:
             if not fast:
@@ -444,15 +447,18 @@ def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequ
             parts.add_newlines(arr, pos)  # those of the careful records before this chunk
             e = chunk_end(pos)
             if expressible(pos, e):
-                if ahead is not None and ahead[:2] == (pos, e):
-                    parsed = ahead[2].result()
-                else:
-                    parsed = parse_chunk(data, pos, e, delimiter, encoding, width)
-                ahead = None
-                if e < n:
-                    e2 = chunk_end(e)
-                    if expressible(e, e2):
-                        ahead = (e, e2, pool.submit(parse_chunk, data, e, e2, delimiter, encoding, width))
+                future = ahead.pop((pos, e), None)
+                parsed = future.result() if future is not None else parse_chunk(data, pos, e, delimiter,
+                                                                                 encoding, width)
+                ahead = {span: f for span, f in ahead.items() if span[0] >= e}
+                s2 = e
+                for _ in range(PARSE_AHEAD):
+                    if s2 >= n:
+                        break
+                    e2 = chunk_end(s2)
+                    if (s2, e2) not in ahead and expressible(s2, e2):
+                        ahead[(s2, e2)] = pool.submit(parse_chunk, data, s2, e2, delimiter, encoding, width)
+                    s2 = e2
                 got = express_chunk(arr, data, pos, e, delimiter, encoding, parsed, ascii_only=ascii_only)
                 del parsed
                 if got is not None:
