@@ -21,9 +21,9 @@ from toolkit import schema as S
 from toolkit.errors import InputFileError, SchemaError
 from toolkit.loaders import reading, splitting
 from toolkit.loaders import rows as frame_rows
+from toolkit.loaders.careful import MAX_RECORD_BYTES
 from toolkit.loaders.raw import RAW_LIMIT
 from toolkit.loaders.reading import read_delimited
-from toolkit.loaders.splitting import MAX_RECORD_BYTES
 
 
 @pytest.fixture(params=["vectorised", "polars_chunks", "csv_module"])

@@ -151,14 +151,3 @@ def test_a_space_at_an_edge_in_a_polars_chunk_is_stripped(tmp_path: Path, monkey
     t = _read(path, monkeypatch, "polars", 256)
     assert t.chunk_records > 41
     assert t.frame.filter(pl.col(S.ROW_LINE) == 42).select("Id", "Name").rows() == [("41", "Name 41")]
-
-
-@pytest.mark.parametrize(("text", "found"), [
-    ("plain ascii", False), ("Zoë, Müller, ½ £5 – it’s…", False), ("a\u00a0b", True), ("a\u0085", True),
-    ("\u1680", True), ("x\u2000", True), ("\u200a", True), ("\u200b", False), ("\u2028", True), ("\u2029", True),
-    ("\u202f", True), ("\u205f", True), ("\u3000", True), ("\u3001", False), ("end\u00c2", False)])
-def test_unicode_spaces_are_found_in_utf8_bytes(text: str, found: bool) -> None:
-    assert splitting.has_unicode_space(np.frombuffer(text.encode(), dtype=np.uint8)) is found
-    # the same answer as polars' own: a character beyond ASCII that strip_chars strips away
-    stripped = pl.Series([c for c in text if ord(c) >= 0x80], dtype=pl.String).str.strip_chars()
-    assert bool((stripped == "").any()) is found

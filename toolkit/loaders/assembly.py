@@ -11,6 +11,7 @@ import polars as pl
 
 from toolkit import schema as S
 from toolkit.errors import InputFileError
+from toolkit.loaders.careful import MAX_RECORD_BYTES
 from toolkit.loaders.layout import (
     _SUMMARY,
     FOOTER_WINDOW,
@@ -24,7 +25,7 @@ from toolkit.loaders.layout import (
 )
 from toolkit.loaders.raw import RAW_LIMIT, ROW_END_LINE, ROW_LINE, RawTable, escape_raw
 from toolkit.loaders.rows import frame_of
-from toolkit.loaders.splitting import MAX_RECORD_BYTES, Records
+from toolkit.loaders.splitting import Records
 
 
 class Assembly:

@@ -8,7 +8,8 @@ import numpy as np
 
 from toolkit.errors import InputFileError
 from toolkit.filebytes import BLOCK, Buffer
-from toolkit.loaders.splitting import CHUNK_BYTES, byte_offsets
+from toolkit.loaders.scan import byte_offsets
+from toolkit.loaders.splitting import CHUNK_BYTES
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))

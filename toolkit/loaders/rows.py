@@ -10,7 +10,7 @@ import polars as pl
 
 from toolkit import schema as S
 from toolkit.loaders.raw import ROW_END_LINE, ROW_LINE
-from toolkit.loaders.splitting import Spaces
+from toolkit.loaders.scan import Spaces
 
 if TYPE_CHECKING:
     from toolkit.loaders.assembly import Assembly

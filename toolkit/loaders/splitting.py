@@ -21,6 +21,10 @@ A chunk polars refuses (a broken quote, a wider row) or parses into fewer rows t
 quoted newline) goes through the numpy pass above instead, so a defect costs its chunk, not the
 file.
 
+One module each: the numpy scan (:mod:`~toolkit.loaders.scan`), polars' chunks
+(:mod:`~toolkit.loaders.express`), the careful splitter (:mod:`~toolkit.loaders.careful`); this one
+chooses, chunk by chunk, which of them splits what.
+
 Elsewhere fields are not cut here: the assembler in :mod:`toolkit.loaders.reading` hands runs of
 good fast records to polars' CSV reader, and takes the careful records' fields as they are.
 """
@@ -28,51 +32,26 @@ good fast records to polars' CSV reader, and takes the careful records' fields a
 from __future__ import annotations
 
 import bisect
-import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import polars as pl
 
 from toolkit import schema as S
 from toolkit.filebytes import Buffer, let_go
+from toolkit.loaders.careful import BOM, allow_long_fields, careful_record
+from toolkit.loaders.express import express_chunk, parse_chunk
+from toolkit.loaders.scan import NEWLINE, Spaces, byte_offsets, fast_scan, wider
 
-#: Longer records are rejected (a pasted e-mail thread, a broken quote swallowing the file).
-MAX_RECORD_BYTES = 1 << 20
 #: Bytes scanned by numpy at a time: bounds the temporary arrays (a few times this size).
 CHUNK_BYTES = 1 << 23
-_QUOTE, _NL = 34, 10
-_SPACES = np.array([9, 11, 12, 32], dtype=np.uint8)
-_BOM = b"\xef\xbb\xbf"
-#: Unicode whitespace other than ASCII (what polars' strip_chars strips), as UTF-8 bytes: U+0085,
-#: U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
-_UNICODE_SPACES = tuple(chr(c).encode() for c in (0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029,
-                                                 0x202F, 0x205F, 0x3000))
-#: Those spaces as integers of their 2 or 3 bytes, by length.
-_SPACE_CODES = {n: np.array([int.from_bytes(b, "big") for b in _UNICODE_SPACES if len(b) == n]) for n in (2, 3)}
-#: A chunk polars parsed whose last column is null on more than this share of its rows has its
-#: field counts taken by the numpy pass (checking each such row on its own would cost more).
-_EXPRESS_CHECK_SHARE = 0.01
 #: After this many chunks in a row that polars could not take, the rest of the file goes to numpy
 #: directly (a file full of quoted newlines would otherwise be parsed twice).
 _EXPRESS_GIVE_UP = 3
 #: Chunks parsed ahead of the one at hand, each on a thread of its own.
 PARSE_AHEAD = 2
-
-#: What whitespace a file's values may have at their edges, as the splitter saw it: ``none``,
-#: ``ascii`` (only the ASCII space: a prefix and suffix test tells which values have it) or ``any``
-#: (tabs, Unicode spaces: only a regular expression tells).
-Spaces = Literal["none", "ascii", "any"]
-_SPACE_ORDER: dict[Spaces, int] = {"none": 0, "ascii": 1, "any": 2}
-
-
-def wider(a: Spaces, b: Spaces) -> Spaces:
-    """The kind of whitespace two parts of a file may hold between them."""
-    return a if _SPACE_ORDER[a] >= _SPACE_ORDER[b] else b
-
 
 @dataclass
 class Records:
@@ -122,7 +101,7 @@ class _Parts:
         if until <= s:
             return
         if found is None:
-            found = np.flatnonzero(arr[s:until] == _NL).astype(np.int64) + s
+            found = np.flatnonzero(arr[s:until] == NEWLINE).astype(np.int64) + s
         else:
             found = found[(found >= s) & (found < until)]
         self.newlines.append(found)
@@ -161,239 +140,6 @@ class _Parts:
                        self.parsed)
 
 
-def byte_offsets(data: Buffer, needle: bytes, start: int = 0) -> list[int]:
-    """Every offset of ``needle`` in ``data`` from ``start`` (found by memchr-speed search)."""
-    out = []
-    at = data.find(needle, start)
-    while at >= 0:
-        out.append(at)
-        at = data.find(needle, at + 1)
-    return out
-
-
-@dataclass
-class Scan:
-    """What :func:`fast_scan` found in one chunk."""
-
-    starts: np.ndarray
-    ends: np.ndarray
-    counts: np.ndarray
-    #: First byte breaking RFC 4180, or -1.
-    violation: int
-    #: Where the complete records end.
-    complete: int
-    #: Which whitespace may touch a field edge.
-    spaces: Spaces
-    #: Offsets of every newline in the chunk, quoted ones included.
-    newlines: np.ndarray
-
-
-def fast_scan(arr: np.ndarray, s: int, e: int, delim: int) -> Scan:
-    """Split ``arr[s:e]`` (``s`` a record start outside quotes, ``e`` a line boundary).
-
-    Records from the one holding a broken byte on are not returned.
-    Works on the positions of the special bytes (quote, newline, delimiter) only: one is inside
-    quotes when an odd number of quotes precede it."""
-    a = arr[s:e]
-    pos = np.flatnonzero((a == _QUOTE) | (a == _NL) | (a == delim))
-    kind = a[pos]
-    is_quote = kind == _QUOTE
-    inside = (np.cumsum(is_quote, dtype=np.int32) & 1).astype(bool)  # after this byte
-    violation = -1
-    open_at_end = bool(inside[-1]) if inside.size else False
-    if is_quote.any():
-        # A quote that opens must start a field (or be the second of a doubled pair); one that
-        # closes must end the field (or be the first of a doubled pair): the byte before or
-        # after it is then another special byte, or the edge of the chunk.
-        prev_special = np.ones(pos.size, dtype=bool)
-        prev_special[1:] = pos[:-1] == pos[1:] - 1
-        prev_special[pos == 0] = True
-        next_special = np.ones(pos.size, dtype=bool)
-        next_special[:-1] = pos[1:] == pos[:-1] + 1
-        next_special[pos == a.size - 1] = True
-        bad = is_quote & np.where(inside, ~prev_special, ~next_special)
-        if bad.any():
-            violation = s + int(pos[int(bad.argmax())])
-    # Every field edge is next to a special byte (or the chunk's first byte): a space, a tab or a
-    # byte of a non-ASCII character there may be whitespace to strip.
-    before = a[np.maximum(pos - 1, 0)]
-    after = a[np.minimum(pos + 1, a.size - 1)]
-    edge_space = bool(a.size and (a[0] in _SPACES or a[0] >= 0x80)) or bool(
-        np.isin(before, _SPACES).any() or np.isin(after, _SPACES).any()
-        or (before >= 0x80).any() or (after >= 0x80).any())
-    spaces: Spaces = "any" if edge_space else "none"
-    is_end = (kind == _NL) & ~inside
-    ends = pos[is_end]
-    if e == arr.size and e > s and a[-1] != _NL:
-        if open_at_end:  # the last record's quote is never closed
-            if violation < 0:
-                violation = s + (int(ends[-1]) + 1 if ends.size else 0)
-        else:
-            ends = np.concatenate((ends, [e - s]))
-    if violation >= 0:
-        ends = ends[ends < violation - s]
-    complete = min(s + int(ends[-1]) + 1, e) if ends.size else s
-    starts = np.empty(ends.size, dtype=np.int64)
-    if ends.size:
-        starts[0] = 0
-        starts[1:] = ends[:-1] + 1
-    # The record of a delimiter outside quotes is the number of record ends before it.
-    record_of = np.cumsum(is_end, dtype=np.int64)[(kind == delim) & ~inside]
-    counts = np.bincount(record_of, minlength=ends.size + 1)[: ends.size] + 1
-    newlines = pos[kind == _NL].astype(np.int64) + s
-    return Scan(starts + s, ends.astype(np.int64) + s, counts.astype(np.int64), violation, complete, spaces,
-                newlines)
-
-
-def allow_long_fields() -> None:
-    # csv refuses fields over 128 KiB with an error that would fail the whole file; records over
-    # MAX_RECORD_BYTES are rejected by length instead, each on its own line.
-    if csv.field_size_limit() < 1 << 31:
-        csv.field_size_limit((1 << 31) - 1)
-
-
-class _TooLong(Exception):
-    pass
-
-
-def careful_record(data: Buffer, pos: int, delimiter: str, encoding: str,
-                   bad: Sequence[int]) -> tuple[int, int, list[str] | None, tuple[S.Reason, str] | None, int]:
-    """One record from ``pos`` with Python's csv in strict mode: (start, end, fields or None,
-    problem, where the next record starts). Where the quotes are broken only the first line is
-    rejected, so the next line is read as a record of its own and two rows never merge."""
-    n = len(data)
-    first_end = data.find(b"\n", pos)
-    first_end = n if first_end < 0 else first_end
-    if first_end - pos > MAX_RECORD_BYTES:
-        return pos, first_end, None, (S.Reason.LINE_TOO_LONG, (f"a record of {first_end - pos:,} bytes, over "
-                                                              f"the limit of {MAX_RECORD_BYTES:,}")), first_end + 1
-    consumed = [pos]
-
-    # A byte-order mark opening the record (two exports joined) would make csv read a quoted first
-    # field as text with its quotes: it is split without the mark, which is put back on the first
-    # field for the assembler to remove and record as a repair.
-    bom = data[pos:pos + len(_BOM)] == _BOM
-
-    def lines() -> Iterator[str]:
-        at = pos + len(_BOM) if bom else pos
-        while at < n:
-            stop = data.find(b"\n", at)
-            stop = n if stop < 0 else stop
-            if stop - pos > MAX_RECORD_BYTES:
-                raise _TooLong
-            consumed[0] = stop
-            yield data[at:stop].decode(encoding, "replace") + "\n"
-            at = stop + 1
-
-    reader = csv.reader(lines(), delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
-    problem: tuple[S.Reason, str] | None = None
-    try:
-        fields: list[str] | None = next(reader)
-        end = consumed[0]
-        if bom and fields:
-            fields[0] = "\ufeff" + fields[0]
-    except (_TooLong, csv.Error) as exc:
-        fields, end = None, first_end
-        if isinstance(exc, _TooLong) or "unexpected end of data" in str(exc):
-            problem = (S.Reason.UNTERMINATED_QUOTE, ("a quote opened on this line is not closed within "
-                                                    f"{MAX_RECORD_BYTES:,} bytes or before the end of the file"))
-        else:
-            problem = (S.Reason.TEXT_AFTER_QUOTE, ("text after the closing quote of a field (RFC 4180 allows "
-                                                  "only a delimiter or the end of the line there)"))
-    except StopIteration:
-        fields, end = [], first_end
-    if problem is None:
-        i = int(np.searchsorted(np.asarray(bad, dtype=np.int64), pos)) if len(bad) else 0
-        if i < len(bad) and bad[i] < end:
-            fields, problem = None, (S.Reason.INVALID_ENCODING,
-                                     f"bytes that are not valid {encoding}; the record is kept out rather than guessed")
-    return pos, end, fields, problem, end + 1
-
-
-def has_unicode_space(u: np.ndarray) -> bool:
-    """Whether the UTF-8 bytes ``u`` hold one of :data:`_UNICODE_SPACES`. Their first bytes are
-    rare in text (accented letters start otherwise): numpy finds those and compares the bytes after
-    them with the spaces', at numpy's speed rather than a regular expression's."""
-    lead = np.flatnonzero((u == 0xC2) | (u == 0xE1) | (u == 0xE2) | (u == 0xE3))
-    if not lead.size:
-        return False
-    def byte(k: int) -> np.ndarray:  # the k-th byte from each lead, 0 past the end
-        return np.where(lead + k < u.size, u[np.minimum(lead + k, u.size - 1)], 0).astype(np.int32)
-
-    code = (byte(0) << 16) | (byte(1) << 8) | byte(2)
-    return bool(np.isin(code, _SPACE_CODES[3]).any() or np.isin(code >> 8, _SPACE_CODES[2]).any())
-
-
-def _spaces_in(chunk: bytes, ascii_only: bool) -> Spaces:
-    """Which whitespace ``chunk`` (UTF-8; ``ascii_only``: the file has no byte past ASCII) holds
-    anywhere, told by memchr and numpy over the bytes; which values have it at an edge is told
-    later, from the parsed values."""
-    if any(chunk.find(bytes((ch,))) >= 0 for ch in (9, 11, 12)):
-        return "any"
-    if not ascii_only and has_unicode_space(np.frombuffer(chunk, dtype=np.uint8)):
-        return "any"
-    return "ascii" if chunk.find(b" ") >= 0 else "none"
-
-
-def _field_count(line: bytes, delimiter: str, encoding: str) -> int:
-    """Fields in one record of one line whose quotes polars accepted (an empty line has one)."""
-    return max(1, len(next(csv.reader([line.decode(encoding, "replace")], delimiter=delimiter), [])))
-
-
-def parse_chunk(data: Buffer, s: int, e: int, delimiter: str, encoding: str,
-                width: int) -> tuple[bytes, pl.DataFrame] | None:
-    """``data[s:e]`` (as UTF-8) and polars' frame of it, or None where polars refuses it (a broken
-    quote, a wider row) or it does not decode. Runs on a thread beside the checks of the chunk
-    before: polars lets go of the GIL while it parses."""
-    chunk = data[s:e]
-    if encoding != "utf-8":
-        try:
-            chunk = chunk.decode(encoding).encode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    try:
-        frame = pl.read_csv(chunk, has_header=False, separator=delimiter, quote_char='"',
-                            schema={f"c{k}": pl.String for k in range(width)}, truncate_ragged_lines=False,
-                            null_values=[""], raise_if_empty=False)
-    except pl.exceptions.PolarsError:
-        return None
-    return chunk, frame
-
-
-def express_chunk(arr: np.ndarray, data: Buffer, s: int, e: int, delimiter: str, encoding: str,
-                  parsed: tuple[bytes, pl.DataFrame] | None, *,
-                  ascii_only: bool = False) -> tuple[Scan, pl.DataFrame] | None:
-    """The records of ``data[s:e]`` (whole lines, ``s`` a record start) as polars parsed them
-    (``parsed``, from :func:`parse_chunk`), or None where polars refused them or a record spans
-    lines, so the numpy pass must look.
-
-    Polars pads a narrower row with nulls and fails on a wider one or a broken quote; a row whose
-    last field is null is counted on its own (or, when many are, by the numpy pass), so every
-    count is exact."""
-    if parsed is None:
-        return None
-    chunk, frame = parsed
-    width = frame.width
-    a = arr[s:e]
-    newlines = np.flatnonzero(a == _NL).astype(np.int64) + s
-    if frame.height != newlines.size:
-        return None
-    starts = np.empty(newlines.size, dtype=np.int64)
-    starts[:1] = s
-    starts[1:] = newlines[:-1] + 1
-    counts = np.full(newlines.size, width, dtype=np.int64)
-    unsure = np.flatnonzero(frame.get_column(f"c{width - 1}").is_null().to_numpy())
-    if unsure.size > max(16, _EXPRESS_CHECK_SHARE * frame.height):
-        scan = fast_scan(arr, s, e, ord(delimiter))
-        if scan.violation >= 0 or scan.complete != e or scan.starts.size != frame.height:
-            return None
-        counts = scan.counts
-    else:
-        for i in unsure.tolist():
-            counts[i] = _field_count(data[int(starts[i]):int(newlines[i])], delimiter, encoding)
-    return Scan(starts, newlines, counts, -1, e, _spaces_in(chunk, ascii_only), newlines), frame
-
-
 def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequence[int], *,
                   fast: bool = True, express: bool = True) -> Records:
     """Every record of ``data`` (newlines already LF). ``fast=False`` sends every record through the
@@ -407,7 +153,7 @@ def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequ
     # (numpy's min and max tell in one pass each whether a NUL or a BOM's first byte is there at all)
     nul = byte_offsets(data, b"\x00") if n and int(arr.min()) == 0 else []
     ascii_only = not n or int(arr.max()) < 0x80
-    boms = byte_offsets(data, _BOM, 1) if not ascii_only else []
+    boms = byte_offsets(data, BOM, 1) if not ascii_only else []
     special = sorted(set(bad_offsets) | set(nul) | set(boms))
     let_go(data)  # what the passes over the whole file mapped: the chunks below map it again, one at a time
     bad = sorted(bad_offsets)
@@ -430,7 +176,7 @@ def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequ
 
     def expressible(s: int, e: int) -> bool:
         """Whether polars may take ``data[s:e]`` whole."""
-        return (express and width > 1 and refused < _EXPRESS_GIVE_UP and data[e - 1] == _NL
+        return (express and width > 1 and refused < _EXPRESS_GIVE_UP and data[e - 1] == NEWLINE
                 and first_special(s, e) is None)
 
     # While the chunk at hand is checked (numpy, mostly without the GIL), polars parses the next

@@ -1,0 +1,43 @@
+"""The numpy scan of a chunk on its own: record ends, field counts, the first broken byte, and
+whether whitespace may sit at a field edge."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from toolkit.loaders.scan import byte_offsets, fast_scan, wider
+
+
+def scan(data: bytes):  # type: ignore[no-untyped-def]
+    return fast_scan(np.frombuffer(data, dtype=np.uint8), 0, len(data), ord(","))
+
+
+def test_records_end_at_newlines_outside_quotes_and_count_their_delimiters() -> None:
+    data = b'"1","a,b"\n"2","two\nlines","x"\n3\n'
+    s = scan(data)
+    assert s.starts.tolist() == [0, 10, 30]
+    assert s.ends.tolist() == [9, 29, 31]
+    assert s.counts.tolist() == [2, 3, 1]
+    assert (s.violation, s.complete) == (-1, len(data))
+    assert s.newlines.tolist() == [9, 18, 29, 31]  # the quoted one too
+
+
+def test_the_first_broken_quote_stops_the_scan_before_its_record() -> None:
+    data = b'"1","a"\n"2"x,"b"\n"3","c"\n'
+    s = scan(data)
+    assert s.violation == 10  # the closing quote with text after it
+    assert s.ends.tolist() == [7] and s.complete == 8
+
+
+def test_whitespace_is_seen_only_next_to_a_field_edge() -> None:
+    assert scan(b'"1","a b"\n').spaces == "none"
+    assert scan(b'"1"," a"\n').spaces == "any"
+
+
+def test_the_wider_kind_of_whitespace_wins() -> None:
+    assert (wider("none", "ascii"), wider("any", "ascii"), wider("none", "none")) == ("ascii", "any", "none")
+
+
+def test_byte_offsets_finds_every_occurrence() -> None:
+    assert byte_offsets(b"a\x00b\x00\x00", b"\x00") == [1, 3, 4]
+    assert byte_offsets(b"\xef\xbb\xbfx\xef\xbb\xbf", b"\xef\xbb\xbf", 1) == [4]

@@ -1,0 +1,110 @@
+"""The numpy scan of a chunk of a delimited file: where its records end, how many fields each
+has, and the first byte that breaks RFC 4180, told from the positions of the special bytes alone
+(quote, newline, delimiter). See :mod:`toolkit.loaders.splitting` for how the chunks are chosen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from toolkit.filebytes import Buffer
+
+QUOTE, NEWLINE = 34, 10
+_SPACES = np.array([9, 11, 12, 32], dtype=np.uint8)
+
+#: What whitespace a file's values may have at their edges, as the splitter saw it: ``none``,
+#: ``ascii`` (only the ASCII space: a prefix and suffix test tells which values have it) or ``any``
+#: (tabs, Unicode spaces: only a regular expression tells).
+Spaces = Literal["none", "ascii", "any"]
+_SPACE_ORDER: dict[Spaces, int] = {"none": 0, "ascii": 1, "any": 2}
+
+
+def wider(a: Spaces, b: Spaces) -> Spaces:
+    """The kind of whitespace two parts of a file may hold between them."""
+    return a if _SPACE_ORDER[a] >= _SPACE_ORDER[b] else b
+
+
+def byte_offsets(data: Buffer, needle: bytes, start: int = 0) -> list[int]:
+    """Every offset of ``needle`` in ``data`` from ``start`` (found by memchr-speed search)."""
+    out = []
+    at = data.find(needle, start)
+    while at >= 0:
+        out.append(at)
+        at = data.find(needle, at + 1)
+    return out
+
+
+@dataclass
+class Scan:
+    """What :func:`fast_scan` found in one chunk."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    counts: np.ndarray
+    #: First byte breaking RFC 4180, or -1.
+    violation: int
+    #: Where the complete records end.
+    complete: int
+    #: Which whitespace may touch a field edge.
+    spaces: Spaces
+    #: Offsets of every newline in the chunk, quoted ones included.
+    newlines: np.ndarray
+
+
+def fast_scan(arr: np.ndarray, s: int, e: int, delim: int) -> Scan:
+    """Split ``arr[s:e]`` (``s`` a record start outside quotes, ``e`` a line boundary).
+
+    Records from the one holding a broken byte on are not returned.
+    Works on the positions of the special bytes (quote, newline, delimiter) only: one is inside
+    quotes when an odd number of quotes precede it."""
+    a = arr[s:e]
+    pos = np.flatnonzero((a == QUOTE) | (a == NEWLINE) | (a == delim))
+    kind = a[pos]
+    is_quote = kind == QUOTE
+    inside = (np.cumsum(is_quote, dtype=np.int32) & 1).astype(bool)  # after this byte
+    violation = -1
+    open_at_end = bool(inside[-1]) if inside.size else False
+    if is_quote.any():
+        # A quote that opens must start a field (or be the second of a doubled pair); one that
+        # closes must end the field (or be the first of a doubled pair): the byte before or
+        # after it is then another special byte, or the edge of the chunk.
+        prev_special = np.ones(pos.size, dtype=bool)
+        prev_special[1:] = pos[:-1] == pos[1:] - 1
+        prev_special[pos == 0] = True
+        next_special = np.ones(pos.size, dtype=bool)
+        next_special[:-1] = pos[1:] == pos[:-1] + 1
+        next_special[pos == a.size - 1] = True
+        bad = is_quote & np.where(inside, ~prev_special, ~next_special)
+        if bad.any():
+            violation = s + int(pos[int(bad.argmax())])
+    # Every field edge is next to a special byte (or the chunk's first byte): a space, a tab or a
+    # byte of a non-ASCII character there may be whitespace to strip.
+    before = a[np.maximum(pos - 1, 0)]
+    after = a[np.minimum(pos + 1, a.size - 1)]
+    edge_space = bool(a.size and (a[0] in _SPACES or a[0] >= 0x80)) or bool(
+        np.isin(before, _SPACES).any() or np.isin(after, _SPACES).any()
+        or (before >= 0x80).any() or (after >= 0x80).any())
+    spaces: Spaces = "any" if edge_space else "none"
+    is_end = (kind == NEWLINE) & ~inside
+    ends = pos[is_end]
+    if e == arr.size and e > s and a[-1] != NEWLINE:
+        if open_at_end:  # the last record's quote is never closed
+            if violation < 0:
+                violation = s + (int(ends[-1]) + 1 if ends.size else 0)
+        else:
+            ends = np.concatenate((ends, [e - s]))
+    if violation >= 0:
+        ends = ends[ends < violation - s]
+    complete = min(s + int(ends[-1]) + 1, e) if ends.size else s
+    starts = np.empty(ends.size, dtype=np.int64)
+    if ends.size:
+        starts[0] = 0
+        starts[1:] = ends[:-1] + 1
+    # The record of a delimiter outside quotes is the number of record ends before it.
+    record_of = np.cumsum(is_end, dtype=np.int64)[(kind == delim) & ~inside]
+    counts = np.bincount(record_of, minlength=ends.size + 1)[: ends.size] + 1
+    newlines = pos[kind == NEWLINE].astype(np.int64) + s
+    return Scan(starts + s, ends.astype(np.int64) + s, counts.astype(np.int64), violation, complete, spaces,
+                newlines)
