@@ -320,3 +320,29 @@ def test_dask_executor_on_a_local_cluster(tmp_path) -> None:
     assert result.exit_code == ExitCode.OK, result.message
     m = manifest(tmp_path / AS_OF.isoformat())
     assert [t["status"] for t in m["teams"]] == ["published"] and m["org_summary"]["status"] == "published"
+
+
+def test_validation_stays_in_the_run_where_its_worker_is_dead_or_the_tables_are_large(monkeypatch) -> None:
+    import concurrent.futures as cf
+    from concurrent.futures.process import BrokenProcessPool
+
+    import toolkit
+    from toolkit.reporting import run as run_module
+    from toolkit.reporting.pool import Workers
+
+    class Dead(cf.Executor):
+        calls = 0
+
+        def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+            Dead.calls += 1
+            raise BrokenProcessPool("the worker was killed")
+
+    data = toolkit.load(SAMPLES / "salesforce_export")
+    day = AS_OF
+    pool = Workers(cf.ThreadPoolExecutor(1), cf.ThreadPoolExecutor(1), Path("run.log"), own=False, checker=Dead())
+    report = run_module._validated(data, data.process, day, pool)
+    assert Dead.calls == 1 and len(report.outcomes) > 20
+    monkeypatch.setattr(run_module, "HANDOVER_ROWS", data.deals.height - 1)
+    assert [o.name for o in run_module._validated(data, data.process, day, pool).outcomes] == [
+        o.name for o in report.outcomes]
+    assert Dead.calls == 1  # too many rows to hand over: not even tried

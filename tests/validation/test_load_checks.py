@@ -150,3 +150,22 @@ def test_a_clean_export_passes_every_load_check() -> None:
     report = validate_dataset(data, data.process, as_of=dt.date(2025, 6, 30))
     load = [o for o in report.outcomes if o.table == "load"]
     assert len(load) == len(REASONS) and all(o.success for o in load)
+
+
+def test_a_worker_process_validates_a_dataset_as_this_process_does() -> None:
+    # the report run hands the suites to a worker that imported GX while the export loaded: the
+    # tables and the process cross to it by pickle, the outcomes come back the same
+    import concurrent.futures as cf
+    import multiprocessing as mp
+
+    data = toolkit.load(Path(__file__).resolve().parents[2] / "data" / "samples" / "salesforce_export")
+    day = dt.date(2025, 6, 30)
+    here = validate_dataset(data, data.process, as_of=day)
+    with cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("forkserver")) as worker:
+        there = validate_dataset(data, data.process, as_of=day, executor=worker)
+
+    def seen(report) -> list[tuple[str, bool, int, list[int]]]:  # type: ignore[no-untyped-def]
+        return [(o.name, o.success, o.unexpected_count, list(o.source_lines)) for o in report.outcomes]
+
+    assert seen(there) == seen(here)
+    assert len(here.outcomes) > 20 and not all(o.success for o in here.outcomes)

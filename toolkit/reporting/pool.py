@@ -42,21 +42,28 @@ class Workers:
     own: bool
     #: a task did not answer in time: its worker is killed when the pools end
     abandoned: bool = False
+    #: one worker that imports Great Expectations while the export loads, then validates it
+    checker: cf.Executor | None = None
 
 
 @contextmanager
 def workers(opts: RunOptions, executor: cf.Executor | None, log_file: Path) -> Iterator[Workers]:
     """The run's workers. Local pools are started and warmed at once (kernels started, the
-    notebooks' imports done, WeasyPrint and its fonts loaded), while the main process loads and
-    validates the export; a given executor is used as it is and left running."""
+    notebooks' imports done, WeasyPrint and its fonts loaded, Great Expectations imported), while
+    the main process loads the export; a given executor is used as it is and left running."""
     if executor is not None:
         yield Workers(executor, executor, log_file, own=False)
         return
     from toolkit.reporting.kernels import warm_kernel
     from toolkit.reporting.printing import warm_printer
+    from toolkit.validation.run import import_gx
 
-    w = Workers(local_pool(opts.jobs, log_file), local_pool(opts.jobs, log_file), log_file, own=True)
+    w = Workers(local_pool(opts.jobs, log_file), local_pool(opts.jobs, log_file), log_file, own=True,
+                checker=local_pool(1, log_file))
     try:
+        # Importing GX takes seconds of one core, which the loading main process leaves idle.
+        assert w.checker is not None
+        w.checker.submit(import_gx)
         # One warm-up per worker: each submit starts a worker while none is idle, and a warm-up
         # keeps its worker busy for seconds, so the next one goes to the next worker.
         for _ in range(max(1, opts.jobs)):
@@ -64,7 +71,7 @@ def workers(opts: RunOptions, executor: cf.Executor | None, log_file: Path) -> I
             w.printer.submit(warm_printer)
         yield w
     finally:
-        for pool in (w.notebooks, w.printer):
+        for pool in (w.notebooks, w.printer, *([w.checker] if w.checker else [])):
             if w.abandoned:
                 kill_workers(pool)
             pool.shutdown(wait=not w.abandoned, cancel_futures=True)

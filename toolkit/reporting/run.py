@@ -100,10 +100,9 @@ def _nothing_to_do(manifest: dict[str, Any], key: str, teams: tuple[str, ...], d
 def _run(opts: RunOptions, key: str, inputs: dict[str, str], manifest: dict[str, Any], day_dir: Path, staging: Path,
          log_file: Path, pool: Workers, progress: Progress | None) -> RunResult:
     from toolkit.reporting.gate import gate_slice
-    from toolkit.reporting.slices import prepare_slices
+    from toolkit.reporting.slices import prepare_slices, slice_figures
     from toolkit.reporting.team import SECTIONS
     from toolkit.reporting.teams import resolve_teams
-    from toolkit.validation import validate_dataset
 
     # Without --process: the default process, or the one the export describes (data.process_note).
     data = opts.load.load(opts.input)
@@ -112,7 +111,12 @@ def _run(opts: RunOptions, key: str, inputs: dict[str, str], manifest: dict[str,
     process = data.process if data.process is not None else opts.load.load_process()
     previous = opts.load.load(opts.previous) if opts.previous is not None else None
     chosen = resolve_teams(data.teams, opts.teams) or tuple(data.teams["team_id"].to_list())
-    quality = validate_dataset(data, process, as_of=opts.as_of)
+    # The figures are computed here while the checker worker validates (a thread waits for it).
+    with cf.ThreadPoolExecutor(max_workers=1) as waiting:
+        checked = waiting.submit(_validated, data, process, opts.as_of, pool)
+        figures = slice_figures(data, process, opts.as_of, seed=opts.seed, previous=previous,
+                                window_days=opts.window_days)
+        quality = checked.result()
     if quality.blocking:
         log.error("data blocked by validation:\n%s", quality.render_text())
         return RunResult(ExitCode.BLOCKED, "data quality checks of severity 'error' failed; nothing published:\n"
@@ -123,8 +127,7 @@ def _run(opts: RunOptions, key: str, inputs: dict[str, str], manifest: dict[str,
     mf.write(day_dir, manifest)
     # Every team's slice, also for a --teams run: the all-teams page shows every team of the day.
     slices = {s.team_id: s for s in prepare_slices(data, process, opts.as_of, staging / "slices", quality=quality,
-                                                    seed=opts.seed, previous=previous,
-                                                    window_days=opts.window_days)}
+                                                    figures=figures)}
     results: dict[str, TeamResult] = {}
     tasks: list[NotebookTask] = []
     for tid in chosen:
@@ -158,6 +161,24 @@ def _run(opts: RunOptions, key: str, inputs: dict[str, str], manifest: dict[str,
         if progress:
             progress(r, done, len(tasks))
     return _finish(opts, day_dir, manifest, [results[t] for t in chosen])
+
+
+#: Tables up to this many rows (deals and stage entries) are handed to the checker worker to
+#: validate: copying them there costs less than importing GX here; larger ones are validated here.
+HANDOVER_ROWS = 2_000_000
+
+
+def _validated(data: Any, process: Process, as_of: dt.date, pool: Workers) -> Any:
+    """The data-quality report of ``data``: made by the run's checker worker (GX imported there
+    while this process loaded), or here where there is none, the tables are large, or it died."""
+    from toolkit.validation import validate_dataset
+
+    if pool.checker is not None and data.deals.height + data.stage_events.height <= HANDOVER_ROWS:
+        try:
+            return validate_dataset(data, process, as_of=as_of, executor=pool.checker)
+        except cf.BrokenExecutor as exc:
+            log.warning("the validation worker stopped (%s): validating in this process", exc)
+    return validate_dataset(data, process, as_of=as_of)
 
 
 def _day_facts(opts: RunOptions, data: Any, quality: Any, inputs: dict[str, str], key: str) -> dict[str, Any]:

@@ -5,10 +5,13 @@ reject reason of the load, so the gate sees what the loader set aside."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
+    from concurrent.futures import Executor
+
     from toolkit.model import Dataset
     from toolkit.process import Process, ValidationSettings
     from toolkit.validation.report import DataQualityReport
@@ -17,14 +20,17 @@ __all__ = ["validate_dataset"]
 
 
 def validate_dataset(data: Dataset, process: Process, *, as_of: dt.date, settings: ValidationSettings | None = None,
-                     data_docs: Path | None = None) -> DataQualityReport:
+                     data_docs: Path | None = None, executor: Executor | None = None) -> DataQualityReport:
     """Validate a loaded :class:`~toolkit.model.Dataset`: the load's rejects, one check per reason,
-    then the expectation suites on its tables. ``settings`` default to the process's ``validation:``."""
+    then the expectation suites on its tables. ``settings`` default to the process's ``validation:``.
+    ``executor``: where the suites run (a process that has imported Great Expectations already,
+    see :func:`toolkit.validation.run.import_gx`); by default, here."""
     from toolkit.validation.load_checks import load_checks
     from toolkit.validation.report import DataQualityReport
     from toolkit.validation.run import validate
 
     st = settings or process.validation
-    tables = validate(data.deals, data.stage_events, process, as_of=as_of, settings=st,
-                      roster_owners=data.roster_owners, has_history=data.has_history, data_docs=data_docs)
+    run = functools.partial(validate, data.deals, data.stage_events, process, as_of=as_of, settings=st,
+                            roster_owners=data.roster_owners, has_history=data.has_history, data_docs=data_docs)
+    tables = executor.submit(run).result() if executor is not None else run()
     return DataQualityReport(load_checks(data, st) + tables.outcomes, as_of=as_of)

@@ -26,6 +26,11 @@ SAMPLE = 20
 INDEX_COLUMNS = {"deals": [S.SOURCE_LINE, S.DEAL_ID], "stage_events": [S.SOURCE_LINE, S.DEAL_ID]}
 
 
+def import_gx() -> None:
+    """Import Great Expectations (seconds of CPU): a worker that will validate does it ahead."""
+    _gx()
+
+
 def _gx() -> Any:
     # Analytics must be off before the first import: offline, it retries and stalls (GX #10539).
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
