@@ -37,7 +37,9 @@ class Assembly:
         self.t, self.r = table, records
         self.data, self.enc = table.source_bytes, table.text_encoding
         starts, ends = records.starts, records.ends
-        if records.size == table.lines_in:  # one record per line: no search needed
+        #: one record per line (record i is on line i + 1): no search needed
+        self.one_per_line = records.size == table.lines_in
+        if self.one_per_line:
             self.first = np.arange(1, records.size + 1, dtype=np.int64)
             self.last = self.first
         else:

@@ -60,7 +60,9 @@ def _with_lines(frame: pl.DataFrame, first: np.ndarray, last: np.ndarray) -> pl.
 
     def column(name: str, values: np.ndarray) -> pl.Series:
         return pl.concat([pl.Series(name, part, dtype=pl.Int64) for part in np.split(values, cuts)], rechunk=False)
-    return frame.with_columns(column(ROW_LINE, first), column(ROW_END_LINE, last))
+    lines = column(ROW_LINE, first)
+    # (a file of one record per line: the last lines are the first, and share their buffers)
+    return frame.with_columns(lines, lines.alias(ROW_END_LINE) if last is first else column(ROW_END_LINE, last))
 
 
 def frame_of(a: Assembly, good: np.ndarray, ncols: int, width_msg: str) -> pl.DataFrame:
@@ -84,7 +86,8 @@ def frame_of(a: Assembly, good: np.ndarray, ncols: int, width_msg: str) -> pl.Da
     frame = _aligned(pl.concat(pieces, how="vertical", rechunk=False))
     del pieces
     rows = np.concatenate(kept)
-    frame = _with_lines(frame, a.first[rows], a.last[rows])
+    first = rows + 1 if a.one_per_line else a.first[rows]
+    frame = _with_lines(frame, first, first if a.last is a.first else a.last[rows])
     # Careful rows come stripped; fast ones need it only where the splitter saw whitespace.
     return _finish_frame(frame, t.header, spaces=r.spaces)
 
