@@ -58,12 +58,12 @@ def workers(opts: RunOptions, executor: cf.Executor | None, log_file: Path) -> I
     from toolkit.reporting.printing import warm_printer
     from toolkit.validation.run import import_gx
 
+    checker = local_pool(1, log_file)
     w = Workers(local_pool(opts.jobs, log_file), local_pool(opts.jobs, log_file), log_file, own=True,
-                checker=local_pool(1, log_file))
+                checker=checker)
     try:
-        # Importing GX takes seconds of one core, which the loading main process leaves idle.
-        assert w.checker is not None
-        w.checker.submit(import_gx)
+        # Importing GX costs seconds of one core: spent beside the load, not after it.
+        checker.submit(import_gx)
         # One warm-up per worker: each submit starts a worker while none is idle, and a warm-up
         # keeps its worker busy for seconds, so the next one goes to the next worker.
         for _ in range(max(1, opts.jobs)):

@@ -42,7 +42,9 @@ from toolkit.reporting.publish import (
 )
 
 if TYPE_CHECKING:
+    from toolkit.model import Dataset
     from toolkit.process import Process
+    from toolkit.validation.report import DataQualityReport
 
 __all__ = ["FORMATS", "PARAMETERS", "RunOptions", "RunResult", "TeamResult", "run_reports"]
 
@@ -168,7 +170,7 @@ def _run(opts: RunOptions, key: str, inputs: dict[str, str], manifest: dict[str,
 HANDOVER_ROWS = 2_000_000
 
 
-def _validated(data: Any, process: Process, as_of: dt.date, pool: Workers) -> Any:
+def _validated(data: Dataset, process: Process, as_of: dt.date, pool: Workers) -> DataQualityReport:
     """The data-quality report of ``data``: made by the run's checker worker (GX imported there
     while this process loaded), or here where there is none, the tables are large, or it died."""
     from toolkit.validation import validate_dataset

@@ -91,8 +91,8 @@ def prepare_slices(data: Dataset, process: Process, as_of: dt.date, out_dir: Pat
     """Compute the figures once (or take ``figures``), then write one slice per team (all teams,
     or ``teams``). ``previous``: an earlier export of the same CRM, compared with this one for the
     changes of the window (``--previous``); otherwise the export's own history is used."""
-    figs = figures or slice_figures(data, process, as_of, teams=teams, seed=seed, previous=previous,
-                                    window_days=window_days)
+    figs = figures if figures is not None else slice_figures(data, process, as_of, teams=teams, seed=seed,
+                                                             previous=previous, window_days=window_days)
     deals = data.deals
     freshness = deals.select(pl.max_horizontal(pl.col(S.CREATED_AT).max(), pl.col(S.LAST_ACTIVITY_AT).max(),
                                                pl.col(S.CLOSED_AT).max())).item()
