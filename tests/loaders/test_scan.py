@@ -32,6 +32,8 @@ def test_the_first_broken_quote_stops_the_scan_before_its_record() -> None:
 def test_whitespace_is_seen_only_next_to_a_field_edge() -> None:
     assert scan(b'"1","a b"\n').spaces == "none"
     assert scan(b'"1"," a"\n').spaces == "any"
+    assert scan(b'"1","a"\n2,b ').spaces == "any"  # the end of a file without a final newline
+    assert scan(b'"1","a\n"\n').spaces == "any"  # a quoted newline ending its value
 
 
 def test_the_wider_kind_of_whitespace_wins() -> None:

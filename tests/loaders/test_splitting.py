@@ -151,3 +151,18 @@ def test_a_space_at_an_edge_in_a_polars_chunk_is_stripped(tmp_path: Path, monkey
     t = _read(path, monkeypatch, "polars", 256)
     assert t.chunk_records > 41
     assert t.frame.filter(pl.col(S.ROW_LINE) == 42).select("Id", "Name").rows() == [("41", "Name 41")]
+
+
+@pytest.mark.parametrize(("data", "last"), [(b'"Id","Name"\n"1","a"\n2,b ', "b"), (b'"Id","Name"\n"1","a"\n2,b\t', "b"),
+                                           (b'"Id","Name"\n"1","a\n"\n', "a"), (b'"Id","Name"\n"1","\nb"\n', "b")],
+                         ids=["space_at_the_end_of_a_file", "tab_at_the_end_of_a_file", "quoted_newline_last",
+                              "quoted_newline_first"])
+def test_whitespace_where_no_delimiter_is_next_to_it_is_still_stripped(tmp_path: Path, monkeypatch, data: bytes,
+                                                                        last: str) -> None:
+    # the end of a file without a final newline, a quoted newline ending or opening a value:
+    # each reads as the careful splitter reads it, stripped
+    path = tmp_path / "edges.csv"
+    path.write_bytes(data)
+    fast, careful = (_read(path, monkeypatch, mode, 4096) for mode in ("numpy", "careful"))
+    assert _outcome(fast) == _outcome(careful)
+    assert fast.frame["Name"].to_list()[-1] == last

@@ -66,6 +66,7 @@ def fast_scan(arr: np.ndarray, s: int, e: int, delim: int) -> Scan:
     inside = (np.cumsum(is_quote, dtype=np.int32) & 1).astype(bool)  # after this byte
     violation = -1
     open_at_end = bool(inside[-1]) if inside.size else False
+    newline_at_edge = False  # a quoted newline that opens or ends its value: whitespace to strip
     if is_quote.any():
         # A quote that opens must start a field (or be the second of a doubled pair); one that
         # closes must end the field (or be the first of a doubled pair): the byte before or
@@ -79,11 +80,13 @@ def fast_scan(arr: np.ndarray, s: int, e: int, delim: int) -> Scan:
         bad = is_quote & np.where(inside, ~prev_special, ~next_special)
         if bad.any():
             violation = s + int(pos[int(bad.argmax())])
-    # Every field edge is next to a special byte (or the chunk's first byte): a space, a tab or a
-    # byte of a non-ASCII character there may be whitespace to strip.
+        newline_at_edge = bool(((kind == NEWLINE) & inside & (prev_special | next_special)).any())
+    # Every field edge is next to a special byte or an edge of the chunk (its first byte; its last
+    # where the file ends without a newline): a space, a tab or a byte of a non-ASCII character
+    # there may be whitespace to strip.
     before = a[np.maximum(pos - 1, 0)]
     after = a[np.minimum(pos + 1, a.size - 1)]
-    edge_space = bool(a.size and (a[0] in _SPACES or a[0] >= 0x80)) or bool(
+    edge_space = newline_at_edge or bool(a.size and any(b in _SPACES or b >= 0x80 for b in (a[0], a[-1]))) or bool(
         np.isin(before, _SPACES).any() or np.isin(after, _SPACES).any()
         or (before >= 0x80).any() or (after >= 0x80).any())
     spaces: Spaces = "any" if edge_space else "none"
