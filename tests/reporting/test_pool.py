@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import time
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from toolkit.reporting import execute, printing
 from toolkit.reporting.options import NotebookTask, PrintTask, TeamResult
-from toolkit.reporting.pool import Workers, render_all
+from toolkit.reporting.pool import Workers, render_all, workers
 
 
 def task(team_id: str, formats: tuple[str, ...] = ("html", "pdf")) -> NotebookTask:
@@ -70,3 +72,17 @@ def test_a_print_worker_that_dies_fails_its_team(pools, monkeypatch: pytest.Monk
     [r] = list(render_all([task("a")], workers))
     assert r.status == "failed" and r.reason.startswith("worker died: BrokenProcessPool: ")
     assert replace(r, reason="") == TeamResult("a", "A", "failed", 1.5)  # the notebook's time, kept
+
+
+def test_a_run_that_stops_does_not_wait_for_a_validation_under_way(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="stopped"), workers(SimpleNamespace(jobs=1), None,  # type: ignore[arg-type]
+                                                                 tmp_path / "run.log") as w:
+        assert w.checker is not None
+        validating = w.checker.submit(time.sleep, 600)
+        for _ in range(1200):  # (after the worker's import of GX)
+            if validating.running():
+                break
+            time.sleep(0.1)
+        raise RuntimeError("stopped")
+    # the checker was killed, not waited for: its call ended broken, not after 600 s
+    assert isinstance(validating.exception(timeout=0), BrokenProcessPool)

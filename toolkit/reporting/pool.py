@@ -70,6 +70,10 @@ def workers(opts: RunOptions, executor: cf.Executor | None, log_file: Path) -> I
             w.notebooks.submit(warm_kernel, str(log_file), WARM_TIMEOUT)
             w.printer.submit(warm_printer)
         yield w
+    except BaseException:
+        # A run that stops (SIGTERM, an error) does not wait for a validation under way.
+        kill_workers(checker)
+        raise
     finally:
         for pool in (w.notebooks, w.printer, *([w.checker] if w.checker else [])):
             if w.abandoned:

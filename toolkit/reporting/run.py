@@ -102,7 +102,7 @@ def _nothing_to_do(manifest: dict[str, Any], key: str, teams: tuple[str, ...], d
 def _run(opts: RunOptions, key: str, inputs: dict[str, str], manifest: dict[str, Any], day_dir: Path, staging: Path,
          log_file: Path, pool: Workers, progress: Progress | None) -> RunResult:
     from toolkit.reporting.gate import gate_slice
-    from toolkit.reporting.slices import prepare_slices, slice_figures
+    from toolkit.reporting.slices import prepare_slices
     from toolkit.reporting.team import SECTIONS
     from toolkit.reporting.teams import resolve_teams
 
@@ -113,12 +113,7 @@ def _run(opts: RunOptions, key: str, inputs: dict[str, str], manifest: dict[str,
     process = data.process if data.process is not None else opts.load.load_process()
     previous = opts.load.load(opts.previous) if opts.previous is not None else None
     chosen = resolve_teams(data.teams, opts.teams) or tuple(data.teams["team_id"].to_list())
-    # The figures are computed here while the checker worker validates (a thread waits for it).
-    with cf.ThreadPoolExecutor(max_workers=1) as waiting:
-        checked = waiting.submit(_validated, data, process, opts.as_of, pool)
-        figures = slice_figures(data, process, opts.as_of, seed=opts.seed, previous=previous,
-                                window_days=opts.window_days)
-        quality = checked.result()
+    quality = _validated(data, process, opts.as_of, pool)
     if quality.blocking:
         log.error("data blocked by validation:\n%s", quality.render_text())
         return RunResult(ExitCode.BLOCKED, "data quality checks of severity 'error' failed; nothing published:\n"
@@ -129,7 +124,8 @@ def _run(opts: RunOptions, key: str, inputs: dict[str, str], manifest: dict[str,
     mf.write(day_dir, manifest)
     # Every team's slice, also for a --teams run: the all-teams page shows every team of the day.
     slices = {s.team_id: s for s in prepare_slices(data, process, opts.as_of, staging / "slices", quality=quality,
-                                                    figures=figures)}
+                                                    seed=opts.seed, previous=previous,
+                                                    window_days=opts.window_days)}
     results: dict[str, TeamResult] = {}
     tasks: list[NotebookTask] = []
     for tid in chosen:
