@@ -36,7 +36,7 @@ from toolkit.loaders.common import (
     source_file_column,
 )
 from toolkit.loaders.order import known_keys, sorted_by
-from toolkit.loaders.states import history_states
+from toolkit.loaders.states import STATE_FIELDS, history_states
 from toolkit.model import Dataset
 from toolkit.process import Process
 
@@ -277,10 +277,6 @@ def _with_record_types(opp: ReadFile, path: Path | None, folder: Path, date_styl
         "_record_type", "_record_type_id")
 
 
-#: What a history row says of its deal besides its stage: states take these where a row has them.
-_STATE_FIELDS = (S.AMOUNT, S.CLOSE_DATE, S.CURRENCY)
-
-
 def _history(path: Path | None, folder: Path, process: Process, deals: pl.DataFrame, date_style: str | None,
              others: list[ReadFile], specs: tuple[ColumnSpec, ...], include_deleted: bool = False
              ) -> tuple[pl.DataFrame, pl.DataFrame | None, bool]:
@@ -300,7 +296,7 @@ def _history(path: Path | None, folder: Path, process: Process, deals: pl.DataFr
     # Only the columns stage entries and states take travel on: the first operation that joins the
     # reader's chunked columns with new ones copies every column it is given.
     taken = [c for c in hist.frame.columns if c not in (S.SOURCE_FILE, S.SOURCE_LINE)
-             and (c in S.names(S.STAGE_EVENTS) or c in _STATE_FIELDS)]
+             and (c in S.names(S.STAGE_EVENTS) or c in STATE_FIELDS)]
     rows = hist.frame.select(*taken, pl.col("_line").alias(S.SOURCE_LINE), source_file_column(hist.table.file))
     hist.table.keep_lines_only()
     # In the order of stage entries and states (by deal, then time), sorted at most once for both.
@@ -310,7 +306,7 @@ def _history(path: Path | None, folder: Path, process: Process, deals: pl.DataFr
     rows = map_entries(rows, process, deals)
     events = finish_events(rows, process, deals)
     rows = rows.select(S.DEAL_ID, pl.col(S.ENTERED_AT).alias(S.VALID_FROM), S.STAGE,
-                       *[c for c in _STATE_FIELDS if c in rows.columns], S.SOURCE_FILE,
+                       *[c for c in STATE_FIELDS if c != S.STAGE and c in rows.columns], S.SOURCE_FILE,
                        S.SOURCE_LINE)  # (the columns states do not take are let go before they are made)
     return events, history_states(rows, deals), True
 

@@ -44,7 +44,8 @@ from toolkit.model import Dataset
 from toolkit.process import Process
 
 _RANK = "_rank"  # history rows (0) before the deals file's row (1) at the same valid_from
-_FIELDS = (S.STAGE, S.AMOUNT, S.CURRENCY, S.CLOSE_DATE)
+#: What a state says of its deal; a history row holds any of them (the others take the deal's own).
+STATE_FIELDS = (S.STAGE, S.AMOUNT, S.CURRENCY, S.CLOSE_DATE)
 #: State rows hold source_file as categorical until the table is finished (one name per file, not
 #: one per row: see common.source_file_column); _finish casts it to the schema's text.
 _FILE = pl.col(S.SOURCE_FILE).cast(pl.Categorical)
@@ -60,7 +61,7 @@ def history_states(rows: pl.DataFrame, deals: pl.DataFrame, process: Process | N
     maps = S.STAGE not in rows.columns and S.STAGE_RAW in rows.columns and process is not None
     # Only what the rows lack travels through the join of millions of rows.
     current = deals.select(S.DEAL_ID, *([pl.col(S.PIPELINE).alias("_deal_pipeline")] if maps else []),
-                           *[pl.col(c).alias(f"_now_{c}") for c in _FIELDS
+                           *[pl.col(c).alias(f"_now_{c}") for c in STATE_FIELDS
                              if c not in rows.columns and not (c == S.STAGE and maps)])
     ids = current[S.DEAL_ID]
     if ids.null_count() == 0 and ids.n_unique() == ids.len():  # one deal per id, as loaders make them
@@ -115,7 +116,7 @@ def current_states(deals: pl.DataFrame, history: pl.DataFrame, *, ordered: bool 
     # Never before the last history row: the export's values are the latest the deal has.
     start = pl.max_horizontal(pl.coalesce(modified, closed, seen), pl.col("_last_history"))
     return f.select(S.DEAL_ID, start.cast(S.DATETIME).alias(S.VALID_FROM),
-                    *_FIELDS, _FILE, S.SOURCE_LINE, pl.lit(1).alias(_RANK))
+                    *STATE_FIELDS, _FILE, S.SOURCE_LINE, pl.lit(1).alias(_RANK))
 
 
 def deal_states(history: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFrame:
@@ -188,7 +189,7 @@ def states_from_two_exports(previous: Dataset, current: Dataset, previous_as_of:
                           "pass an earlier export of the same source as --previous")
 
     def at(data: Dataset, when: dt.datetime, rank: int) -> pl.DataFrame:
-        return data.deals.select(S.DEAL_ID, pl.lit(when, S.DATETIME).alias(S.VALID_FROM), *_FIELDS,
+        return data.deals.select(S.DEAL_ID, pl.lit(when, S.DATETIME).alias(S.VALID_FROM), *STATE_FIELDS,
                                  S.SOURCE_FILE, S.SOURCE_LINE, pl.lit(rank).alias(_RANK))
 
     return _finish(pl.concat([at(previous, before, 0), at(current, after, 1)], how="vertical"))
@@ -211,5 +212,5 @@ def _finish(frame: pl.DataFrame, *, sort: bool = True) -> pl.DataFrame:
     return frame.select([pl.col(c.name).cast(c.dtype) for c in S.DEAL_STATES])
 
 
-__all__ = ["current_states", "deal_states", "deal_states_of", "finish_deferred", "history_states", "states_deferred",
-           "states_from_events", "states_from_two_exports"]
+__all__ = ["STATE_FIELDS", "current_states", "deal_states", "deal_states_of", "finish_deferred", "history_states",
+           "states_deferred", "states_from_events", "states_from_two_exports"]
