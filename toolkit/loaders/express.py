@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 
 from toolkit.filebytes import Buffer
-from toolkit.loaders.scan import NEWLINE, Scan, Spaces, fast_scan
+from toolkit.loaders.scan import NEWLINE, TAB_LIKE, Scan, Spaces, fast_scan
 
 #: Unicode whitespace other than ASCII (what polars' strip_chars strips), as UTF-8 bytes: U+0085,
 #: U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
@@ -31,6 +31,7 @@ def has_unicode_space(u: np.ndarray) -> bool:
     lead = np.flatnonzero((u == 0xC2) | (u == 0xE1) | (u == 0xE2) | (u == 0xE3))
     if not lead.size:
         return False
+
     def byte(k: int) -> np.ndarray:  # the k-th byte from each lead, 0 past the end
         return np.where(lead + k < u.size, u[np.minimum(lead + k, u.size - 1)], 0).astype(np.int32)
 
@@ -42,7 +43,7 @@ def _spaces_in(chunk: bytes, ascii_only: bool) -> Spaces:
     """Which whitespace ``chunk`` (UTF-8; ``ascii_only``: the file has no byte past ASCII) holds
     anywhere, told by memchr and numpy over the bytes; which values have it at an edge is told
     later, from the parsed values."""
-    if any(chunk.find(bytes((ch,))) >= 0 for ch in (9, 11, 12)):
+    if any(chunk.find(bytes((ch,))) >= 0 for ch in TAB_LIKE):
         return "any"
     if not ascii_only and has_unicode_space(np.frombuffer(chunk, dtype=np.uint8)):
         return "any"

@@ -12,7 +12,9 @@ import numpy as np
 from toolkit.filebytes import Buffer
 
 QUOTE, NEWLINE = 34, 10
-_SPACES = np.array([9, 11, 12, 32], dtype=np.uint8)
+#: ASCII whitespace other than the space that can be in a value (CR is gone: newlines are LF).
+TAB_LIKE = b"\t\x0b\x0c"
+_SPACES = np.frombuffer(TAB_LIKE + b" ", dtype=np.uint8)
 
 #: What whitespace a file's values may have at their edges, as the splitter saw it: ``none``,
 #: ``ascii`` (only the ASCII space: a prefix and suffix test tells which values have it) or ``any``

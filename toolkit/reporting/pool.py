@@ -75,7 +75,7 @@ def workers(opts: RunOptions, executor: cf.Executor | None, log_file: Path) -> I
         kill_workers(checker)
         raise
     finally:
-        for pool in (w.notebooks, w.printer, *([w.checker] if w.checker else [])):
+        for pool in (w.notebooks, w.printer, checker):
             if w.abandoned:
                 kill_workers(pool)
             pool.shutdown(wait=not w.abandoned, cancel_futures=True)
