@@ -1,12 +1,17 @@
-"""The polars chunk path's own checks: which whitespace a chunk holds."""
+"""The run path's own checks: which whitespace a run holds, how many fields and whether blank a
+line polars padded is, the text of a run's lines."""
 
 from __future__ import annotations
+
+import csv
 
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from toolkit.loaders.express import has_unicode_space
+from toolkit.loaders.express import Run, blank_lines, field_counts, has_unicode_space, line_texts
 
 
 @pytest.mark.parametrize(("text", "found"), [
@@ -18,3 +23,36 @@ def test_unicode_spaces_are_found_in_utf8_bytes(text: str, found: bool) -> None:
     # the same answer as polars' own: a character beyond ASCII that strip_chars strips away
     stripped = pl.Series([c for c in text if ord(c) >= 0x80], dtype=pl.String).str.strip_chars()
     assert bool((stripped == "").any()) is found
+
+
+def _csv_count(line: str, delimiter: str) -> int:
+    return max(1, len(next(csv.reader([line], delimiter=delimiter), [])))
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(line=st.text(alphabet='a,;" é\t', max_size=24), delimiter=st.sampled_from([",", ";"]))
+def test_field_counts_agree_with_csv_on_every_line_polars_accepts(line: str, delimiter: str) -> None:
+    try:
+        pl.read_csv((line + "\n").encode(), has_header=False, separator=delimiter,
+                    schema={f"c{k}": pl.String for k in range(30)}, truncate_ragged_lines=False)
+    except pl.exceptions.PolarsError:
+        return  # polars refuses it: such a line never reaches a run
+    assert field_counts(pl.Series([line]), delimiter).to_list() == [_csv_count(line, delimiter)]
+
+
+def test_field_counts_of_quoted_fields_empty_lines_and_doubled_quotes() -> None:
+    lines = pl.Series(['"a,b",c', "", '"x""y,z",', 'a"b,c', ',"",', '"only"'])
+    assert field_counts(lines, ",").to_list() == [2, 1, 2, 2, 3, 1]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(line=st.text(alphabet='a," \t\u00a0', max_size=12))
+def test_blank_lines_are_those_of_spaces_tabs_quotes_and_delimiters_only(line: str) -> None:
+    assert blank_lines(pl.Series([line]), ",").to_list() == [not line.encode().translate(None, b' \t",')]
+
+
+def test_line_texts_takes_the_named_lines_without_their_newlines() -> None:
+    chunk = "a,b\nZoë,c\n\nlast,x\n".encode()
+    assert line_texts(chunk, np.array([3, 1, 2])).to_list() == ["last,x", "Zoë,c", ""]
+    assert Run(10, 10 + len(chunk), pl.DataFrame({"c0": ["a", "Zoë", None, "last"]})).line_span(
+        b"0123456789" + chunk, 3) == (10 + chunk.index(b"last"), 10 + len(chunk) - 1)

@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 
 from toolkit.loaders.raw import ROW_END_LINE, ROW_LINE
-from toolkit.loaders.rows import _aligned, _finish_frame, _ParsedChunks, _with_lines
+from toolkit.loaders.rows import _aligned, _finish_frame, _with_lines
 
 
 def _pieces() -> pl.DataFrame:
@@ -44,20 +44,3 @@ def test_values_are_stripped_and_an_empty_unnamed_column_dropped() -> None:
     tabbed = frame.with_columns(pl.Series("c1", ["a", "b\t"]))
     assert _finish_frame(tabbed, ["Id", "Name", "unnamed_3"], spaces="ascii")["Name"].to_list() == ["a", "b\t"]
     assert _finish_frame(tabbed, ["Id", "Name", "unnamed_3"], spaces="any")["Name"].to_list() == ["a", "b"]
-
-
-def test_a_run_is_cut_where_it_enters_or_leaves_a_parsed_chunk() -> None:
-    # chunks hold records 2-4 and 5-6 (adjacent) and 9-10; records 0-1, 7-8 and 11 are in none
-    parsed = [(2, pl.DataFrame({"c0": ["a"] * 3})), (5, pl.DataFrame({"c0": ["b"] * 2})),
-              (9, pl.DataFrame({"c0": ["c"] * 2}))]
-    chunks = _ParsedChunks(parsed)
-
-    def described(run: np.ndarray) -> list[tuple[list[int], int | None]]:
-        return [(part.tolist(), None if got is None else got[0]) for part, got in chunks.cut(run)]
-
-    assert described(np.arange(0, 12)) == [([0, 1], None), ([2, 3, 4], 2), ([5, 6], 5), ([7, 8], None),
-                                           ([9, 10], 9), ([11], None)]
-    assert described(np.arange(3, 6)) == [([3, 4], 2), ([5], 5)]
-    assert described(np.arange(7, 9)) == [([7, 8], None)]
-    assert described(np.arange(10, 11)) == [([10], 9)]
-    assert _ParsedChunks([]).cut(np.arange(4))[0][1] is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from toolkit.loaders.scan import byte_offsets, fast_scan, wider
+from toolkit.loaders.scan import byte_offsets, byte_positions, count_newlines, fast_scan, wider
 
 
 def scan(data: bytes):  # type: ignore[no-untyped-def]
@@ -43,3 +43,13 @@ def test_the_wider_kind_of_whitespace_wins() -> None:
 def test_byte_offsets_finds_every_occurrence() -> None:
     assert byte_offsets(b"a\x00b\x00\x00", b"\x00") == [1, 3, 4]
     assert byte_offsets(b"\xef\xbb\xbfx\xef\xbb\xbf", b"\xef\xbb\xbf", 1) == [4]
+
+
+def test_newlines_and_other_bytes_are_counted_and_found_across_blocks(monkeypatch) -> None:
+    from toolkit.loaders import scan as scan_module
+    data = np.frombuffer(b"a\nbb\n\nccc\nd", dtype=np.uint8)
+    monkeypatch.setattr(scan_module, "_BLOCK", 3)  # blocks end inside and between the lines
+    assert count_newlines(data) == 4
+    assert byte_positions(data).tolist() == [1, 4, 5, 9]
+    assert byte_positions(data, ord("c")).tolist() == [6, 7, 8]
+    assert (count_newlines(data[:0]), byte_positions(data[:0]).tolist()) == (0, [])

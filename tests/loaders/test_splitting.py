@@ -1,6 +1,6 @@
-"""The record splitters agree: polars taking whole chunks gives exactly what numpy's scan gives
+"""The record splitters agree: polars taking runs of lines gives exactly what numpy's scan gives
 (rows, line numbers, rejects, repairs, skips, line count) on files that mix good rows with every
-kind of defect, wherever the chunk edges fall; and the careful splitter agrees with both on the
+kind of defect, wherever the runs and chunks end; and the careful splitter agrees with both on the
 files numpy keeps on its fast path."""
 
 from __future__ import annotations
@@ -26,11 +26,16 @@ KINDS: dict[str, bytes] = {
     "plain": b'{i},Name {i},{i}00,x\n',
     "empty_last": b'{i},Name {i},{i}00,\n',
     "quoted_empty_last": b'"{i}","Name {i}","{i}00",""\n',
+    "blank_last": b'{i},Name {i},{i}00,  \n',
     "narrow": b'{i},Name {i}\n',
+    "narrow_quoted": b'"{i}","Name, {i}"\n',
     "wide": b'{i},Name {i},{i}00,x,extra\n',
     "trailing_delimiter": b'{i},Name {i},{i}00,x,\n',
     "blank": b"\n",
+    "spaces_only": b"  \n",
     "delimiters_only": b",,,\n",
+    "quotes_and_delimiters": b'"","", ,""\n',
+    "nbsp_only": "\u00a0,,,\n".encode(),
     "embedded_newline": b'"{i}","Two\nlines","{i}00","x"\n',
     "doubled_quote": b'"{i}","Say ""hi""","{i}00","x"\n',
     "comma_in_quotes": b'"{i}","Smith, J","{i}00","x"\n',
@@ -48,17 +53,24 @@ KINDS: dict[str, bytes] = {
     "header_again": HEADER,
 }
 GOOD = ("quoted", "plain", "quoted_empty_last", "comma_in_quotes", "doubled_quote", "accented")
+#: Lines after the body, enough for the scanned tail of the file (where a footer would be).
+TAIL = b"".join(b'%d,Tail,1,x\n' % (10_000 + i) for i in range(splitting.TAIL_LINES))
 
 
 def _body(kinds: list[str]) -> bytes:
     return b"".join(KINDS[k].replace(b"{i}", str(i + 1).encode()) for i, k in enumerate(kinds))
 
 
-def _read(path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, chunk: int) -> reading.RawTable:
+def _read(path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, chunk: int, run: int = 1 << 26
+          ) -> reading.RawTable:
     with monkeypatch.context() as m:
         m.setattr(reading, "FAST_SPLIT", mode != "careful")
         m.setattr(reading, "EXPRESS", mode == "polars")
         m.setattr(splitting, "CHUNK_BYTES", chunk)
+        m.setattr(splitting, "RUN_BYTES", run)
+        # The header is the first line of these files: runs may start right after it.
+        m.setattr(splitting, "HEAD_RECORDS", 1)
+        m.setattr(splitting, "HEAD_BYTES", 1)
         table = read_delimited(path)
     check_ledger(table)
     return table
@@ -70,15 +82,16 @@ def _outcome(t: reading.RawTable) -> tuple:
     return t.header, t.frame.rows(), rejects, repairs, +t.skipped, t.lines_in
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
+@settings(max_examples=80, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(kinds=st.lists(st.sampled_from(sorted(KINDS)), min_size=1, max_size=40),
-       chunk=st.integers(min_value=16, max_value=160))
-def test_polars_chunks_give_what_numpy_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             kinds: list[str], chunk: int) -> None:
+       chunk=st.integers(min_value=16, max_value=160), run=st.integers(min_value=16, max_value=4000))
+def test_polars_runs_give_what_numpy_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           kinds: list[str], chunk: int, run: int) -> None:
     path = tmp_path / "mixed.csv"
-    path.write_bytes(HEADER + _body(kinds))
-    assert _outcome(_read(path, monkeypatch, "polars", chunk)) == _outcome(_read(path, monkeypatch, "numpy", chunk))
+    path.write_bytes(HEADER + _body(kinds) + TAIL)
+    polars_read = _read(path, monkeypatch, "polars", chunk, run)
+    assert _outcome(polars_read) == _outcome(_read(path, monkeypatch, "numpy", chunk, run))
 
 
 @settings(max_examples=30, deadline=None, derandomize=True,
@@ -87,82 +100,130 @@ def test_polars_chunks_give_what_numpy_gives(tmp_path: Path, monkeypatch: pytest
 def test_the_careful_splitter_agrees_on_good_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                    kinds: list[str], chunk: int) -> None:
     path = tmp_path / "good.csv"
-    path.write_bytes(HEADER + _body(kinds))
+    path.write_bytes(HEADER + _body(kinds) + TAIL)
     polars_read = _read(path, monkeypatch, "polars", chunk)
     assert _outcome(polars_read) == _outcome(_read(path, monkeypatch, "careful", chunk))
-    assert polars_read.frame.height == len(kinds)
+    assert polars_read.frame.height == len(kinds) + splitting.TAIL_LINES
+    assert polars_read.chunk_records == len(kinds)  # one run took every line between header and tail
 
 
-def test_polars_takes_every_chunk_after_the_first_of_a_clean_file(tmp_path: Path, monkeypatch) -> None:
+def test_a_clean_file_is_one_run_between_its_scanned_head_and_tail(tmp_path: Path) -> None:
+    lines = [b'"%d","Name %d","%d00","x"\n' % (i, i, i) for i in range(1, 20_001)]
+    data = HEADER + b"".join(lines)
     path = tmp_path / "clean.csv"
-    data = HEADER + _body(["quoted", "plain", "comma_in_quotes", "doubled_quote"] * 50)
     path.write_bytes(data)
-    t = _read(path, monkeypatch, "polars", 256)
-    assert (t.careful_records, t.frame.height, t.lines_in) == (0, 200, 201)
-    # numpy splits the first chunk (the header and the lines that end within its 256 bytes)
-    assert t.chunk_records == 200 - (data[:256].count(b"\n") - 1)
-    assert t.frame.row(58, named=True) == {"Id": "59", "Name": "Smith, J", "Amount": "5900", "Note": "x",
-                                           S.ROW_LINE: 60, S.ROW_END_LINE: 60}
-    assert t.frame.row(59, named=True)["Name"] == 'Say "hi"'
+    t = read_delimited(path)
+    check_ledger(t)
+    head_rows = data.count(b"\n", 0, data.rfind(b"\n", 0, splitting.HEAD_BYTES) + 1) - 1  # scanned after the header
+    assert (t.lines_in, t.frame.height, t.careful_records) == (20_001, 20_000, 0)
+    assert t.chunk_records == 20_000 - head_rows - splitting.TAIL_LINES
+    assert t.frame.row(15_000, named=True) == {"Id": "15001", "Name": "Name 15001", "Amount": "1500100", "Note": "x",
+                                               S.ROW_LINE: 15_002, S.ROW_END_LINE: 15_002}
 
 
-def test_a_narrow_row_in_a_polars_chunk_is_counted_on_its_own(tmp_path: Path, monkeypatch) -> None:
+def test_a_narrow_row_in_a_run_is_counted_from_its_line(tmp_path: Path, monkeypatch) -> None:
     # polars pads the narrow row with nulls: only its null last field makes it looked at again
-    kinds = ["plain"] * 30 + ["narrow"] + ["empty_last"] + ["plain"] * 30
+    kinds = ["plain"] * 30 + ["narrow"] + ["empty_last"] + ["narrow_quoted"] + ["plain"] * 30
     path = tmp_path / "narrow.csv"
-    path.write_bytes(HEADER + _body(kinds))
+    path.write_bytes(HEADER + _body(kinds) + TAIL)
     t = _read(path, monkeypatch, "polars", 200)
-    assert t.chunk_records > 31
-    assert [(r[S.LINE], r[S.REASON]) for r in t.rejects] == [(32, "MISSING_COLUMNS")]
+    assert t.chunk_records == len(kinds)  # one run took them all
+    assert [(r[S.LINE], r[S.REASON], r[S.RAW]) for r in t.rejects] == [
+        (32, "MISSING_COLUMNS", "31,Name 31"), (34, "MISSING_COLUMNS", '"33","Name, 33"')]
     assert t.frame.filter(pl.col("Id") == "32").select("Note", S.ROW_LINE).rows() == [(None, 33)]
 
 
-def test_a_chunk_polars_refuses_goes_to_numpy_alone(tmp_path: Path, monkeypatch) -> None:
-    kinds = ["plain"] * 40 + ["text_after_quote"] + ["plain"] * 40
+def test_blank_lines_in_a_run_are_skipped_and_a_line_of_other_spaces_is_a_row(tmp_path: Path, monkeypatch) -> None:
+    kinds = ["plain"] * 5 + ["blank", "spaces_only", "delimiters_only", "quotes_and_delimiters", "nbsp_only",
+                             "blank_last"] + ["plain"] * 5
+    path = tmp_path / "blank.csv"
+    path.write_bytes(HEADER + _body(kinds) + TAIL)
+    t = _read(path, monkeypatch, "polars", 4096)
+    assert t.chunk_records == len(kinds)
+    assert t.skipped == {"header": 1, "blank": 4}
+    # a no-break space is text to csv, not a blank: the row loads (its values stripped to nothing)
+    assert t.frame.filter(pl.col(S.ROW_LINE) == 11).select("Id", "Note").rows() == [(None, None)]
+    assert t.frame.filter(pl.col(S.ROW_LINE) == 12).select("Id", "Note").rows() == [("11", None)]
+
+
+def test_a_run_polars_refuses_is_taken_again_in_chunks_and_only_the_bad_one_is_scanned(tmp_path: Path,
+                                                                                       monkeypatch) -> None:
+    kinds = ["plain"] * 200 + ["text_after_quote"] + ["plain"] * 200
     path = tmp_path / "one_defect.csv"
-    path.write_bytes(HEADER + _body(kinds))
+    path.write_bytes(HEADER + _body(kinds) + TAIL)
     t = _read(path, monkeypatch, "polars", 120)
-    assert [(r[S.LINE], r[S.REASON]) for r in t.rejects] == [(42, "TEXT_AFTER_QUOTE")]
+    assert [(r[S.LINE], r[S.REASON]) for r in t.rejects] == [(202, "TEXT_AFTER_QUOTE")]
     assert t.careful_records == 1
-    # every chunk but the first and the one holding line 42 went to polars
-    per_chunk = 120 // len(KINDS["plain"].replace(b"{i}", b"10"))
-    assert t.chunk_records >= 80 - 3 * per_chunk
-    assert np.array_equal(t.frame[S.ROW_LINE].to_numpy(), np.r_[2:42, 43:83])
+    # the run before the defect and every chunk but the one holding line 202 went to polars
+    per_chunk = 120 // len(KINDS["plain"].replace(b"{i}", b"100"))
+    assert t.chunk_records >= 400 - 2 * per_chunk
+    assert np.array_equal(t.frame[S.ROW_LINE].to_numpy()[:400], np.r_[2:202, 203:403])
 
 
 @pytest.mark.parametrize(("inside", "spaces"), [(b"Name_{i}", "none"), (b"Name {i}", "ascii"), (b"Name\t{i}", "any"),
                                                 ("Name\u00a0{i}".encode(), "any")],
                          ids=["no_space", "space", "tab", "nbsp"])
-def test_polars_chunks_tell_which_whitespace_their_values_may_hold(monkeypatch, inside: bytes, spaces: str) -> None:
-    # the first chunk goes to numpy, which sees no space at a field edge; the others to polars,
-    # which tells only what whitespace the chunk holds anywhere
+def test_runs_tell_which_whitespace_their_values_may_hold(monkeypatch, inside: bytes, spaces: str) -> None:
+    # the head goes to numpy, which sees no space at a field edge; the rest to polars, which tells
+    # only what whitespace the run holds anywhere
     line = b'"{i}","' + inside + b'","{i}00","x"\n'
-    data = HEADER + b"".join(line.replace(b"{i}", str(i).encode()) for i in range(1, 60))
-    monkeypatch.setattr(splitting, "CHUNK_BYTES", 256)
+    data = HEADER + b"".join(line.replace(b"{i}", str(i).encode()) for i in range(1, 300))
+    monkeypatch.setattr(splitting, "HEAD_RECORDS", 1)
+    monkeypatch.setattr(splitting, "HEAD_BYTES", 1)
     records = splitting.split_records(data, ",", "utf-8", [])
-    assert records.parsed
+    assert [r.rows for r in records.runs] == [299 - splitting.TAIL_LINES]
     assert records.spaces == spaces
 
 
-def test_a_space_at_an_edge_in_a_polars_chunk_is_stripped(tmp_path: Path, monkeypatch) -> None:
+def test_a_space_at_an_edge_in_a_run_is_stripped(tmp_path: Path, monkeypatch) -> None:
     kinds = ["quoted"] * 40 + ["edge_space"] + ["quoted"] * 10
     path = tmp_path / "edge.csv"
-    path.write_bytes(HEADER + _body(kinds))
+    path.write_bytes(HEADER + _body(kinds) + TAIL)
     t = _read(path, monkeypatch, "polars", 256)
-    assert t.chunk_records > 41
+    assert t.chunk_records == len(kinds)
     assert t.frame.filter(pl.col(S.ROW_LINE) == 42).select("Id", "Name").rows() == [("41", "Name 41")]
 
 
-@pytest.mark.parametrize(("data", "last"), [(b'"Id","Name"\n"1","a"\n2,b ', "b"), (b'"Id","Name"\n"1","a"\n2,b\t', "b"),
-                                           (b'"Id","Name"\n"1","a\n"\n', "a"), (b'"Id","Name"\n"1","\nb"\n', "b")],
-                         ids=["space_at_the_end_of_a_file", "tab_at_the_end_of_a_file", "quoted_newline_last",
-                              "quoted_newline_first"])
-def test_whitespace_where_no_delimiter_is_next_to_it_is_still_stripped(tmp_path: Path, monkeypatch, data: bytes,
-                                                                        last: str) -> None:
-    # the end of a file without a final newline, a quoted newline ending or opening a value:
-    # each reads as the careful splitter reads it, stripped
-    path = tmp_path / "edges.csv"
-    path.write_bytes(data)
-    fast, careful = (_read(path, monkeypatch, mode, 4096) for mode in ("numpy", "careful"))
-    assert _outcome(fast) == _outcome(careful)
-    assert fast.frame["Name"].to_list()[-1] == last
+def test_lines_after_runs_are_numbered_from_the_runs_lines(tmp_path: Path, monkeypatch) -> None:
+    # a quoted newline after a run: the scanned records after it count the run's lines too
+    kinds = ["plain"] * 50 + ["embedded_newline"] + ["plain"] * 50
+    path = tmp_path / "after_run.csv"
+    path.write_bytes(HEADER + _body(kinds) + TAIL)
+    t = _read(path, monkeypatch, "polars", 100, run=1000)
+    assert t.chunk_records > 50
+    assert t.frame.filter(pl.col("Id") == "51").select(S.ROW_LINE, S.ROW_END_LINE).rows() == [(52, 53)]
+    assert t.frame.filter(pl.col("Id") == "52").select(S.ROW_LINE, S.ROW_END_LINE).rows() == [(54, 54)]
+    assert t.lines_in == 1 + 102 + splitting.TAIL_LINES
+
+
+def test_a_reject_in_a_run_quotes_its_line_from_the_file(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "quote.csv"
+    path.write_bytes(HEADER + _body(["plain"] * 60) + TAIL)
+    t = _read(path, monkeypatch, "polars", 4096)
+    assert t.chunk_records == 60 and t.line_offsets is None  # the run's lines were never listed
+    assert t.raw_line(31, 31) == "30,Name 30,3000,x"
+    assert t.line_offsets is not None and t.line_offsets.size == t.lines_in + 1
+
+
+def test_the_tail_starts_at_the_last_lines() -> None:
+    assert splitting.tail_start(b"a\nb\nc\n", 1) == 4
+    assert splitting.tail_start(b"a\nb\nc\n", 2) == 2
+    assert splitting.tail_start(b"a\nb\nc", 1) == 4  # no final newline
+    assert splitting.tail_start(b"a\nb\nc\n", 5) == 0
+
+
+def test_byte_order_marks_are_found_by_their_first_byte() -> None:
+    data = "x\ufeffy\u00ef\u00bb\ufeff".encode()
+    at = [i for i in range(len(data)) if data[i:i + 3] == b"\xef\xbb\xbf"]
+    assert splitting.bom_offsets(np.frombuffer(data, dtype=np.uint8)) == at == [1, 9]
+    assert splitting.bom_offsets(np.frombuffer(data, dtype=np.uint8), 2) == [9]
+
+
+def test_a_footer_after_runs_is_found_in_the_scanned_tail(tmp_path: Path, monkeypatch) -> None:
+    footer = b'\n"Total",,"90000",\n\n"Confidential Information - Do Not Distribute"\n"Copyright (c) 2000-2025 salesforce.com"\n'
+    path = tmp_path / "report.csv"
+    path.write_bytes(HEADER + _body(["quoted"] * 300) + footer)
+    runs, scanned = (_read(path, monkeypatch, mode, 4096) for mode in ("polars", "numpy"))
+    assert _outcome(runs) == _outcome(scanned)
+    assert runs.chunk_records == 300 - (splitting.TAIL_LINES - 5)
+    assert (+runs.skipped, runs.frame.height) == ({"header": 1, "footer": 3, "blank": 2}, 300)

@@ -12,6 +12,7 @@ import polars as pl
 from toolkit import schema as S
 from toolkit.errors import InputFileError
 from toolkit.loaders.careful import MAX_RECORD_BYTES
+from toolkit.loaders.express import Run
 from toolkit.loaders.layout import (
     _SUMMARY,
     FOOTER_WINDOW,
@@ -33,20 +34,11 @@ class Assembly:
     place for the records of both splitters."""
 
     def __init__(self, table: RawTable, records: Records) -> None:
-        assert table.source_bytes is not None and table.line_offsets is not None
+        assert table.source_bytes is not None
         self.t, self.r = table, records
         self.data, self.enc = table.source_bytes, table.text_encoding
-        starts, ends = records.starts, records.ends
-        #: one record per line (record i is on line i + 1): no search needed
-        self.one_per_line = records.size == table.lines_in
-        if self.one_per_line:
-            self.first = np.arange(1, records.size + 1, dtype=np.int64)
-            self.last = self.first
-        else:
-            self.first = np.searchsorted(table.line_offsets, starts, side="right").astype(np.int64)
-            self.last = np.maximum(np.searchsorted(table.line_offsets, np.maximum(ends - 1, starts), side="right"),
-                                   self.first).astype(np.int64)
-        self.lengths = ends - starts
+        self.first, self.last = records.first, records.last
+        self.lengths = records.ends - records.starts
         self.blank = np.zeros(records.size, dtype=bool)
         self.filler = b' \t"' + table.delimiter.encode()
         self.header_fields: list[str] = []
@@ -79,6 +71,12 @@ class Assembly:
     def reject(self, i: int, reason: S.Reason, message: str) -> None:
         self.t.reject(int(self.first[i]), int(self.last[i]), None, self.raw(i), reason, message)
 
+    def reject_run_row(self, run: Run, row: int, reason: S.Reason, message: str) -> None:
+        """Reject a row of a run polars took: its line, quoted from the bytes."""
+        s, e = run.line_span(self.data, row)
+        raw = escape_raw(self.data[s:min(e, s + RAW_LIMIT)].decode(self.enc, "backslashreplace"))
+        self.t.reject(run.line + row, run.line + row, None, raw, reason, message)
+
     def skip(self, i: int, kind: str) -> None:
         self.t.skipped["blank" if self.blank[i] else kind] += self.span(i)
 
@@ -86,8 +84,10 @@ class Assembly:
 def assemble(table: RawTable, records: Records, expected: Sequence[str], required_any: int) -> None:
     a = Assembly(table, records)
     n = records.size
-    a.mark_blank(i for i in range(min(n, MAX_PREAMBLE + 5)) if a.lengths[i] <= 4096)
-    lead = [i for i in range(min(n, MAX_PREAMBLE + 5)) if not a.blank[i] and a.lengths[i] <= MAX_RECORD_BYTES]
+    # The header is among the leading records the splitter scanned (runs start after them).
+    lead_end = min(n, MAX_PREAMBLE + 5, records.runs[0].after if records.runs else n)
+    a.mark_blank(i for i in range(lead_end) if a.lengths[i] <= 4096)
+    lead = [i for i in range(lead_end) if not a.blank[i] and a.lengths[i] <= MAX_RECORD_BYTES]
     cands = [(int(a.first[i]), a.fields_of(i)) for i in lead]
     hidx = _find_header(cands, expected, required_any, table.file)
     hpos = lead[hidx]
@@ -110,7 +110,8 @@ def assemble(table: RawTable, records: Records, expected: Sequence[str], require
     body = np.arange(hpos + 1, n)
     counts = records.counts
     a.mark_blank(body[(a.lengths[body] <= 2 * ncols + 16) | (counts[body] != ncols)].tolist())
-    tail = body[-FOOTER_WINDOW:].tolist()
+    # The footer is among the records scanned after the last run.
+    tail = body[body >= (records.runs[-1].after if records.runs else 0)][-FOOTER_WINDOW:].tolist()
     tail_fields = [a.fields_of(i) for i in tail]
     footer_rel = _footer_start([len(f) if f or a.blank[i] else int(counts[i]) for i,
                                 f in zip(tail, tail_fields, strict=True)],

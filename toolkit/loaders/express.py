@@ -1,17 +1,25 @@
-"""Whole chunks taken by polars' CSV reader (Rust, strict about quotes): a chunk it parses into
-exactly one row per line has its records taken with the parsed frame, once the field counts it
-cannot see (a narrower row leaves its last field null) are checked on those rows alone. A chunk it
-refuses, or parses into fewer rows than lines (a quoted newline), goes to the numpy scan."""
+"""Runs: pieces of a file that polars' CSV reader (Rust, strict about quotes) parses whole. A piece
+it parses into exactly one row per line is taken as parsed, once the rows it cannot vouch for are
+looked at from their raw lines: a row whose last field is empty or blank may be narrower than the
+rest (polars pads it with nulls) or a blank line. A piece it refuses (a broken quote, a wider row,
+a byte that does not decode) or parses into fewer rows than lines (a quoted newline) goes to the
+numpy scan instead.
+
+A run keeps no per-line arrays: its rows are its lines, in order, and the offsets of its lines
+are found again only for a row a reject quotes."""
 
 from __future__ import annotations
 
-import csv
+import re
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from toolkit.filebytes import Buffer
-from toolkit.loaders.scan import NEWLINE, TAB_LIKE, Scan, Spaces, fast_scan
+from toolkit.loaders.careful import MAX_RECORD_BYTES
+from toolkit.loaders.scan import TAB_LIKE, Spaces, byte_positions, count_newlines
 
 #: Unicode whitespace other than ASCII (what polars' strip_chars strips), as UTF-8 bytes: U+0085,
 #: U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
@@ -19,9 +27,46 @@ _UNICODE_SPACES = tuple(chr(c).encode() for c in (0x85, 0xA0, 0x1680, *range(0x2
                                                  0x202F, 0x205F, 0x3000))
 #: Those spaces as integers of their 2 or 3 bytes, by length.
 _SPACE_CODES = {n: np.array([int.from_bytes(b, "big") for b in _UNICODE_SPACES if len(b) == n]) for n in (2, 3)}
-#: A chunk polars parsed whose last column is null on more than this share of its rows has its
-#: field counts taken by the numpy pass (checking each such row on its own would cost more).
-_EXPRESS_CHECK_SHARE = 0.01
+
+
+@dataclass
+class Run:
+    """Lines of a file that polars parsed into one row each: ``frame`` (columns c0..c{w-1} as
+    text, empty fields null) holds the row of each line of ``data[start:end]``, in order."""
+
+    start: int
+    end: int
+    frame: pl.DataFrame
+    #: Rows whose field count is not the frame's width (narrower: polars padded them), by row.
+    counts: dict[int, int] = field(default_factory=dict)
+    #: Rows that are blank lines (nothing but spaces, quotes and delimiters).
+    blank: list[int] = field(default_factory=list)
+    spaces: Spaces = "any"
+    #: Scanned records before the run (set by the splitter) and the line of its first row.
+    after: int = 0
+    line: int = 0
+    _line_starts: np.ndarray | None = None
+
+    @property
+    def rows(self) -> int:
+        return self.frame.height
+
+    def line_span(self, data: Buffer, row: int) -> tuple[int, int]:
+        """Byte offsets of a row's line in ``data`` (its newline excluded)."""
+        if self._line_starts is None:
+            self._line_starts = line_starts_in(data, self.start, self.end)
+        s = int(self._line_starts[row])
+        e = int(self._line_starts[row + 1]) - 1 if row + 1 < self._line_starts.size else self.end - 1
+        return s, e
+
+
+def line_starts_in(data: Buffer, s: int, e: int) -> np.ndarray:
+    """Offsets of the first byte of each line of ``data[s:e]`` (whole lines)."""
+    nl = byte_positions(np.frombuffer(data, dtype=np.uint8)[s:e])
+    starts = np.empty(nl.size, dtype=np.int64)
+    starts[:1] = s
+    starts[1:] = nl[:-1] + 1 + s
+    return starts
 
 
 def has_unicode_space(u: np.ndarray) -> bool:
@@ -50,16 +95,10 @@ def _spaces_in(chunk: bytes, ascii_only: bool) -> Spaces:
     return "ascii" if chunk.find(b" ") >= 0 else "none"
 
 
-def _field_count(line: bytes, delimiter: str, encoding: str) -> int:
-    """Fields in one record of one line whose quotes polars accepted (an empty line has one)."""
-    return max(1, len(next(csv.reader([line.decode(encoding, "replace")], delimiter=delimiter), [])))
-
-
 def parse_chunk(data: Buffer, s: int, e: int, delimiter: str, encoding: str,
                 width: int) -> tuple[bytes, pl.DataFrame] | None:
     """``data[s:e]`` (as UTF-8) and polars' frame of it, or None where polars refuses it (a broken
-    quote, a wider row) or it does not decode. Runs on a thread beside the checks of the chunk
-    before: polars lets go of the GIL while it parses."""
+    quote, a wider row) or it does not decode."""
     chunk = data[s:e]
     if encoding != "utf-8":
         try:
@@ -75,35 +114,63 @@ def parse_chunk(data: Buffer, s: int, e: int, delimiter: str, encoding: str,
     return chunk, frame
 
 
-def express_chunk(arr: np.ndarray, data: Buffer, s: int, e: int, delimiter: str, encoding: str,
-                  parsed: tuple[bytes, pl.DataFrame] | None, *,
-                  ascii_only: bool = False) -> tuple[Scan, pl.DataFrame] | None:
-    """The records of ``data[s:e]`` (whole lines, ``s`` a record start) as polars parsed them
-    (``parsed``, from :func:`parse_chunk`), or None where polars refused them or a record spans
-    lines, so the numpy pass must look.
+def line_texts(chunk: bytes, rows: np.ndarray) -> pl.Series:
+    """The text of lines ``rows`` of ``chunk`` (UTF-8, whole lines), without their newlines."""
+    nl = byte_positions(np.frombuffer(chunk, dtype=np.uint8))
+    offsets = np.empty(nl.size + 1, dtype=np.int64)
+    offsets[0] = 0
+    offsets[1:] = nl + 1
+    lines = pa.Array.from_buffers(pa.large_string(), int(nl.size), [None, pa.py_buffer(offsets), pa.py_buffer(chunk)])
+    taken = pl.Series(lines.take(pa.array(rows, type=pa.int64())))
+    return taken.str.strip_suffix("\n")
 
-    Polars pads a narrower row with nulls and fails on a wider one or a broken quote; a row whose
-    last field is null is counted on its own (or, when many are, by the numpy pass), so every
-    count is exact."""
+
+def field_counts(lines: pl.Series, delimiter: str) -> pl.Series:
+    """Fields in each line, as Python's csv splits a line polars accepted: the delimiters outside
+    the quoted fields, plus one (an empty line has one field). A quote opens a field only at its
+    start; elsewhere it is text, as it is to csv."""
+    d = re.escape(delimiter)
+    quoted = rf'(^|{d})"(?:[^"]|"")*"'
+    return lines.str.replace_all(quoted, "${1}").str.count_matches(delimiter, literal=True) + 1
+
+
+def blank_lines(lines: pl.Series, delimiter: str) -> pl.Series:
+    """Whether each line holds nothing but spaces, tabs, quotes and delimiters (an empty
+    spreadsheet row)."""
+    return lines.str.replace_all(rf'[ \t"{re.escape(delimiter)}]', "").str.len_bytes() == 0
+
+
+def take_run(arr: np.ndarray, s: int, e: int, delimiter: str, parsed: tuple[bytes, pl.DataFrame] | None, *,
+             ascii_only: bool = False) -> Run | None:
+    """The run of ``data[s:e]`` (whole lines, ``s`` a record start) as polars parsed it
+    (``parsed``, from :func:`parse_chunk`), or None where polars refused it, a record spans lines
+    or a line may be longer than a record may be, so the numpy scan must look."""
     if parsed is None:
         return None
     chunk, frame = parsed
-    width = frame.width
-    a = arr[s:e]
-    newlines = np.flatnonzero(a == NEWLINE).astype(np.int64) + s
-    if frame.height != newlines.size:
+    if frame.height != count_newlines(arr[s:e]):
         return None
-    starts = np.empty(newlines.size, dtype=np.int64)
-    starts[:1] = s
-    starts[1:] = newlines[:-1] + 1
-    counts = np.full(newlines.size, width, dtype=np.int64)
-    unsure = np.flatnonzero(frame.get_column(f"c{width - 1}").is_null().to_numpy())
-    if unsure.size > max(16, _EXPRESS_CHECK_SHARE * frame.height):
-        scan = fast_scan(arr, s, e, ord(delimiter))
-        if scan.violation >= 0 or scan.complete != e or scan.starts.size != frame.height:
-            return None
-        counts = scan.counts
-    else:
-        for i in unsure.tolist():
-            counts[i] = _field_count(data[int(starts[i]):int(newlines[i])], delimiter, encoding)
-    return Scan(starts, newlines, counts, -1, e, _spaces_in(chunk, ascii_only), newlines), frame
+    width = frame.width
+    # A line can be no longer than its fields, twice over (doubled quotes), with their quotes and
+    # delimiters: only where that bound passes the limit may one be too long.
+    longest = frame.select(pl.col(c).str.len_bytes().max() for c in frame.columns).row(0)
+    if sum(2 * (m or 0) + 3 for m in longest) > MAX_RECORD_BYTES:
+        return None
+    # Polars pads a narrower row with nulls, and a blank line has nothing but blanks: only a row
+    # whose last field is empty or blank may be either.
+    last = pl.col(f"c{width - 1}")
+    blankish = rf'^[ \t"{re.escape(delimiter)}]*$'
+    unsure = np.flatnonzero(frame.select(last.is_null() | last.str.contains(blankish)).to_series().to_numpy())
+    run = Run(s, e, frame, spaces=_spaces_in(chunk, ascii_only))
+    if unsure.size:
+        lines = line_texts(chunk, unsure)
+        counts = field_counts(lines, delimiter).to_numpy()
+        blank = blank_lines(lines, delimiter).to_numpy()
+        run.blank = unsure[blank].tolist()
+        narrow = ~blank & (counts != width)
+        run.counts = dict(zip(unsure[narrow].tolist(), counts[narrow].tolist(), strict=True))
+    return run
+
+
+__all__ = ["Run", "blank_lines", "field_counts", "has_unicode_space", "line_starts_in", "line_texts", "parse_chunk",
+           "take_run"]

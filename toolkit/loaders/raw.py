@@ -13,6 +13,7 @@ import polars as pl
 
 from toolkit import schema as S
 from toolkit.filebytes import Buffer
+from toolkit.loaders.scan import byte_positions
 
 RAW_LIMIT = 2000
 
@@ -38,7 +39,8 @@ class RawTable:
     #: Columns whose header repeats an earlier one: frame column of the copy -> the first's.
     repeats: dict[str, str] = field(default_factory=dict)
     #: The file's bytes (newlines normalised) and line offsets, kept while values are typed so a
-    #: reject can quote its whole line; released once the file is loaded.
+    #: reject can quote its whole line; released once the file is loaded. Offsets not known from the
+    #: read (runs polars took whole) are found when a reject first quotes a line.
     source_bytes: Buffer | None = None
     line_offsets: np.ndarray | None = None
     text_encoding: str = "utf-8"
@@ -60,8 +62,6 @@ class RawTable:
 
     def raw_line(self, line: int, end_line: int) -> str | None:
         """The raw text of physical lines ``line``..``end_line`` (escaped), if still at hand."""
-        if self.line_offsets is None:
-            return None
         data: Buffer | None = self.source_bytes
         if data is None and self.source_path is not None:
             if self._mapped is None:
@@ -70,12 +70,15 @@ class RawTable:
             data = self._mapped
         if data is None:
             return None
+        if self.line_offsets is None:
+            self.line_offsets = np.concatenate([np.zeros(1, dtype=np.int64),
+                                                byte_positions(np.frombuffer(data, dtype=np.uint8)) + 1])
         start = int(self.line_offsets[line - 1])
         stop = int(self.line_offsets[end_line]) - 1 if end_line < len(self.line_offsets) else len(data)
         return escape_raw(data[start:min(stop, start + RAW_LIMIT)].decode(self.text_encoding, "backslashreplace"))
 
     def release(self) -> None:
-        self.source_bytes = None
+        self.source_bytes = self.source_path = None
         self.line_offsets = None
         if self._mapped is not None:
             self._mapped.close()

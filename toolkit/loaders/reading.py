@@ -7,8 +7,8 @@ own rejects.
 
 The steps, one module each: the encoding (:mod:`~toolkit.loaders.encodings`), the delimiter and
 the header, preamble and footer rules (:mod:`~toolkit.loaders.layout`), the records
-(:mod:`~toolkit.loaders.splitting`: polars takes whole chunks where it can, numpy scans the
-others, Python's ``csv`` takes the records with stray quotes, bad bytes or broken quoting), the
+(:mod:`~toolkit.loaders.splitting`: polars takes runs of many lines where it can, numpy scans
+the others, Python's ``csv`` takes the records with stray quotes, bad bytes or broken quoting), the
 ledger's decisions (:mod:`~toolkit.loaders.assembly`) and the frame (:mod:`~toolkit.loaders.rows`)
 of a :class:`~toolkit.loaders.raw.RawTable`.
 """
@@ -32,7 +32,7 @@ from toolkit.loaders.splitting import split_records
 
 #: Tests set this to False to send every record through the careful splitter.
 FAST_SPLIT = True
-#: Tests set this to False to keep polars from taking whole chunks (numpy splits every record).
+#: Tests set this to False to keep polars from taking runs of lines (numpy splits every record).
 EXPRESS = True
 
 
@@ -74,14 +74,14 @@ def _read_bytes(path: Path, name: str, original: Buffer, encoding: str | None, d
     sample = data[:65536].decode(text_enc, "replace")
     delim = delimiter or detect_delimiter(sample, expected)
     records = split_records(data, delim, text_enc, bad, fast=FAST_SPLIT, express=EXPRESS)
-    lines_in = int(records.line_starts.size - (1 if data[-1:] == b"\n" else 0))
+    lines_in = records.newlines + (0 if data[-1:] == b"\n" else 1)
     table = RawTable(file=name, sha256="", frame=pl.DataFrame(), header=[],
                      lines_in=lines_in, encoding=enc, delimiter=delim, header_line=0, source_bytes=data,
                      line_offsets=records.line_starts, text_encoding=text_enc)
     if enc_note:
         table.notes.append(enc_note)
     table.careful_records = int(records.careful.sum())
-    table.chunk_records = sum(frame.height for _, frame in records.parsed)
+    table.chunk_records = sum(run.rows for run in records.runs)
     assemble(table, records, expected, required_any)
     if data is original:
         # The file holds exactly these bytes: the map is closed after reading, and a line that

@@ -1,5 +1,5 @@
-"""The frame of a file's good records: the rows polars parsed with their chunk, runs of other fast
-records read by polars from their bytes, and the careful splitter's rows as it split them."""
+"""The frame of a file's good records: the runs polars took whole, the other fast records read by
+polars from their bytes, and the careful splitter's rows as it split them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 
 from toolkit import schema as S
+from toolkit.loaders.express import Run
 from toolkit.loaders.raw import ROW_END_LINE, ROW_LINE
 from toolkit.loaders.scan import Spaces
 
@@ -61,35 +62,82 @@ def _with_lines(frame: pl.DataFrame, first: np.ndarray, last: np.ndarray) -> pl.
     def column(name: str, values: np.ndarray) -> pl.Series:
         return pl.concat([pl.Series(name, part, dtype=pl.Int64) for part in np.split(values, cuts)], rechunk=False)
     lines = column(ROW_LINE, first)
-    # (a file of one record per line: the last lines are the first, and share their buffers)
+    # (records of one line each: the last lines are the first, and share their buffers)
     return frame.with_columns(lines, lines.alias(ROW_END_LINE) if last is first else column(ROW_END_LINE, last))
 
 
 def frame_of(a: Assembly, good: np.ndarray, ncols: int, width_msg: str) -> pl.DataFrame:
-    """The frame of the good records: runs of fast records read by polars, careful ones as split."""
+    """The frame of the good records, in file order: the runs polars took, the scanned fast
+    records read by polars from their bytes, the careful ones as split; each row with its lines."""
     t, r = a.t, a.r
     pieces: list[pl.DataFrame] = []
-    kept: list[np.ndarray] = []
-    if good.size:
-        careful = r.careful[good]
-        breaks = np.flatnonzero((np.diff(good) != 1) | (careful[1:] != careful[:-1])) + 1
-        chunks = _ParsedChunks(r.parsed)
-        for run in np.split(good, breaks):
-            parts = [_careful_rows(a, run, ncols, width_msg)] if r.careful[run[0]] else _fast_rows(a, run, chunks,
-                                                                                                  ncols, width_msg)
-            for frame, keep in parts:
-                pieces.append(frame)
-                kept.append(run[keep])
+    between = np.split(good, np.searchsorted(good, [run.after for run in r.runs]))
+    for k, scanned in enumerate(between):
+        pieces += _scanned_rows(a, scanned, ncols, width_msg)
+        if k < len(r.runs):
+            pieces.append(_run_rows(a, r.runs[k], ncols, width_msg))
+            r.runs[k].frame = pl.DataFrame()  # the piece holds it now: the joined frame must be its only holder
     if not pieces:
-        pieces, kept = [pl.DataFrame(schema={f"c{i}": pl.String for i in range(ncols)})], [good[:0]]
-    r.parsed.clear()  # the pieces hold those frames now: the joined frame must be their only holder
+        pieces = [pl.DataFrame(schema={**{f"c{i}": pl.String for i in range(ncols)}, ROW_LINE: pl.Int64,
+                                       ROW_END_LINE: pl.Int64})]
     frame = _aligned(pl.concat(pieces, how="vertical", rechunk=False))
     del pieces
-    rows = np.concatenate(kept)
-    first = rows + 1 if a.one_per_line else a.first[rows]
-    frame = _with_lines(frame, first, first if a.last is a.first else a.last[rows])
     # Careful rows come stripped; fast ones need it only where the splitter saw whitespace.
     return _finish_frame(frame, t.header, spaces=r.spaces)
+
+
+def _scanned_rows(a: Assembly, good: np.ndarray, ncols: int, width_msg: str) -> list[pl.DataFrame]:
+    """Good scanned records (ascending) as frames with their lines: consecutive careful ones as
+    split, consecutive fast ones read by polars from their bytes."""
+    if not good.size:
+        return []
+    careful = a.r.careful[good]
+    breaks = np.flatnonzero((np.diff(good) != 1) | (careful[1:] != careful[:-1])) + 1
+    out = []
+    for seq in np.split(good, breaks):
+        parts = [_careful_rows(a, seq, ncols, width_msg)] if a.r.careful[seq[0]] else _fast_rows(a, seq, ncols,
+                                                                                                width_msg)
+        for frame, keep in parts:
+            rows = seq[keep]
+            out.append(_with_lines(frame, a.first[rows], a.last[rows]))
+    return out
+
+
+def _run_rows(a: Assembly, run: Run, ncols: int, width_msg: str) -> pl.DataFrame:
+    """A run's rows with their lines: its blank lines skipped, its rows narrower than the header
+    rejected, fields past the header's dropped where empty (a trailing delimiter), rejected
+    where not."""
+    t = a.t
+    keep = np.ones(run.rows, dtype=bool)
+    keep[run.blank] = False
+    t.skipped["blank"] += len(run.blank)
+    width, frame = run.frame.width, run.frame
+    narrow = run.counts if width >= ncols else {i: run.counts.get(i, width) for i in np.flatnonzero(keep).tolist()}
+    for row, count in narrow.items():
+        if keep[row] and count < ncols:
+            a.reject_run_row(run, row, S.Reason.MISSING_COLUMNS, width_msg.format(ncols, t.header_line, count))
+            keep[row] = False
+    if width > ncols:
+        filled = keep & _text_past(frame, ncols)
+        for row in np.flatnonzero(filled).tolist():
+            a.reject_run_row(run, row, S.Reason.TOO_MANY_COLUMNS,
+                             width_msg.format(ncols, t.header_line, run.counts.get(row, width)))
+        keep &= ~filled
+        frame = frame.select(f"c{k}" for k in range(ncols))
+    elif width < ncols:  # (every row was rejected above)
+        frame = frame.with_columns(pl.lit(None, pl.String).alias(f"c{k}") for k in range(width, ncols))
+    rows = np.flatnonzero(keep)
+    if rows.size < run.rows:
+        frame = frame.filter(pl.Series(keep))
+    lines = rows + run.line
+    return _with_lines(frame, lines, lines)
+
+
+def _text_past(frame: pl.DataFrame, ncols: int) -> np.ndarray:
+    """Whether each row of ``frame`` has text in a field past the header's ``ncols``."""
+    extra = [f"c{k}" for k in range(ncols, frame.width)]
+    return frame.select(pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in extra)
+                        ).to_series().fill_null(False).to_numpy()
 
 
 def _careful_rows(a: Assembly, run: np.ndarray, ncols: int, width_msg: str) -> tuple[pl.DataFrame, np.ndarray]:
@@ -122,49 +170,17 @@ def _careful_rows(a: Assembly, run: np.ndarray, ncols: int, width_msg: str) -> t
 _PIECE_BYTES = 1 << 25
 
 
-def _fast_rows(a: Assembly, run: np.ndarray, chunks: _ParsedChunks, ncols: int,
-               width_msg: str) -> list[tuple[pl.DataFrame, np.ndarray]]:
-    """A run of fast records as (frame, which records of the run it holds) pieces: the rows
-    polars already parsed with their chunk, the others read from their bytes in pieces."""
+def _fast_rows(a: Assembly, seq: np.ndarray, ncols: int, width_msg: str) -> list[tuple[pl.DataFrame, np.ndarray]]:
+    """Consecutive fast records as (frame, which records of ``seq`` it holds) pieces, each read by
+    polars from its bytes."""
+    offsets = a.r.starts[seq] - a.r.starts[seq[0]]
     out: list[tuple[pl.DataFrame, np.ndarray]] = []
     done = 0
-    for part, parsed in chunks.cut(run):
-        if parsed is None:
-            offsets = a.r.starts[part] - a.r.starts[part[0]]
-            pieces = np.split(part, np.flatnonzero(np.diff(offsets // _PIECE_BYTES)) + 1)
-            results = [_fast_piece(a, piece, ncols, width_msg) for piece in pieces]
-            sizes = [piece.size for piece in pieces]
-        else:
-            first, frame = parsed
-            if part.size != frame.height:
-                frame = frame.select(pl.all().gather(pl.Series(part - first, dtype=pl.Int64)))
-            results, sizes = [_fit_width(a, part, frame, ncols, width_msg)], [part.size]
-        for (frame, keep), size in zip(results, sizes, strict=True):
-            out.append((frame, keep + done))
-            done += size
+    for piece in np.split(seq, np.flatnonzero(np.diff(offsets // _PIECE_BYTES)) + 1):
+        frame, keep = _fast_piece(a, piece, ncols, width_msg)
+        out.append((frame, keep + done))
+        done += piece.size
     return out
-
-
-class _ParsedChunks:
-    """Where the chunks polars parsed start and end among a file's records, found once."""
-
-    def __init__(self, parsed: list[tuple[int, pl.DataFrame]]) -> None:
-        self.parsed = parsed
-        self.firsts = np.fromiter((f for f, _ in parsed), dtype=np.int64, count=len(parsed))
-        self.ends = self.firsts + np.fromiter((fr.height for _, fr in parsed), dtype=np.int64, count=len(parsed))
-
-    def cut(self, run: np.ndarray) -> list[tuple[np.ndarray, tuple[int, pl.DataFrame] | None]]:
-        """``run`` cut where it enters or leaves a parsed chunk, each part with that chunk."""
-        if not self.parsed:
-            return [(run, None)]
-        # ``run`` is ascending: it changes chunk only where a chunk starts or ends, so those edges
-        # are looked up in it (a few per chunk), not each record among the chunks.
-        edges = np.searchsorted(run, np.union1d(self.firsts, self.ends))
-        cuts = np.unique(edges[(edges > 0) & (edges < run.size)])
-        parts = np.split(run, cuts)
-        which = np.searchsorted(self.firsts, [int(p[0]) for p in parts], side="right") - 1
-        return [(part, self.parsed[k] if k >= 0 and part[0] < self.ends[k] else None)
-                for part, k in zip(parts, which.tolist(), strict=True)]
 
 
 def _fast_piece(a: Assembly, run: np.ndarray, ncols: int, width_msg: str) -> tuple[pl.DataFrame, np.ndarray]:
@@ -190,9 +206,7 @@ def _fit_width(a: Assembly, run: np.ndarray, frame: pl.DataFrame, ncols: int,
     t, r = a.t, a.r
     keep = np.arange(run.size, dtype=np.int64)
     if frame.width > ncols:
-        extra = [f"c{k}" for k in range(ncols, frame.width)]
-        filled = frame.select(pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in extra)
-                              ).to_series().fill_null(False).to_numpy()
+        filled = _text_past(frame, ncols)
         for i in run[filled].tolist():
             a.reject(i, S.Reason.TOO_MANY_COLUMNS, width_msg.format(ncols, t.header_line, int(r.counts[i])))
         if filled.any():

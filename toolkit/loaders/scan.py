@@ -28,6 +28,34 @@ def wider(a: Spaces, b: Spaces) -> Spaces:
     return a if _SPACE_ORDER[a] >= _SPACE_ORDER[b] else b
 
 
+#: Bytes compared at a time by the whole-buffer counts: bounds their temporary array.
+_BLOCK = 1 << 22
+
+
+def count_newlines(a: np.ndarray) -> int:
+    """How many newlines the bytes ``a`` hold (numpy, block by block into one reused mask)."""
+    mask = np.empty(min(a.size, _BLOCK), dtype=bool)
+    n = 0
+    for at in range(0, a.size, _BLOCK):
+        block = a[at:at + _BLOCK]
+        m = mask[:block.size]
+        np.equal(block, NEWLINE, out=m)
+        n += int(np.count_nonzero(m))
+    return n
+
+
+def byte_positions(a: np.ndarray, byte: int = NEWLINE) -> np.ndarray:
+    """Offsets (int64) of every ``byte`` (a newline) in the bytes ``a``, found block by block."""
+    mask = np.empty(min(a.size, _BLOCK), dtype=bool)
+    parts = [np.zeros(0, dtype=np.int64)]
+    for at in range(0, a.size, _BLOCK):
+        block = a[at:at + _BLOCK]
+        m = mask[:block.size]
+        np.equal(block, byte, out=m)
+        parts.append(np.flatnonzero(m).astype(np.int64) + at)
+    return np.concatenate(parts)
+
+
 def byte_offsets(data: Buffer, needle: bytes, start: int = 0) -> list[int]:
     """Every offset of ``needle`` in ``data`` from ``start`` (found by memchr-speed search)."""
     out = []

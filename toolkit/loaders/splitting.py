@@ -1,76 +1,82 @@
 """Splitting a delimited file's bytes into records, fast where the bytes allow and carefully where
 they do not.
 
-The fast splitter works on the bytes with numpy, one chunk at a time: the quote state after each
-byte is a running XOR of the quotes (RFC 4180's doubled quote flips it twice), so record ends are
-the newlines outside quotes and a record's field count is one more than its delimiters outside
-quotes. The same pass finds every byte where RFC 4180 is broken: a quote opening in the middle of
-a field, text after a closing quote, a quote never closed. Only the record holding such a byte (or
-a byte that does not decode, a NUL, a byte-order mark in the middle of the file) goes to the
-careful splitter, Python's ``csv`` in strict mode, which splits that record on its own, rejects
-only its first line where its quotes are broken, and hands back to the fast splitter at the next
-line boundary. So one bad byte costs a few lines of Python, not the whole file.
+Most of a file goes to polars' CSV reader (Rust, strict about quotes) in runs of many megabytes
+(:mod:`~toolkit.loaders.express`): a run it parses into exactly one row per line is taken as
+parsed, and only the rows it cannot vouch for (a last field empty or blank: a narrower row or a
+blank line) are counted from their raw lines. A run it refuses is taken again in chunks of
+:data:`CHUNK_BYTES`, so a defect costs its chunk, not the run; a chunk polars refuses goes to the
+numpy scan (:mod:`~toolkit.loaders.scan`), which finds the records and field counts from the
+special bytes alone and the first byte where RFC 4180 is broken. Only the record holding such a
+byte (or a byte that does not decode, a NUL, a byte-order mark in the middle of the file) goes to
+the careful splitter (:mod:`~toolkit.loaders.careful`, Python's ``csv`` in strict mode), which
+hands back to the fast path at the next line boundary. So one bad byte costs a few lines of Python
+and one chunk of numpy, not the file.
 
-Before numpy looks at a chunk, polars' CSV reader (Rust, strict about quotes) is given it whole
-(on threads, two chunks ahead of the checks: a parse of one chunk keeps about one core busy, so
-two parses and the checks share the cores):
-where it parses the chunk into exactly one row per line, every field count it cannot see (a row
-narrower than the rest leaves its last field null) is checked on those rows alone, and the chunk's
-records are taken with the parsed frame, so the bytes are split once and never scanned by numpy.
-A chunk polars refuses (a broken quote, a wider row) or parses into fewer rows than lines (a
-quoted newline) goes through the numpy pass above instead, so a defect costs its chunk, not the
-file.
-
-One module each: the numpy scan (:mod:`~toolkit.loaders.scan`), polars' chunks
-(:mod:`~toolkit.loaders.express`), the careful splitter (:mod:`~toolkit.loaders.careful`); this one
-chooses, chunk by chunk, which of them splits what.
+The head of a file (its first :data:`HEAD_RECORDS` records, at least :data:`HEAD_BYTES`: the
+header and any preamble are among them) and its tail (the last :data:`TAIL_LINES` lines: a footer
+is among them) are always scanned, so the assembler sees each of their records on its own.
 
 Elsewhere fields are not cut here: the assembler in :mod:`toolkit.loaders.reading` hands runs of
-good fast records to polars' CSV reader, and takes the careful records' fields as they are.
+good scanned records to polars' CSV reader, and takes the careful records' fields as they are.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
-import polars as pl
 
 from toolkit import schema as S
 from toolkit.filebytes import Buffer, let_go
 from toolkit.loaders.careful import BOM, allow_long_fields, careful_record
-from toolkit.loaders.express import express_chunk, parse_chunk
-from toolkit.loaders.scan import NEWLINE, Spaces, byte_offsets, fast_scan, wider
+from toolkit.loaders.express import Run, parse_chunk, take_run
+from toolkit.loaders.layout import FOOTER_WINDOW, MAX_PREAMBLE
+from toolkit.loaders.scan import NEWLINE, Spaces, byte_offsets, byte_positions, fast_scan, wider
 
-#: Bytes scanned by numpy at a time: bounds the temporary arrays (a few times this size).
+#: Bytes scanned by numpy at a time, and the size of the pieces a refused run is taken again in.
 CHUNK_BYTES = 1 << 23
+#: Bytes polars is given at a time where it takes the file whole: large enough that its own
+#: threads share the work, small enough that a run it refuses costs little to take again, and
+#: below the C allocator's largest mmap threshold (32 MiB in glibc), so that the copy of each run
+#: reuses the memory of the last instead of faulting in fresh pages (five times the cost).
+RUN_BYTES = 24 << 20
 #: After this many chunks in a row that polars could not take, the rest of the file goes to numpy
 #: directly (a file full of quoted newlines would otherwise be parsed twice).
 _EXPRESS_GIVE_UP = 3
-#: Chunks parsed ahead of the one at hand, each on a thread of its own.
-PARSE_AHEAD = 2
+#: Records scanned at the start of a file before polars takes runs: the header and its preamble
+#: are among them (see layout.MAX_PREAMBLE). They are scanned in chunks of HEAD_BYTES.
+HEAD_RECORDS = MAX_PREAMBLE + 5
+HEAD_BYTES = 1 << 16
+#: Lines scanned at the end of a file: a footer (layout.FOOTER_WINDOW records) is among them.
+TAIL_LINES = 2 * FOOTER_WINDOW
+
 
 @dataclass
 class Records:
-    """The records of a file, in order: byte spans, field counts, and what was wrong."""
+    """The records of a file, in order: the scanned ones one by one (byte spans, field counts,
+    lines, what was wrong), and the runs polars took between them."""
 
     starts: np.ndarray  # int64: offset of the record's first byte
     ends: np.ndarray  # int64: offset just past its last byte (its newline excluded)
     counts: np.ndarray  # int64: fields in the record
     careful: np.ndarray  # bool: split by the careful splitter (its fields are in ``fields``)
+    first: np.ndarray  # int64: the physical line of its first byte
+    last: np.ndarray  # int64: the line of its last byte
     fields: dict[int, list[str]] = field(default_factory=dict)
     problems: dict[int, tuple[S.Reason, str]] = field(default_factory=dict)
     #: Which whitespace a fast record's values may have at their edges: ``none`` lets the reader skip
     #: stripping, ``ascii`` lets it find the values to strip by a prefix and suffix test.
     spaces: Spaces = "any"
-    #: Offset of every physical line's first byte (plus len(data) after a final newline).
-    line_starts: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
-    #: Chunks polars already parsed: (index of the chunk's first record, its frame, one row per
-    #: record, columns c0..c{n-1} as text, empty fields null).
-    parsed: list[tuple[int, pl.DataFrame]] = field(default_factory=list)
+    #: The runs polars took, each after ``run.after`` scanned records.
+    runs: list[Run] = field(default_factory=list)
+    #: Newlines in the file.
+    newlines: int = 0
+    #: Offset of every physical line's first byte (plus len(data) after a final newline), where the
+    #: scan saw every newline (no runs); else None, and found again when a reject needs a line.
+    line_starts: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -90,9 +96,11 @@ class _Parts:
     n: int = 0
     spaces: Spaces = "none"
     newlines: list[np.ndarray] = field(default_factory=list)
-    #: Bytes before this offset have their newlines in ``newlines``.
+    #: Newlines found so far (the scanned ones and the runs' lines).
+    newline_count: int = 0
+    #: Bytes before this offset have their newlines counted (in ``newlines`` or a run).
     newlines_until: int = 0
-    parsed: list[tuple[int, pl.DataFrame]] = field(default_factory=list)
+    runs: list[Run] = field(default_factory=list)
 
     def add_newlines(self, arr: np.ndarray, until: int, found: np.ndarray | None = None) -> None:
         """Record the newlines between ``newlines_until`` and ``until`` (``found``: the newline
@@ -101,10 +109,11 @@ class _Parts:
         if until <= s:
             return
         if found is None:
-            found = np.flatnonzero(arr[s:until] == NEWLINE).astype(np.int64) + s
+            found = byte_positions(arr[s:until]) + s
         else:
             found = found[(found >= s) & (found < until)]
         self.newlines.append(found)
+        self.newline_count += found.size
         self.newlines_until = until
 
     def add_fast(self, starts: np.ndarray, ends: np.ndarray, counts: np.ndarray) -> None:
@@ -114,9 +123,12 @@ class _Parts:
         self.careful.append(np.zeros(starts.size, dtype=bool))
         self.n += starts.size
 
-    def add_parsed(self, starts: np.ndarray, ends: np.ndarray, counts: np.ndarray, frame: pl.DataFrame) -> None:
-        self.parsed.append((self.n, frame))
-        self.add_fast(starts, ends, counts)
+    def add_run(self, run: Run) -> None:
+        run.after, run.line = self.n, self.newline_count + 1
+        self.runs.append(run)
+        self.spaces = wider(self.spaces, run.spaces)
+        self.newline_count += run.rows  # one line each
+        self.newlines_until = run.end
 
     def add_careful(self, start: int, end: int, fields: list[str] | None,
                     problem: tuple[S.Reason, str] | None) -> None:
@@ -134,36 +146,70 @@ class _Parts:
         def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
             return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
         self.add_newlines(arr, arr.size)
-        line_starts = np.concatenate([np.zeros(1, dtype=np.int64), *(nl + 1 for nl in self.newlines)])
-        return Records(cat(self.starts, np.int64), cat(self.ends, np.int64), cat(self.counts, np.int64),
-                       cat(self.careful, bool), self.fields, self.problems, self.spaces, line_starts,
-                       self.parsed)
+        nl = cat(self.newlines, np.int64)
+        starts, ends = cat(self.starts, np.int64), cat(self.ends, np.int64)
+        # The line of an offset outside the runs: one more than the scanned newlines before it and
+        # the lines of the runs before it.
+        run_starts = np.fromiter((r.start for r in self.runs), dtype=np.int64, count=len(self.runs))
+        run_lines = np.concatenate([[0], np.cumsum([r.rows for r in self.runs], dtype=np.int64)])
+
+        def line_of(at: np.ndarray) -> np.ndarray:
+            found: np.ndarray = 1 + np.searchsorted(nl, at) + run_lines[np.searchsorted(run_starts, at, side="right")]
+            return found
+        first = line_of(starts).astype(np.int64)
+        last = np.maximum(line_of(np.maximum(ends - 1, starts)), first).astype(np.int64)
+        line_starts = None if self.runs else np.concatenate([np.zeros(1, dtype=np.int64), nl + 1])
+        return Records(starts, ends, cat(self.counts, np.int64), cat(self.careful, bool), first, last, self.fields,
+                       self.problems, self.spaces, self.runs, self.newline_count, line_starts)
+
+
+def bom_offsets(arr: np.ndarray, start: int = 0) -> list[int]:
+    """Offsets of every UTF-8 byte-order mark in the bytes ``arr`` from ``start``: its first byte
+    is found by numpy (a substring search for three bytes takes a second a gigabyte), then the
+    two after it are compared."""
+    lead = byte_positions(arr[start:], BOM[0]) + start
+    lead = lead[lead + 2 < arr.size]
+    hit = (arr[lead + 1] == BOM[1]) & (arr[lead + 2] == BOM[2])
+    return [int(at) for at in lead[hit]]
+
+
+def tail_start(data: Buffer, lines: int) -> int:
+    """Offset of the first byte of the last ``lines`` lines of ``data`` (0 if it has no more)."""
+    at = len(data) - 1 if data[-1:] == b"\n" else len(data)
+    for _ in range(lines):
+        at = data.rfind(b"\n", 0, at)
+        if at < 0:
+            return 0
+    return at + 1
 
 
 def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequence[int], *,
-                  fast: bool = True, express: bool = True) -> Records:
+                  fast: bool = True, express: bool = True, ascii_only: bool | None = None) -> Records:
     """Every record of ``data`` (newlines already LF). ``fast=False`` sends every record through the
     careful splitter (the reference the tests compare the fast one with); ``express=False`` keeps
-    polars from taking whole chunks, so numpy splits every fast record."""
+    polars from taking runs, so numpy splits every fast record. ``ascii_only``: whether every byte
+    is ASCII, where the caller knows."""
     allow_long_fields()
     arr = np.frombuffer(data, dtype=np.uint8)
     n = arr.size
     delim = ord(delimiter)
     # Bytes the fast splitter must not take: undecodable, NUL, byte-order marks past the start.
-    # (numpy's min and max tell in one pass each whether a NUL or a BOM's first byte is there at all)
-    nul = byte_offsets(data, b"\x00") if n and int(arr.min()) == 0 else []
-    ascii_only = not n or int(arr.max()) < 0x80
-    boms = byte_offsets(data, BOM, 1) if not ascii_only else []
+    if ascii_only is None:
+        ascii_only = not n or int(arr.max()) < 0x80
+    nul = byte_offsets(data, b"\x00")
+    boms = [] if ascii_only else bom_offsets(arr, 1)
     special = sorted(set(bad_offsets) | set(nul) | set(boms))
     let_go(data)  # what the passes over the whole file mapped: the chunks below map it again, one at a time
     bad = sorted(bad_offsets)
     parts = _Parts()
     pos = 0
-    width = 0  # the usual field count, learnt from the first chunk; polars takes chunks from then on
+    width = 0  # the usual field count, learnt from the first chunk; polars takes runs from then on
     refused = 0
+    small_until = 0  # a run polars refused is taken again in chunks up to here
+    tail = tail_start(data, TAIL_LINES)
 
-    def chunk_end(s: int) -> int:
-        e = min(n, s + CHUNK_BYTES)
+    def chunk_end(s: int, size: int) -> int:
+        e = min(n, s + size)
         if e < n:
             cut = data.rfind(b"\n", s, e)
             e = cut + 1 if cut >= 0 else (data.find(b"\n", e) + 1 or n)
@@ -174,78 +220,56 @@ def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequ
         i = bisect.bisect_left(special, s)
         return special[i] if i < len(special) and special[i] < e else None
 
-    def expressible(s: int, e: int) -> bool:
-        """Whether polars may take ``data[s:e]`` whole."""
-        return (express and width > 1 and refused < _EXPRESS_GIVE_UP and data[e - 1] == NEWLINE
-                and first_special(s, e) is None)
-
-    # While the chunk at hand is checked (numpy, mostly without the GIL), polars parses the next
-    # ones on threads (``ahead``: each span's parse); a parse made for a chunk that turns out not to
-    # be one (the one at hand went to the numpy pass, which may end elsewhere) is dropped.
-    ahead: dict[tuple[int, int], Future[tuple[bytes, pl.DataFrame] | None]] = {}
-    pool = ThreadPoolExecutor(max_workers=PARSE_AHEAD)
-    try:
-        while pos < n:
-            if not fast:
-                start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
-                parts.add_careful(start, end, fields, problem)
-                continue
-            parts.add_newlines(arr, pos)  # those of the careful records before this chunk
-            e = chunk_end(pos)
-            if expressible(pos, e):
-                future = ahead.pop((pos, e), None)
-                parsed = future.result() if future is not None else parse_chunk(data, pos, e, delimiter,
-                                                                                 encoding, width)
-                ahead = {span: f for span, f in ahead.items() if span[0] >= e}
-                s2 = e
-                for _ in range(PARSE_AHEAD):
-                    if s2 >= n:
-                        break
-                    e2 = chunk_end(s2)
-                    if (s2, e2) not in ahead and expressible(s2, e2):
-                        ahead[(s2, e2)] = pool.submit(parse_chunk, data, s2, e2, delimiter, encoding, width)
-                    s2 = e2
-                got = express_chunk(arr, data, pos, e, delimiter, encoding, parsed, ascii_only=ascii_only)
-                del parsed
-                if got is not None:
-                    scan, frame = got
-                    parts.add_parsed(scan.starts, scan.ends, scan.counts, frame)
-                    parts.spaces = wider(parts.spaces, scan.spaces)
-                    parts.add_newlines(arr, e, scan.newlines)
+    while pos < n:
+        if not fast:
+            start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
+            parts.add_careful(start, end, fields, problem)
+            continue
+        parts.add_newlines(arr, pos)  # those of the careful records before this chunk
+        if express and width > 1 and parts.n >= HEAD_RECORDS and refused < _EXPRESS_GIVE_UP and pos < tail:
+            whole = pos >= small_until
+            e = min(chunk_end(pos, RUN_BYTES if whole else CHUNK_BYTES), tail)
+            if data[e - 1] == NEWLINE and first_special(pos, e) is None:
+                run = take_run(arr, pos, e, delimiter, parse_chunk(data, pos, e, delimiter, encoding, width),
+                               ascii_only=ascii_only)
+                if run is not None:
+                    parts.add_run(run)
                     let_go(data, pos, e)
                     pos, refused = e, 0
                     continue
-                refused += 1
-            scan = fast_scan(arr, pos, e, delim)
-            starts, ends, counts, violation, complete = (scan.starts, scan.ends, scan.counts, scan.violation,
-                                                         scan.complete)
-            parts.spaces = wider(parts.spaces, scan.spaces)
-            avoid = first_special(pos, e)
-            if avoid is not None and (violation < 0 or avoid < violation):
-                violation = avoid
-            if violation >= 0:
-                keep = ends < violation
-                starts, ends, counts = starts[keep], ends[keep], counts[keep]
-                complete = int(ends[-1]) + 1 if ends.size else pos
-            parts.add_fast(starts, ends, counts)
-            parts.add_newlines(arr, complete, scan.newlines)
-            if not width and counts.size:
-                width = int(np.bincount(counts).argmax())
-            let_go(data, pos, complete)
-            pos = complete
-            if violation >= 0:
-                # The careful splitter takes the record holding the broken byte and the records
-                # after it up to that byte's line, then hands back to the fast splitter.
-                line_end = data.find(b"\n", violation)
-                until = n if line_end < 0 else line_end
-                while pos < n and pos <= until:
-                    start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
-                    parts.add_careful(start, end, fields, problem)
-            elif not starts.size:
-                # No record ends in this chunk: a quoted field longer than the chunk, too long for
-                # data.
+            if whole:  # taken again in chunks, so a defect costs its chunk
+                small_until = e
+                continue
+            refused += 1
+        e = chunk_end(pos, CHUNK_BYTES if parts.n >= HEAD_RECORDS else HEAD_BYTES)
+        scan = fast_scan(arr, pos, e, delim)
+        starts, ends, counts, violation, complete = (scan.starts, scan.ends, scan.counts, scan.violation,
+                                                     scan.complete)
+        parts.spaces = wider(parts.spaces, scan.spaces)
+        avoid = first_special(pos, e)
+        if avoid is not None and (violation < 0 or avoid < violation):
+            violation = avoid
+        if violation >= 0:
+            keep = ends < violation
+            starts, ends, counts = starts[keep], ends[keep], counts[keep]
+            complete = int(ends[-1]) + 1 if ends.size else pos
+        parts.add_fast(starts, ends, counts)
+        parts.add_newlines(arr, complete, scan.newlines)
+        if not width and counts.size:
+            width = int(np.bincount(counts).argmax())
+        let_go(data, pos, complete)
+        pos = complete
+        if violation >= 0:
+            # The careful splitter takes the record holding the broken byte and the records
+            # after it up to that byte's line, then hands back to the fast splitter.
+            line_end = data.find(b"\n", violation)
+            until = n if line_end < 0 else line_end
+            while pos < n and pos <= until:
                 start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
                 parts.add_careful(start, end, fields, problem)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        elif not starts.size:
+            # No record ends in this chunk: a quoted field longer than the chunk, too long for
+            # data.
+            start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
+            parts.add_careful(start, end, fields, problem)
     return parts.join(arr)
