@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolkit.errors import InputFileError
 from toolkit.loaders.encodings import decide_encoding, normalise_newlines
@@ -65,3 +67,27 @@ def test_utf8_text_is_found_across_blocks_and_only_among_the_first_lead_bytes(mo
     assert encodings._has_valid_multibyte_utf8(b"ab\xc3(\xe2x\xc3\xa9")
     assert not encodings._has_valid_multibyte_utf8(b"ab\xc3(\xe2x" + b"\x81" * 9)
     assert not encodings._has_valid_multibyte_utf8(b"\xc3(" * 1000 + "é".encode())  # past the first 1000 leads
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(data=st.binary(max_size=40), cut=st.integers(min_value=0, max_value=40))
+def test_utf8_validity_is_what_python_decodes(data: bytes, cut: int) -> None:
+    from toolkit.loaders.encodings import utf8_valid
+
+    def decodes(b: bytes) -> bool:
+        try:
+            b.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return True
+
+    assert utf8_valid(data) is decodes(data)
+    assert utf8_valid(data, 0, min(cut, len(data))) is decodes(data[:cut])
+    assert utf8_valid(data, min(cut, len(data))) is decodes(data[cut:])
+
+
+def test_bad_utf8_bytes_are_found_in_the_blocks_that_do_not_validate(monkeypatch) -> None:
+    from toolkit.loaders import encodings
+    monkeypatch.setattr(encodings, "CHUNK_BYTES", 8)
+    data = "1,Zoë\n2,ok\n3,x".encode() + b"\xff\n4,\xc3(\n" + "5,é\n".encode() * 4
+    assert encodings._collect_errors(data, "utf-8") == [15, 19]  # the \xff, and the \xc3 before "("
