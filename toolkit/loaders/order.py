@@ -42,12 +42,15 @@ def sorted_by(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     return frame.sort(list(keys), nulls_last=True, maintain_order=True)
 
 
-def append_to_groups(rows: pl.DataFrame, tails: pl.DataFrame, key: str) -> pl.DataFrame | None:
+def append_to_groups(rows: pl.DataFrame, tails: pl.DataFrame, key: str, *,
+                     rows_in_order: bool = False) -> pl.DataFrame | None:
     """``rows`` (sorted by ``key``) with each row of ``tails`` (sorted by ``key``, one per value)
     placed after the last row of its ``key``: what a stable sort of the two by ``key`` gives,
     found by counting instead of sorting. None when either frame is not sorted by ``key`` or
-    ``tails`` repeats a value (then the caller sorts)."""
-    if not (in_order(rows, [key]) and in_order(tails, [key])) or tails[key].null_count() or rows[key].null_count():
+    ``tails`` repeats a value (then the caller sorts). ``rows_in_order``: the caller has checked
+    that ``rows`` are sorted by ``key``."""
+    if not ((rows_in_order or in_order(rows, [key])) and in_order(tails, [key])) or tails[key].null_count() \
+            or rows[key].null_count():
         return None
     if tails[key].n_unique() != tails.height:
         return None
@@ -61,8 +64,11 @@ def append_to_groups(rows: pl.DataFrame, tails: pl.DataFrame, key: str) -> pl.Da
     is_tail[at_tail] = True
     order[at_tail] = np.arange(rows.height, n, dtype=np.int64)
     order[~is_tail] = np.arange(rows.height, dtype=np.int64)
-    both = pl.concat([rows, tails], how="vertical", rechunk=False)
-    return both.select(pl.all().gather(pl.Series(order)))
+    at = pl.Series(order)
+    # A column gathered from many chunks costs several times one gathered from one: each is made
+    # one chunk first, one column at a time (a second copy of one column at most).
+    return pl.DataFrame([pl.concat([rows.get_column(c), tails.get_column(c)], rechunk=True).gather(at)
+                         for c in rows.columns])
 
 
 def per_run(keys: pl.Series, of_keys: Callable[[pl.Series], pl.Series]) -> pl.Series:

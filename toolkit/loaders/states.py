@@ -128,7 +128,7 @@ def deal_states(history: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFrame:
         # A deal's current state starts no earlier than its last history row, so in a history
         # already in order it goes right after that deal's rows: placed by counting, the table
         # costs its one copy, not the keys and buffers of a sort of millions of rows besides.
-        merged = append_to_groups(history, current.sort(S.DEAL_ID, maintain_order=True), S.DEAL_ID)
+        merged = append_to_groups(history, current.sort(S.DEAL_ID, maintain_order=True), S.DEAL_ID, rows_in_order=True)
         if merged is not None:
             return _finish(merged, sort=False)
     # (not rechunked: the sort makes the one copy)
