@@ -8,6 +8,7 @@ raw text; it never turns into a silent null.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -309,6 +310,9 @@ _TRUE = ("true", "1", "yes", "y", "t", "x", "ja", "oui", "wahr", "vrai")
 _FALSE = ("false", "0", "no", "n", "f", "", "nein", "non", "falsch", "faux")
 
 
+_YEAR_1000 = pl.lit(dt.datetime(1000, 1, 1), S.DATETIME)
+
+
 @dataclass(frozen=True)
 class _DatePass:
     """The one format a date column is read with in the pass over all columns; the values it does
@@ -325,7 +329,7 @@ class _DatePass:
         t = text.str.replace(_ZONE, "") if self.strip_zone else text
         parsed = t.str.to_datetime(self.fmt, strict=False, time_unit="us", cache=self.cache)
         if "%Y" in self.fmt:
-            parsed = pl.when(parsed.dt.year() >= 1000).then(parsed)  # never year 25 from "25"
+            parsed = pl.when(parsed >= _YEAR_1000).then(parsed)  # never year 25 from "25"
         return parsed
 
 
@@ -350,16 +354,20 @@ def _date_pass(sample: pl.Series, style: str, explicit: Sequence[str]) -> _DateP
     return _DatePass(None)
 
 
-def _null_tokens(column: str, kind: Kind, tokens: Sequence[str] | None) -> pl.Expr:
-    """The column with its null tokens as nulls: only typed columns get the wide default list."""
+def _token_mask(column: str, kind: Kind, tokens: Sequence[str] | None) -> pl.Expr | None:
+    """Whether each value of the column is one of its null tokens (None: the column has none).
+    Only typed columns get the wide default list."""
     if tokens is None:
         tokens = [] if kind in ("text", "id") else list(TYPED_NULLS)
-    col = pl.col(column)
-    if not tokens:
-        return col
     # Values arrive stripped; matching the usual spellings of each token spares a lower-cased copy
     # of every column.
-    return pl.when(col.is_in(case_variants(tokens))).then(None).otherwise(col)
+    return pl.col(column).is_in(case_variants(tokens)) if tokens else None
+
+
+def _null_tokens(column: str, kind: Kind, tokens: Sequence[str] | None) -> pl.Expr:
+    """The column with its null tokens as nulls."""
+    token = _token_mask(column, kind, tokens)
+    return pl.col(column) if token is None else pl.when(token).then(None).otherwise(pl.col(column))
 
 
 def _second_look(table: RawTable, out: pl.DataFrame, present: Mapping[str, Kind], style: str, dec: str | None,
@@ -489,6 +497,12 @@ def cast_columns(table: RawTable, kinds: Mapping[str, Kind], *, date_default: st
     flagged: list[pl.Expr] = []  # what the pass itself finds unread or invalid
     for c, k in present.items():
         t, typed, nn = text[c], pl.col(f"__t_{c}"), pl.col(f"__nn_{c}")
+        # A typed column is read from its text as it is: no null token reads as a value of its kind
+        # (a mapping's own tokens are masked out of the typed values), so the text need not be
+        # copied without them first; they only keep a value from counting as written.
+        token = _token_mask(c, k, null_tokens.get(c))
+        raw = pl.col(c)
+        written = raw.is_not_null() if token is None else raw.is_not_null() & ~token
         if k == "id":
             exprs += [t.alias(c), t.str.contains(r"^[+-]?\d+([.,]\d+)?[eE][+-]?\d+$").fill_null(False)
                       .alias(f"__bad_{c}")]
@@ -496,18 +510,18 @@ def cast_columns(table: RawTable, kinds: Mapping[str, Kind], *, date_default: st
         elif k == "text":
             exprs.append(t.alias(c))
         else:
-            exprs.append(t.is_not_null().alias(f"__nn_{c}"))
+            exprs.append(written.alias(f"__nn_{c}"))
             if k in ("date", "datetime"):
-                exprs.append(passes[c].expr(t).alias(f"__t_{c}"))
+                value = passes[c].expr(raw)
             elif k in ("amount", "number"):
-                value = t.cast(pl.Float64, strict=False)
-                exprs += [pl.when(value.is_finite()).then(value).alias(f"__t_{c}"),
-                          (t.is_not_null() & ~t.str.contains(plain)).alias(f"__np_{c}")]
+                number = raw.cast(pl.Float64, strict=False)
+                value = pl.when(number.is_finite()).then(number)
+                exprs.append((written & ~raw.str.contains(plain)).alias(f"__np_{c}"))
                 flagged.append(pl.col(f"__np_{c}"))
-            elif k == "bool":
+            else:  # bool
                 true, false = case_variants(_TRUE), case_variants(_FALSE)
-                exprs.append(pl.when(t.is_in(true)).then(True).when(t.is_in(false)).then(False)
-                             .otherwise(None).alias(f"__t_{c}"))
+                value = pl.when(raw.is_in(true)).then(True).when(raw.is_in(false)).then(False).otherwise(None)
+            exprs.append((value if token is None else pl.when(written).then(value)).alias(f"__t_{c}"))
             flagged.append(nn & typed.is_null())
     out = frame
     if exprs:
