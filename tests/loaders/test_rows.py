@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 
 from toolkit.loaders.raw import ROW_END_LINE, ROW_LINE
-from toolkit.loaders.rows import _aligned, _finish_frame, _with_lines
+from toolkit.loaders.rows import _aligned, _finish_frame, _stripped, _with_lines
 
 
 def _pieces() -> pl.DataFrame:
@@ -34,13 +34,13 @@ def test_columns_cut_differently_are_made_one_chunk_each() -> None:
 def test_values_are_stripped_and_an_empty_unnamed_column_dropped() -> None:
     frame = pl.DataFrame({"c0": [" 1", "2"], "c1": ["a ", ""], "c2": pl.Series([None, None], dtype=pl.String),
                           ROW_LINE: [2, 3], ROW_END_LINE: [2, 3]})
-    out = _finish_frame(frame, ["Id", "Name", "unnamed_3"])
+    out = _finish_frame(_stripped(frame, "any"), ["Id", "Name", "unnamed_3"])
     assert out.columns == ["Id", "Name", ROW_LINE, ROW_END_LINE]
     assert out.rows() == [("1", "a", 2, 2), ("2", None, 3, 3)]
-    # a file whose splitter saw no space at a field edge is not stripped again
-    assert _finish_frame(frame, ["Id", "Name", "unnamed_3"], spaces="none")["Id"].to_list() == [" 1", "2"]
+    # a piece whose splitter saw no space at a field edge is not stripped again
+    assert _stripped(frame, "none")["c0"].to_list() == [" 1", "2"]
     # where it saw only ASCII spaces (no tab in the file), a prefix and suffix test finds the
     # columns to strip: a tab is then not looked for
     tabbed = frame.with_columns(pl.Series("c1", ["a", "b\t"]))
-    assert _finish_frame(tabbed, ["Id", "Name", "unnamed_3"], spaces="ascii")["Name"].to_list() == ["a", "b\t"]
-    assert _finish_frame(tabbed, ["Id", "Name", "unnamed_3"], spaces="any")["Name"].to_list() == ["a", "b"]
+    assert _stripped(tabbed, "ascii")["c1"].to_list() == ["a", "b\t"]
+    assert _stripped(tabbed, "any")["c1"].to_list() == ["a", "b"]

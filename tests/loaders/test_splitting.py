@@ -160,19 +160,21 @@ def test_a_run_polars_refuses_is_taken_again_in_chunks_and_only_the_bad_one_is_s
     assert np.array_equal(t.frame[S.ROW_LINE].to_numpy()[:400], np.r_[2:202, 203:403])
 
 
-@pytest.mark.parametrize(("inside", "spaces"), [(b"Name_{i}", "none"), (b"Name {i}", "ascii"), (b"Name\t{i}", "any"),
+@pytest.mark.parametrize(("inside", "spaces"), [(b"Name_{i}", "none"), (b"Name {i}", "none"), (b" Name{i}", "ascii"),
+                                                (b"Name{i} ", "ascii"), (b"Name\t{i}", "any"),
                                                 ("Name\u00a0{i}".encode(), "any")],
-                         ids=["no_space", "space", "tab", "nbsp"])
+                         ids=["no_space", "space_inside", "space_first", "space_last", "tab", "nbsp"])
 def test_runs_tell_which_whitespace_their_values_may_hold(monkeypatch, inside: bytes, spaces: str) -> None:
-    # the head goes to numpy, which sees no space at a field edge; the rest to polars, which tells
-    # only what whitespace the run holds anywhere
+    # the head goes to numpy, which sees no space at a field edge; the rest to polars: a space
+    # next to a quote, a delimiter or a line's edge may start or end a value, a tab or a Unicode
+    # space anywhere may
     line = b'"{i}","' + inside + b'","{i}00","x"\n'
     data = HEADER + b"".join(line.replace(b"{i}", str(i).encode()) for i in range(1, 300))
     monkeypatch.setattr(splitting, "HEAD_RECORDS", 1)
     monkeypatch.setattr(splitting, "HEAD_BYTES", 1)
     records = splitting.split_records(data, ",", "utf-8", [])
     assert [r.rows for r in records.runs] == [299 - splitting.TAIL_LINES]
-    assert records.spaces == spaces
+    assert records.runs[0].spaces == spaces
 
 
 def test_a_space_at_an_edge_in_a_run_is_stripped(tmp_path: Path, monkeypatch) -> None:

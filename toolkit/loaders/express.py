@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from toolkit.filebytes import Buffer
 from toolkit.loaders.careful import MAX_RECORD_BYTES
-from toolkit.loaders.scan import TAB_LIKE, Spaces, byte_positions, count_newlines
+from toolkit.loaders.scan import NEWLINE, QUOTE, SPACE, TAB_LIKE, Spaces, byte_positions, count_newlines
 
 #: Unicode whitespace other than ASCII (what polars' strip_chars strips), as UTF-8 bytes: U+0085,
 #: U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
@@ -84,15 +84,24 @@ def has_unicode_space(u: np.ndarray) -> bool:
     return bool(np.isin(code, _SPACE_CODES[3]).any() or np.isin(code >> 8, _SPACE_CODES[2]).any())
 
 
-def _spaces_in(chunk: bytes, ascii_only: bool) -> Spaces:
-    """Which whitespace ``chunk`` (UTF-8; ``ascii_only``: the file has no byte past ASCII) holds
-    anywhere, told by memchr and numpy over the bytes; which values have it at an edge is told
-    later, from the parsed values."""
+def _spaces_in(chunk: bytes, delimiter: str, ascii_only: bool) -> Spaces:
+    """Which whitespace the values of ``chunk`` (UTF-8 lines; ``ascii_only``: the file has no byte
+    past ASCII) may have at an edge: ``any`` where it holds a tab-like byte or a Unicode space
+    anywhere, ``ascii`` where a space touches a delimiter, a quote or a line's edge (a value's edge
+    is next to one of those), else ``none``. Told by memchr and numpy over the bytes; which values
+    have it is told later, from the parsed values."""
     if any(chunk.find(bytes((ch,))) >= 0 for ch in TAB_LIKE):
         return "any"
-    if not ascii_only and has_unicode_space(np.frombuffer(chunk, dtype=np.uint8)):
+    u = np.frombuffer(chunk, dtype=np.uint8)
+    if not ascii_only and has_unicode_space(u):
         return "any"
-    return "ascii" if chunk.find(b" ") >= 0 else "none"
+    at = byte_positions(u, SPACE)
+    if not at.size:
+        return "none"
+    edges = np.array([NEWLINE, QUOTE, ord(delimiter)], dtype=np.uint8)
+    edge = (np.isin(u[np.maximum(at - 1, 0)], edges) | np.isin(u[np.minimum(at + 1, u.size - 1)], edges)
+            | (at == 0) | (at == u.size - 1))
+    return "ascii" if edge.any() else "none"
 
 
 def parse_chunk(data: Buffer, s: int, e: int, delimiter: str, encoding: str,
@@ -161,7 +170,7 @@ def take_run(arr: np.ndarray, s: int, e: int, delimiter: str, parsed: tuple[byte
     last = pl.col(f"c{width - 1}")
     blankish = rf'^[ \t"{re.escape(delimiter)}]*$'
     unsure = np.flatnonzero(frame.select(last.is_null() | last.str.contains(blankish)).to_series().to_numpy())
-    run = Run(s, e, frame, spaces=_spaces_in(chunk, ascii_only))
+    run = Run(s, e, frame, spaces=_spaces_in(chunk, delimiter, ascii_only))
     if unsure.size:
         lines = line_texts(chunk, unsure)
         counts = field_counts(lines, delimiter).to_numpy()

@@ -26,14 +26,20 @@ def _needs_strip(column: str, spaces: Spaces) -> pl.Expr:
     return pl.col(column).str.contains(r"^\s|\s$|^$")
 
 
-def _finish_frame(frame: pl.DataFrame, header: list[str], *, spaces: Spaces = "any") -> pl.DataFrame:
+def _stripped(frame: pl.DataFrame, spaces: Spaces) -> pl.DataFrame:
+    """``frame`` (text columns c0.., and lines) with its values stripped and empty ones null, where
+    ``spaces`` says its splitter saw whitespace that may sit at a value's edge; a column costs a
+    copy only where it has such values, which one pass over all columns tells."""
+    text = [c for c in frame.columns if c not in (ROW_LINE, ROW_END_LINE)]
+    if not frame.height or spaces == "none":
+        return frame
+    probe = frame.select(_needs_strip(c, spaces).any().alias(c) for c in text).row(0)
+    return frame.with_columns(pl.col(c).str.strip_chars().replace("", None)
+                              for c, need in zip(text, probe, strict=True) if need)
+
+
+def _finish_frame(frame: pl.DataFrame, header: list[str]) -> pl.DataFrame:
     frame = frame.rename({f"c{i}": h for i, h in enumerate(header)})
-    # Values are stripped and empty ones made null; a column costs a copy only where it has such
-    # values, which one pass over all columns tells.
-    if frame.height and spaces != "none":
-        probe = frame.select(_needs_strip(h, spaces).any().alias(str(i)) for i, h in enumerate(header)).row(0)
-        frame = frame.with_columns(pl.col(h).str.strip_chars().replace("", None)
-                                   for h, need in zip(header, probe, strict=True) if need)
     # A trailing delimiter on every line makes an unnamed, empty last column: not data.
     drop = [h for h in header if h.startswith("unnamed_") and frame[h].null_count() == frame.height]
     return frame.drop(drop) if drop else frame
@@ -72,18 +78,19 @@ def frame_of(a: Assembly, good: np.ndarray, ncols: int, width_msg: str) -> pl.Da
     t, r = a.t, a.r
     pieces: list[pl.DataFrame] = []
     between = np.split(good, np.searchsorted(good, [run.after for run in r.runs]))
+    # Each piece is stripped as far as its own splitter saw whitespace at a value's edge (careful
+    # rows come stripped).
     for k, scanned in enumerate(between):
         pieces += _scanned_rows(a, scanned, ncols, width_msg)
         if k < len(r.runs):
-            pieces.append(_run_rows(a, r.runs[k], ncols, width_msg))
+            pieces.append(_stripped(_run_rows(a, r.runs[k], ncols, width_msg), r.runs[k].spaces))
             r.runs[k].frame = pl.DataFrame()  # the piece holds it now: the joined frame must be its only holder
     if not pieces:
         pieces = [pl.DataFrame(schema={**{f"c{i}": pl.String for i in range(ncols)}, ROW_LINE: pl.Int64,
                                        ROW_END_LINE: pl.Int64})]
     frame = _aligned(pl.concat(pieces, how="vertical", rechunk=False))
     del pieces
-    # Careful rows come stripped; fast ones need it only where the splitter saw whitespace.
-    return _finish_frame(frame, t.header, spaces=r.spaces)
+    return _finish_frame(frame, t.header)
 
 
 def _scanned_rows(a: Assembly, good: np.ndarray, ncols: int, width_msg: str) -> list[pl.DataFrame]:
@@ -99,7 +106,8 @@ def _scanned_rows(a: Assembly, good: np.ndarray, ncols: int, width_msg: str) -> 
                                                                                                 width_msg)
         for frame, keep in parts:
             rows = seq[keep]
-            out.append(_with_lines(frame, a.first[rows], a.last[rows]))
+            out.append(_with_lines(frame if a.r.careful[seq[0]] else _stripped(frame, a.r.spaces), a.first[rows],
+                                   a.last[rows]))
     return out
 
 

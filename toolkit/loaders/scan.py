@@ -11,7 +11,7 @@ import numpy as np
 
 from toolkit.filebytes import Buffer
 
-QUOTE, NEWLINE = 34, 10
+QUOTE, NEWLINE, SPACE = 34, 10, 32
 #: ASCII whitespace other than the space that can be in a value (CR is gone: newlines are LF).
 TAB_LIKE = b"\t\x0b\x0c"
 _SPACES = np.frombuffer(TAB_LIKE + b" ", dtype=np.uint8)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +44,8 @@ CHUNK_BYTES = 1 << 23
 #: below the C allocator's largest mmap threshold (32 MiB in glibc), so that the copy of each run
 #: reuses the memory of the last instead of faulting in fresh pages (five times the cost).
 RUN_BYTES = 24 << 20
+#: Runs parsed at a time, each on a thread of its own.
+PARSE_AHEAD = 2
 #: After this many chunks in a row that polars could not take, the rest of the file goes to numpy
 #: directly (a file full of quoted newlines would otherwise be parsed twice).
 _EXPRESS_GIVE_UP = 3
@@ -67,8 +70,9 @@ class Records:
     last: np.ndarray  # int64: the line of its last byte
     fields: dict[int, list[str]] = field(default_factory=dict)
     problems: dict[int, tuple[S.Reason, str]] = field(default_factory=dict)
-    #: Which whitespace a fast record's values may have at their edges: ``none`` lets the reader skip
-    #: stripping, ``ascii`` lets it find the values to strip by a prefix and suffix test.
+    #: Which whitespace a scanned fast record's values may have at their edges: ``none`` lets the
+    #: reader skip stripping, ``ascii`` lets it find the values to strip by a prefix and suffix test
+    #: (each run says its own).
     spaces: Spaces = "any"
     #: The runs polars took, each after ``run.after`` scanned records.
     runs: list[Run] = field(default_factory=list)
@@ -126,7 +130,6 @@ class _Parts:
     def add_run(self, run: Run) -> None:
         run.after, run.line = self.n, self.newline_count + 1
         self.runs.append(run)
-        self.spaces = wider(self.spaces, run.spaces)
         self.newline_count += run.rows  # one line each
         self.newlines_until = run.end
 
@@ -220,56 +223,85 @@ def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequ
         i = bisect.bisect_left(special, s)
         return special[i] if i < len(special) and special[i] < e else None
 
-    while pos < n:
-        if not fast:
-            start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
-            parts.add_careful(start, end, fields, problem)
-            continue
-        parts.add_newlines(arr, pos)  # those of the careful records before this chunk
-        if express and width > 1 and parts.n >= HEAD_RECORDS and refused < _EXPRESS_GIVE_UP and pos < tail:
-            whole = pos >= small_until
-            e = min(chunk_end(pos, RUN_BYTES if whole else CHUNK_BYTES), tail)
-            if data[e - 1] == NEWLINE and first_special(pos, e) is None:
-                run = take_run(arr, pos, e, delimiter, parse_chunk(data, pos, e, delimiter, encoding, width),
-                               ascii_only=ascii_only)
-                if run is not None:
-                    parts.add_run(run)
-                    let_go(data, pos, e)
-                    pos, refused = e, 0
-                    continue
-            if whole:  # taken again in chunks, so a defect costs its chunk
-                small_until = e
-                continue
-            refused += 1
-        e = chunk_end(pos, CHUNK_BYTES if parts.n >= HEAD_RECORDS else HEAD_BYTES)
-        scan = fast_scan(arr, pos, e, delim)
-        starts, ends, counts, violation, complete = (scan.starts, scan.ends, scan.counts, scan.violation,
-                                                     scan.complete)
-        parts.spaces = wider(parts.spaces, scan.spaces)
-        avoid = first_special(pos, e)
-        if avoid is not None and (violation < 0 or avoid < violation):
-            violation = avoid
-        if violation >= 0:
-            keep = ends < violation
-            starts, ends, counts = starts[keep], ends[keep], counts[keep]
-            complete = int(ends[-1]) + 1 if ends.size else pos
-        parts.add_fast(starts, ends, counts)
-        parts.add_newlines(arr, complete, scan.newlines)
-        if not width and counts.size:
-            width = int(np.bincount(counts).argmax())
-        let_go(data, pos, complete)
-        pos = complete
-        if violation >= 0:
-            # The careful splitter takes the record holding the broken byte and the records
-            # after it up to that byte's line, then hands back to the fast splitter.
-            line_end = data.find(b"\n", violation)
-            until = n if line_end < 0 else line_end
-            while pos < n and pos <= until:
+    def run_end(s: int, small_until: int) -> int:
+        """Where a run from ``s`` ends: RUN_BYTES on, or CHUNK_BYTES within a refused run."""
+        return min(chunk_end(s, RUN_BYTES if s >= small_until else CHUNK_BYTES), tail)
+
+    def runnable(s: int, e: int) -> bool:
+        return data[e - 1] == NEWLINE and first_special(s, e) is None
+
+    def take(s: int, e: int) -> Run | None:
+        parsed = parse_chunk(data, s, e, delimiter, encoding, width)
+        return take_run(arr, s, e, delimiter, parsed, ascii_only=ascii_only)
+
+    # Runs are parsed on threads, PARSE_AHEAD at a time: polars lets go of the GIL while it parses,
+    # and one parse alone leaves a core idle while it starts and ends.
+    ahead: dict[tuple[int, int], Future[Run | None]] = {}
+    pool = ThreadPoolExecutor(max_workers=PARSE_AHEAD)
+    try:
+        while pos < n:
+            if not fast:
                 start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
                 parts.add_careful(start, end, fields, problem)
-        elif not starts.size:
-            # No record ends in this chunk: a quoted field longer than the chunk, too long for
-            # data.
-            start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
-            parts.add_careful(start, end, fields, problem)
+                continue
+            parts.add_newlines(arr, pos)  # those of the careful records before this chunk
+            if express and width > 1 and parts.n >= HEAD_RECORDS and refused < _EXPRESS_GIVE_UP and pos < tail:
+                whole = pos >= small_until
+                e = run_end(pos, small_until)
+                if runnable(pos, e):
+                    future = ahead.pop((pos, e), None)
+                    run = future.result() if future is not None else take(pos, e)
+                    # The next runs are parsed on the pool meanwhile; one made for a span that turns
+                    # out not to be the next (after a refused run) is dropped.
+                    ahead = {span: f for span, f in ahead.items() if span[0] >= e}
+                    s2 = e
+                    for _ in range(PARSE_AHEAD if run is not None else 0):
+                        e2 = run_end(s2, small_until)
+                        if s2 >= tail or not runnable(s2, e2):
+                            break
+                        if (s2, e2) not in ahead:
+                            ahead[(s2, e2)] = pool.submit(take, s2, e2)
+                        s2 = e2
+                    if run is not None:
+                        parts.add_run(run)
+                        let_go(data, pos, e)
+                        pos, refused = e, 0
+                        continue
+                if whole:  # taken again in chunks, so a defect costs its chunk
+                    small_until = e
+                    continue
+                refused += 1
+            e = chunk_end(pos, CHUNK_BYTES if parts.n >= HEAD_RECORDS else HEAD_BYTES)
+            scan = fast_scan(arr, pos, e, delim)
+            starts, ends, counts, violation, complete = (scan.starts, scan.ends, scan.counts, scan.violation,
+                                                         scan.complete)
+            parts.spaces = wider(parts.spaces, scan.spaces)
+            avoid = first_special(pos, e)
+            if avoid is not None and (violation < 0 or avoid < violation):
+                violation = avoid
+            if violation >= 0:
+                keep = ends < violation
+                starts, ends, counts = starts[keep], ends[keep], counts[keep]
+                complete = int(ends[-1]) + 1 if ends.size else pos
+            parts.add_fast(starts, ends, counts)
+            parts.add_newlines(arr, complete, scan.newlines)
+            if not width and counts.size:
+                width = int(np.bincount(counts).argmax())
+            let_go(data, pos, complete)
+            pos = complete
+            if violation >= 0:
+                # The careful splitter takes the record holding the broken byte and the records
+                # after it up to that byte's line, then hands back to the fast splitter.
+                line_end = data.find(b"\n", violation)
+                until = n if line_end < 0 else line_end
+                while pos < n and pos <= until:
+                    start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
+                    parts.add_careful(start, end, fields, problem)
+            elif not starts.size:
+                # No record ends in this chunk: a quoted field longer than the chunk, too long for
+                # data.
+                start, end, fields, problem, pos = careful_record(data, pos, delimiter, encoding, bad)
+                parts.add_careful(start, end, fields, problem)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return parts.join(arr)
