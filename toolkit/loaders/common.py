@@ -22,7 +22,7 @@ from toolkit.loaders.columns import (
     snake,
     user_header,
 )
-from toolkit.loaders.order import sorted_by
+from toolkit.loaders.order import DEAL_AT, sorted_by
 from toolkit.loaders.raw import ROW_END_LINE, ROW_LINE, RawTable, escape_raw, ledger_counts
 from toolkit.loaders.sniff import first_line_fields
 from toolkit.model import Dataset, team_id
@@ -234,8 +234,11 @@ def map_entries(frame: pl.DataFrame, process: Process, deals: pl.DataFrame | Non
             # Every deal is in the default pipeline, and so is an entry of a deal not loaded.
             f = f.with_columns(pl.lit(S.DEFAULT_PIPELINE).alias(S.PIPELINE))
         else:
-            f = f.join(deals.select(S.DEAL_ID, pl.col(S.PIPELINE).alias("_deal_pipeline")), on=S.DEAL_ID, how="left",
-                       maintain_order="left")
+            if DEAL_AT in f.columns:  # the rows' deals found among these deals: their pipelines by position
+                f = f.with_columns(deals.get_column(S.PIPELINE).gather(f.get_column(DEAL_AT)).alias("_deal_pipeline"))
+            else:
+                f = f.join(deals.select(S.DEAL_ID, pl.col(S.PIPELINE).alias("_deal_pipeline")), on=S.DEAL_ID,
+                           how="left", maintain_order="left")
             f = f.with_columns(pl.coalesce(labels.fold_label(pl.col(S.PIPELINE)), "_deal_pipeline",
                                            pl.lit(S.DEFAULT_PIPELINE)).alias(S.PIPELINE)).drop("_deal_pipeline")
     else:
@@ -258,15 +261,17 @@ def finish_events(frame: pl.DataFrame, process: Process, deals: pl.DataFrame | N
     if frame.is_empty():
         return S.empty(S.STAGE_EVENTS)
     # Only the columns of stage entries travel through the join and the sort.
-    f = with_null_columns(frame.select([c for c in frame.columns if c in S.names(S.STAGE_EVENTS) or c == LABEL_KEY]),
-                          ((c.name, c.dtype) for c in S.STAGE_EVENTS))
+    f = with_null_columns(frame.select([c for c in frame.columns if c in S.names(S.STAGE_EVENTS)
+                                        or c in (LABEL_KEY, DEAL_AT)]), ((c.name, c.dtype) for c in S.STAGE_EVENTS))
     if LABEL_KEY not in f.columns:
         f = map_entries(f, process, deals)
-    f = sorted_by(f, [S.DEAL_ID, S.ENTERED_AT, S.SOURCE_LINE])
+    # (a deal's position orders and groups rows as its id does, compared as an integer)
+    deal = DEAL_AT if DEAL_AT in f.columns else S.DEAL_ID
+    f = sorted_by(f, [deal, S.ENTERED_AT, S.SOURCE_LINE])
     # A history row is written on any change (amount, close date): only a change of stage is a
     # stage entry, so consecutive rows of one stage (in one pipeline) collapse into the first.
     label = pl.coalesce(S.STAGE, LABEL_KEY)
-    same = ((label == label.shift(1)) & (pl.col(S.DEAL_ID) == pl.col(S.DEAL_ID).shift(1))
+    same = ((label == label.shift(1)) & (pl.col(deal) == pl.col(deal).shift(1))
             & (pl.col(S.PIPELINE) == pl.col(S.PIPELINE).shift(1)))
     f = f.filter(~same.fill_null(False))
     return f.select([pl.col(c.name).cast(c.dtype) for c in S.STAGE_EVENTS])

@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import polars as pl
 
+from toolkit import schema as S
+
 
 def _after_previous(key: str) -> tuple[pl.Expr, pl.Expr]:
     """(this row's ``key`` sorts after the previous row's, the two are equal), nulls last."""
@@ -71,6 +73,13 @@ def append_to_groups(rows: pl.DataFrame, tails: pl.DataFrame, key: str, *,
                          for c in rows.columns])
 
 
+#: A history row's deal as its position among the loaded deals (sorted by id, one row per id): it
+#: orders and groups the rows as ``deal_id`` does, compared as an integer instead of as text, and
+#: finds the deal's values by position. Only the loader that found it against those deals uses it
+#: to find their values.
+DEAL_AT = "_deal_at"
+
+
 def per_run(keys: pl.Series, of_keys: Callable[[pl.Series], pl.Series]) -> pl.Series:
     """``of_keys(keys)``, an elementwise function of the keys (a hash lookup), computed once per run
     of equal consecutive keys and repeated along the run: ten million history rows of a million
@@ -92,9 +101,19 @@ def positions(keys: pl.Series, ids: pl.Series) -> pl.Series:
                    .get_column("_at"))
 
 
+def deal_positions(keys: pl.Series, deals: pl.DataFrame) -> pl.Series | None:
+    """Each key's position in ``deals`` (see :data:`DEAL_AT`), or None where the deals are not one
+    row per id in id order (then nothing can be found by position)."""
+    ids = deals.get_column(S.DEAL_ID)
+    if ids.null_count() or not ids.is_sorted() or ids.n_unique() != ids.len():
+        return None
+    return positions(keys, ids).alias(DEAL_AT)
+
+
 def known_keys(keys: pl.Series, ids: pl.Series) -> pl.Series:
     """Whether each key is one of ``ids`` (a null key is not)."""
     return positions(keys, ids.unique()).is_not_null()
 
 
-__all__ = ["append_to_groups", "in_order", "known_keys", "per_run", "positions", "sorted_by"]
+__all__ = ["DEAL_AT", "append_to_groups", "deal_positions", "in_order", "known_keys", "per_run", "positions",
+           "sorted_by"]

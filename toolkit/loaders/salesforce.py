@@ -35,7 +35,7 @@ from toolkit.loaders.common import (
     require_ids,
     source_file_column,
 )
-from toolkit.loaders.order import known_keys, sorted_by
+from toolkit.loaders.order import DEAL_AT, deal_positions, known_keys, sorted_by
 from toolkit.loaders.states import STATE_FIELDS, history_states
 from toolkit.model import Dataset
 from toolkit.process import Process
@@ -290,24 +290,30 @@ def _history(path: Path | None, folder: Path, process: Process, deals: pl.DataFr
         drop_flagged(hist, "_is_deleted", S.Reason.DELETED_RECORD, "a live history row; IsDeleted is true")
     drop_rows(hist.table, hist.frame[S.ENTERED_AT].is_null(), S.ENTERED_AT, S.Reason.INVALID_DATE,
               "the time of the change; found an empty cell")
-    drop_rows(hist.table, ~known_keys(hist.frame[S.DEAL_ID], deals[S.DEAL_ID]), S.DEAL_ID,
+    # Each row's deal is found once, as its position among the deals: the unknown ones are
+    # rejected, the others keep it to be ordered, grouped and given their deal's values by it.
+    at = deal_positions(hist.frame[S.DEAL_ID], deals)
+    unknown = ~known_keys(hist.frame[S.DEAL_ID], deals[S.DEAL_ID]) if at is None else at.is_null()
+    drop_rows(hist.table, unknown, S.DEAL_ID,
               S.Reason.UNKNOWN_DEAL, "a history row of a loaded opportunity; no such opportunity was loaded")
     others.append(hist)
     # Only the columns stage entries and states take travel on: the first operation that joins the
     # reader's chunked columns with new ones copies every column it is given.
     taken = [c for c in hist.frame.columns if c not in (S.SOURCE_FILE, S.SOURCE_LINE)
              and (c in S.names(S.STAGE_EVENTS) or c in STATE_FIELDS)]
-    rows = hist.frame.select(*taken, pl.col("_line").alias(S.SOURCE_LINE), source_file_column(hist.table.file))
+    rows = hist.frame.select(*taken, pl.col("_line").alias(S.SOURCE_LINE), source_file_column(hist.table.file),
+                             *([] if at is None else [at.filter(~unknown) if unknown.any() else at]))
     hist.table.keep_lines_only()
     # In the order of stage entries and states (by deal, then time), sorted at most once for both.
-    rows = sorted_by(rows, [S.DEAL_ID, S.ENTERED_AT, S.SOURCE_LINE])
+    rows = sorted_by(rows, [S.DEAL_ID if at is None else DEAL_AT, S.ENTERED_AT, S.SOURCE_LINE])
     # Stages mapped once for both tables: every history row is a state (a row is written on any
     # change of stage, amount or close date), while stage entries collapse rows of one stage.
     rows = map_entries(rows, process, deals)
     events = finish_events(rows, process, deals)
     rows = rows.select(S.DEAL_ID, pl.col(S.ENTERED_AT).alias(S.VALID_FROM), S.STAGE,
                        *[c for c in STATE_FIELDS if c != S.STAGE and c in rows.columns], S.SOURCE_FILE,
-                       S.SOURCE_LINE)  # (the columns states do not take are let go before they are made)
+                       S.SOURCE_LINE, *([DEAL_AT] if DEAL_AT in rows.columns else []))
+    # (the columns states do not take are let go before they are made)
     return events, history_states(rows, deals), True
 
 

@@ -39,7 +39,7 @@ from toolkit import schema as S
 from toolkit.errors import ConfigError
 from toolkit.loaders import labels
 from toolkit.loaders.common import MODIFIED
-from toolkit.loaders.order import append_to_groups, in_order, positions
+from toolkit.loaders.order import DEAL_AT, append_to_groups, in_order, positions
 from toolkit.model import Dataset
 from toolkit.process import Process
 
@@ -65,9 +65,10 @@ def history_states(rows: pl.DataFrame, deals: pl.DataFrame, process: Process | N
                              if c not in rows.columns and not (c == S.STAGE and maps)])
     ids = current[S.DEAL_ID]
     if ids.null_count() == 0 and ids.n_unique() == ids.len():  # one deal per id, as loaders make them
-        # Each row's deal is found by its position among the deals, and the deals' values are set
-        # beside the rows: a join would copy every column (ids included) of millions of rows.
-        at = positions(rows[S.DEAL_ID], ids)
+        # Each row's deal is found by its position among the deals (where the loader found it
+        # against these deals, as it is), and the deals' values are set beside the rows: a join
+        # would copy every column (ids included) of millions of rows.
+        at = rows[DEAL_AT] if DEAL_AT in rows.columns else positions(rows[S.DEAL_ID], ids)
         f = rows.hstack([current[c].gather(at) for c in current.columns if c != S.DEAL_ID])
         if at.null_count():  # rows of deals not loaded are not states
             f = f.filter(at.is_not_null())
@@ -83,7 +84,8 @@ def history_states(rows: pl.DataFrame, deals: pl.DataFrame, process: Process | N
         *[(pl.col(c) if c in rows.columns else pl.col(f"_now_{c}")).cast(dtype).alias(c)
           for c, dtype in ((S.STAGE, pl.String), (S.AMOUNT, pl.Float64), (S.CURRENCY, pl.String),
                            (S.CLOSE_DATE, pl.Date))],
-        _FILE, pl.col(S.SOURCE_LINE).cast(pl.Int64), pl.lit(0).alias(_RANK))
+        _FILE, pl.col(S.SOURCE_LINE).cast(pl.Int64), pl.lit(0).alias(_RANK),
+        *([DEAL_AT] if DEAL_AT in f.columns else []))
 
 
 def states_from_events(events: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFrame:
@@ -92,9 +94,15 @@ def states_from_events(events: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFram
                                         S.SOURCE_FILE, S.SOURCE_LINE), deals)
 
 
+def _deal_key(history: pl.DataFrame) -> str:
+    """The column that orders and groups history states by deal: the deal's position where the
+    loader found it (an integer), else its id."""
+    return DEAL_AT if DEAL_AT in history.columns else S.DEAL_ID
+
+
 def _in_time_order(history: pl.DataFrame) -> bool:
     """Whether every history state has a time and they are in order by deal, then time."""
-    return history[S.VALID_FROM].null_count() == 0 and in_order(history, [S.DEAL_ID, S.VALID_FROM])
+    return history[S.VALID_FROM].null_count() == 0 and in_order(history, [_deal_key(history), S.VALID_FROM])
 
 
 def current_states(deals: pl.DataFrame, history: pl.DataFrame, *, ordered: bool | None = None) -> pl.DataFrame:
@@ -105,8 +113,9 @@ def current_states(deals: pl.DataFrame, history: pl.DataFrame, *, ordered: bool 
     if ordered:
         # A history in order (as CRMs write it) has each deal's latest row last: taking those
         # rows spares hashing millions of ids.
-        last = history.filter(pl.col(S.DEAL_ID).ne_missing(pl.col(S.DEAL_ID).shift(-1))).select(
-            S.DEAL_ID, pl.col(S.VALID_FROM).alias("_last_history"))
+        deal = pl.col(_deal_key(history))
+        last = history.filter(deal.ne_missing(deal.shift(-1))).select(S.DEAL_ID,
+                                                                      pl.col(S.VALID_FROM).alias("_last_history"))
     else:
         last = history.group_by(S.DEAL_ID).agg(pl.col(S.VALID_FROM).max().alias("_last_history"))
     f = deals.join(last, on=S.DEAL_ID, how="left", maintain_order="left")
@@ -123,7 +132,7 @@ def deal_states(history: pl.DataFrame, deals: pl.DataFrame) -> pl.DataFrame:
     """The deal_states table: the history's states and every deal's current state, in order."""
     ordered = _in_time_order(history)  # told once, for the current states and for their placing
     current = current_states(deals, history, ordered=ordered).with_columns(pl.col(_RANK).cast(pl.Int32))
-    history = history.with_columns(pl.col(_RANK).cast(pl.Int32), _FILE)
+    history = history.with_columns(pl.col(_RANK).cast(pl.Int32), _FILE).drop(DEAL_AT, strict=False)
     if ordered:
         # A deal's current state starts no earlier than its last history row, so in a history
         # already in order it goes right after that deal's rows: placed by counting, the table
