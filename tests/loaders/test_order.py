@@ -8,7 +8,16 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolkit.loaders.order import append_to_groups, in_order, known_keys, per_run, positions, sorted_by
+from toolkit.loaders.order import (
+    DEAL_AT,
+    append_to_groups,
+    deal_positions,
+    in_order,
+    known_keys,
+    per_run,
+    positions,
+    sorted_by,
+)
 
 T0 = dt.datetime(2025, 1, 1)
 
@@ -85,3 +94,13 @@ def test_grouped_keys_are_looked_up_once_per_run() -> None:
     keys = pl.Series(["aa"] * 5 + ["b"] * 3 + [None] * 2 + ["ccc"] * 2)
     assert per_run(keys, lookup).to_list() == [2] * 5 + [1] * 3 + [None] * 2 + [3] * 2
     assert looked_up == [4]
+
+
+def test_deal_positions_are_the_rows_deals_among_deals_in_id_order() -> None:
+    deals = pl.DataFrame({"deal_id": ["a", "b", "d"]})
+    at = deal_positions(pl.Series(["d", "a", "c", None, "a"]), deals)
+    assert at is not None and at.name == DEAL_AT
+    assert at.to_list() == [2, 0, None, None, 0]
+    # deals out of id order, or an id twice: nothing can be found by position
+    assert deal_positions(pl.Series(["a"]), pl.DataFrame({"deal_id": ["b", "a"]})) is None
+    assert deal_positions(pl.Series(["a"]), pl.DataFrame({"deal_id": ["a", "a"]})) is None
