@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 
 from toolkit.loaders.raw import ROW_END_LINE, ROW_LINE
-from toolkit.loaders.rows import _aligned, _finish_frame, _stripped, _with_lines
+from toolkit.loaders.rows import _finish_frame, _stripped, _with_lines
 
 
 def _pieces() -> pl.DataFrame:
@@ -19,16 +19,6 @@ def test_the_line_columns_are_cut_into_the_text_columns_chunks() -> None:
     frame = _with_lines(_pieces(), np.array([2, 3, 5]), np.array([2, 4, 5]))
     assert frame.n_chunks("all") == [2, 2, 2, 2]
     assert frame.rows() == [("1", "a", 2, 2), ("2", "b", 3, 4), ("3", "c", 5, 5)]
-
-
-def test_columns_cut_differently_are_made_one_chunk_each() -> None:
-    frame = _pieces().with_columns(pl.Series(ROW_LINE, [2, 3, 4]))
-    assert frame.n_chunks("all") == [2, 2, 1]
-    fixed = _aligned(frame)
-    assert fixed.n_chunks("all") == [1, 1, 1]
-    assert fixed.equals(frame)
-    aligned = _pieces()
-    assert _aligned(aligned) is aligned
 
 
 def test_values_are_stripped_and_an_empty_unnamed_column_dropped() -> None:

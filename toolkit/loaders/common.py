@@ -254,6 +254,12 @@ def source_file_column(name: str) -> pl.Expr:
     return pl.lit(name, pl.Categorical).alias(S.SOURCE_FILE)
 
 
+def source_file_series(name: str, rows: int) -> pl.Series:
+    """:func:`source_file_column` as a column of ``rows`` values of its own, to be cut into the
+    chunks of the frame it joins (see :mod:`toolkit.loaders.chunks`)."""
+    return pl.repeat(name, rows, dtype=pl.Categorical, eager=True).alias(S.SOURCE_FILE)
+
+
 def finish_events(frame: pl.DataFrame, process: Process, deals: pl.DataFrame | None = None) -> pl.DataFrame:
     """Canonical stage_events: mapped stages, consecutive repeats of a stage collapsed. An entry
     without a pipeline of its own is in its deal's pipeline (``deals``), else ``default``. Rows

@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 
 from toolkit import schema as S
+from toolkit.loaders.chunks import aligned, cut_like
 from toolkit.loaders.express import Run
 from toolkit.loaders.raw import ROW_END_LINE, ROW_LINE
 from toolkit.loaders.scan import Spaces
@@ -45,31 +46,12 @@ def _finish_frame(frame: pl.DataFrame, header: list[str]) -> pl.DataFrame:
     return frame.drop(drop) if drop else frame
 
 
-def _aligned(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with every column cut into the same chunks. polars copies a frame whose columns
-    are cut differently as a whole before its next operation (the largest buffer of a load, twice):
-    such columns are made one chunk here one at a time, which holds a second copy of one column
-    at most."""
-    if len(set(frame.n_chunks("all"))) <= 1:
-        return frame
-    columns = frame.get_columns()
-    del frame
-    for i, column in enumerate(columns):
-        columns[i] = column.rechunk()
-        del column
-    return pl.DataFrame(columns)
-
-
 def _with_lines(frame: pl.DataFrame, first: np.ndarray, last: np.ndarray) -> pl.DataFrame:
     """``frame`` with each row's first and last line, cut into the frame's chunks."""
-    lengths = frame.get_column(frame.columns[0]).chunk_lengths() if frame.width else [frame.height]
-    cuts = np.cumsum(lengths)[:-1]
-
-    def column(name: str, values: np.ndarray) -> pl.Series:
-        return pl.concat([pl.Series(name, part, dtype=pl.Int64) for part in np.split(values, cuts)], rechunk=False)
-    lines = column(ROW_LINE, first)
+    lines = cut_like(pl.Series(ROW_LINE, first, dtype=pl.Int64), frame)
     # (records of one line each: the last lines are the first, and share their buffers)
-    return frame.with_columns(lines, lines.alias(ROW_END_LINE) if last is first else column(ROW_END_LINE, last))
+    return frame.with_columns(lines, lines.alias(ROW_END_LINE) if last is first
+                              else cut_like(pl.Series(ROW_END_LINE, last, dtype=pl.Int64), frame))
 
 
 def frame_of(a: Assembly, good: np.ndarray, ncols: int, width_msg: str) -> pl.DataFrame:
@@ -88,7 +70,7 @@ def frame_of(a: Assembly, good: np.ndarray, ncols: int, width_msg: str) -> pl.Da
     if not pieces:
         pieces = [pl.DataFrame(schema={**{f"c{i}": pl.String for i in range(ncols)}, ROW_LINE: pl.Int64,
                                        ROW_END_LINE: pl.Int64})]
-    frame = _aligned(pl.concat(pieces, how="vertical", rechunk=False))
+    frame = aligned(pl.concat(pieces, how="vertical", rechunk=False))
     del pieces
     return _finish_frame(frame, t.header)
 

@@ -18,6 +18,7 @@ import polars as pl
 
 from toolkit import schema as S
 from toolkit.loaders.catalog import catalog_from_rows, concat_catalogs
+from toolkit.loaders.chunks import cut_like
 from toolkit.loaders.common import (
     ColumnSpec,
     ReadFile,
@@ -33,7 +34,7 @@ from toolkit.loaders.common import (
     map_entries,
     read_file,
     require_ids,
-    source_file_column,
+    source_file_series,
 )
 from toolkit.loaders.order import DEAL_AT, deal_positions, known_keys, sorted_by
 from toolkit.loaders.states import STATE_FIELDS, history_states
@@ -301,8 +302,12 @@ def _history(path: Path | None, folder: Path, process: Process, deals: pl.DataFr
     # reader's chunked columns with new ones copies every column it is given.
     taken = [c for c in hist.frame.columns if c not in (S.SOURCE_FILE, S.SOURCE_LINE)
              and (c in S.names(S.STAGE_EVENTS) or c in STATE_FIELDS)]
-    rows = hist.frame.select(*taken, pl.col("_line").alias(S.SOURCE_LINE), source_file_column(hist.table.file),
-                             *([] if at is None else [at.filter(~unknown) if unknown.any() else at]))
+    rows = hist.frame.select(*taken, pl.col("_line").alias(S.SOURCE_LINE))
+    # (cut where the reader's columns are: a column in one piece beside them costs a copy of all)
+    made = [source_file_series(hist.table.file, rows.height)]
+    if at is not None:
+        made.append(at.filter(~unknown) if unknown.any() else at)
+    rows = rows.with_columns(cut_like(column, rows) for column in made)
     hist.table.keep_lines_only()
     # In the order of stage entries and states (by deal, then time), sorted at most once for both.
     rows = sorted_by(rows, [S.DEAL_ID if at is None else DEAL_AT, S.ENTERED_AT, S.SOURCE_LINE])
