@@ -47,8 +47,11 @@ def _collect_errors(data: Buffer, encoding: str) -> list[int]:
         return []
     if codecs.lookup(encoding).name == "cp1252":
         # cp1252 leaves five bytes undefined and decodes every other byte alone: its errors are
-        # where those bytes are, found without decoding the file.
-        return sorted(at for byte in _CP1252_UNDEFINED for at in byte_offsets(data, byte))
+        # where those bytes are, found without decoding the file, in the blocks that hold a byte
+        # as high as the lowest of them at all.
+        arr = np.frombuffer(data, dtype=np.uint8)
+        return sorted(at for start in range(0, len(data), BLOCK) if int(arr[start:start + BLOCK].max()) >= 0x81
+                      for byte in _CP1252_UNDEFINED for at in byte_offsets(data, byte, start, start + BLOCK))
     bad: list[int] = []
     base = [0]
 
@@ -82,6 +85,8 @@ def _has_valid_multibyte_utf8(data: Buffer) -> bool:
     left = 1000
     for at in range(0, arr.size, BLOCK):
         block = arr[at:at + BLOCK]
+        if int(block.max()) < 0xC2:  # (one pass tells a block holds no lead byte at all)
+            continue
         lead = np.flatnonzero((block >= 0xC2) & (block <= 0xF4))[:left] + at
         for pos in lead.tolist():
             chunk = data[pos: pos + 4]

@@ -73,6 +73,8 @@ def has_unicode_space(u: np.ndarray) -> bool:
     """Whether the UTF-8 bytes ``u`` hold one of :data:`_UNICODE_SPACES`. Their first bytes are
     rare in text (accented letters start otherwise): numpy finds those and compares the bytes after
     them with the spaces', at numpy's speed rather than a regular expression's."""
+    if not u.size or int(u.max()) < 0xC2:  # (one pass: no lead byte of a space at all)
+        return False
     lead = np.flatnonzero((u == 0xC2) | (u == 0xE1) | (u == 0xE2) | (u == 0xE3))
     if not lead.size:
         return False

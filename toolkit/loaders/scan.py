@@ -56,13 +56,14 @@ def byte_positions(a: np.ndarray, byte: int = NEWLINE) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def byte_offsets(data: Buffer, needle: bytes, start: int = 0) -> list[int]:
-    """Every offset of ``needle`` in ``data`` from ``start`` (found by memchr-speed search)."""
+def byte_offsets(data: Buffer, needle: bytes, start: int = 0, stop: int | None = None) -> list[int]:
+    """Every offset of ``needle`` in ``data[start:stop]`` (found by memchr-speed search)."""
+    stop = len(data) if stop is None else stop
     out = []
-    at = data.find(needle, start)
+    at = data.find(needle, start, stop)
     while at >= 0:
         out.append(at)
-        at = data.find(needle, at + 1)
+        at = data.find(needle, at + 1, stop)
     return out
 
 

@@ -170,6 +170,8 @@ def bom_offsets(arr: np.ndarray, start: int = 0) -> list[int]:
     """Offsets of every UTF-8 byte-order mark in the bytes ``arr`` from ``start``: its first byte
     is found by numpy (a substring search for three bytes takes a second a gigabyte), then the
     two after it are compared."""
+    if arr[start:].size == 0 or int(arr[start:].max()) < BOM[0]:  # (one pass: no byte that high at all)
+        return []
     lead = byte_positions(arr[start:], BOM[0]) + start
     lead = lead[lead + 2 < arr.size]
     hit = (arr[lead + 1] == BOM[1]) & (arr[lead + 2] == BOM[2])
