@@ -340,9 +340,38 @@ def test_validation_stays_in_the_run_where_its_worker_is_dead_or_the_tables_are_
     data = toolkit.load(SAMPLES / "salesforce_export")
     day = AS_OF
     pool = Workers(cf.ThreadPoolExecutor(1), cf.ThreadPoolExecutor(1), Path("run.log"), own=False, checker=Dead())
-    report = run_module._validated(data, data.process, day, pool)
-    assert Dead.calls == 1 and len(report.outcomes) > 20
+    validation = run_module._validation(data, data.process, day, pool)
+    report = validation.report()
+    assert Dead.calls == 1 and len(report.outcomes) > 20 and not validation.elsewhere
     monkeypatch.setattr(run_module, "HANDOVER_ROWS", data.deals.height - 1)
-    assert [o.name for o in run_module._validated(data, data.process, day, pool).outcomes] == [
+    assert [o.name for o in run_module._validation(data, data.process, day, pool).report().outcomes] == [
         o.name for o in report.outcomes]
     assert Dead.calls == 1  # too many rows to hand over: not even tried
+
+
+def test_the_figures_made_beside_the_validation_give_way_to_a_blocking_result() -> None:
+    from toolkit.reporting import run as run_module
+
+    class Report:
+        def __init__(self, blocking: bool) -> None:
+            self.blocking = blocking
+
+    def broken() -> object:
+        raise ValueError("a bug in the figures")
+
+    made: list[str] = []
+
+    def figures() -> object:
+        made.append("figures")
+        return "figures"
+
+    blocked = run_module._Validation(lambda: Report(True), elsewhere=True)  # type: ignore[arg-type, return-value]
+    fine = run_module._Validation(lambda: Report(False), elsewhere=True)  # type: ignore[arg-type, return-value]
+    here = run_module._Validation(lambda: Report(False), elsewhere=False)  # type: ignore[arg-type, return-value]
+    quality, got = run_module._checked(blocked, broken)  # type: ignore[arg-type]
+    assert quality.blocking and got is None  # the blocking result, not the error
+    with pytest.raises(ValueError, match="a bug in the figures"):
+        run_module._checked(fine, broken)  # type: ignore[arg-type]
+    assert run_module._checked(fine, figures)[1] == "figures"  # type: ignore[arg-type]
+    # validated here: the figures wait until the data is known not to be blocked
+    assert run_module._checked(here, figures)[1] is None and made == ["figures"]  # type: ignore[arg-type]

@@ -70,9 +70,12 @@ def _watch_parent(parent_pid: int) -> None:
             os._exit(70)
 
 
-def worker_init(parent_pid: int, log_file: str | None) -> None:
-    """Initializer of a local worker process: die with the run, quiet libraries, log to the run log."""
+def worker_init(parent_pid: int, log_file: str | None, nice: int = 0) -> None:
+    """Initializer of a local worker process: die with the run, give way by ``nice`` priority steps,
+    quiet libraries, log to the run log."""
     die_with_parent()
+    if nice:
+        os.nice(nice)
     threading.Thread(target=_watch_parent, args=(parent_pid,), name="toolkit-parent-watch", daemon=True).start()
     filter_library_warnings()
     root = logging.getLogger()

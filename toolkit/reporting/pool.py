@@ -29,6 +29,8 @@ from toolkit.reporting.options import NotebookTask, PrintTask, RunOptions, TeamR
 GRACE_SECONDS = 60
 #: A warm-up that takes longer than this (a kernel that does not start) is left to the team.
 WARM_TIMEOUT = 120
+#: Priority steps the notebook and print workers (and their kernels) give way by.
+WARM_NICE = 5
 
 
 @dataclass
@@ -58,9 +60,11 @@ def workers(opts: RunOptions, executor: cf.Executor | None, log_file: Path) -> I
     from toolkit.reporting.printing import warm_printer
     from toolkit.validation.run import import_gx
 
+    # The load, Great Expectations' import and the validation decide when the first team can start;
+    # the kernels' and printers' warm-ups have until then, so they give way to them on a busy machine.
     checker = local_pool(1, log_file)
-    w = Workers(local_pool(opts.jobs, log_file), local_pool(opts.jobs, log_file), log_file, own=True,
-                checker=checker)
+    w = Workers(local_pool(opts.jobs, log_file, nice=WARM_NICE), local_pool(opts.jobs, log_file, nice=WARM_NICE),
+                log_file, own=True, checker=checker)
     try:
         # Importing GX costs seconds of one core: spent beside the load, not after it.
         checker.submit(import_gx)
@@ -138,14 +142,15 @@ def _printed(notebook: TeamResult, printed: TeamResult) -> TeamResult:
     return replace(notebook, seconds=seconds, files=notebook.files + printed.files)
 
 
-def local_pool(jobs: int, log_file: Path) -> cf.ProcessPoolExecutor:
-    """Workers started by forkserver (never forked from this process: they cannot inherit the lock)."""
+def local_pool(jobs: int, log_file: Path, *, nice: int = 0) -> cf.ProcessPoolExecutor:
+    """Workers started by forkserver (never forked from this process: they cannot inherit the lock),
+    ``nice`` steps below this process's priority."""
     import multiprocessing as mp
 
     from toolkit.reporting.kernels import worker_init
 
     return cf.ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=mp.get_context("forkserver"),
-                                  initializer=worker_init, initargs=(os.getpid(), str(log_file)))
+                                  initializer=worker_init, initargs=(os.getpid(), str(log_file), nice))
 
 
 def kill_workers(pool: cf.Executor) -> None:

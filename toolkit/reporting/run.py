@@ -13,8 +13,10 @@ import concurrent.futures as cf
 import datetime as dt
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +44,7 @@ from toolkit.reporting.publish import (
 )
 
 if TYPE_CHECKING:
+    from toolkit.metrics.figures import Figures
     from toolkit.model import Dataset
     from toolkit.process import Process
     from toolkit.validation.report import DataQualityReport
@@ -102,18 +105,23 @@ def _nothing_to_do(manifest: dict[str, Any], key: str, teams: tuple[str, ...], d
 def _run(opts: RunOptions, key: str, inputs: dict[str, str], manifest: dict[str, Any], day_dir: Path, staging: Path,
          log_file: Path, pool: Workers, progress: Progress | None) -> RunResult:
     from toolkit.reporting.gate import gate_slice
-    from toolkit.reporting.slices import prepare_slices
+    from toolkit.reporting.slices import prepare_slices, slice_figures
     from toolkit.reporting.team import SECTIONS
     from toolkit.reporting.teams import resolve_teams
 
     # Without --process: the default process, or the one the export describes (data.process_note).
+    started = time.perf_counter()
     data = opts.load.load(opts.input)
+    log.info("loaded %d deals in %.1f s", data.deals.height, time.perf_counter() - started)
     if data.process_note:
         log.info("%s", data.process_note)
     process = data.process if data.process is not None else opts.load.load_process()
     previous = opts.load.load(opts.previous) if opts.previous is not None else None
     chosen = resolve_teams(data.teams, opts.teams) or tuple(data.teams["team_id"].to_list())
-    quality = _validated(data, process, opts.as_of, pool)
+    started = time.perf_counter()
+    quality, figures = _checked(_validation(data, process, opts.as_of, pool), lambda: slice_figures(
+        data, process, opts.as_of, seed=opts.seed, previous=previous, window_days=opts.window_days))
+    log.info("validated in %.1f s", time.perf_counter() - started)
     if quality.blocking:
         log.error("data blocked by validation:\n%s", quality.render_text())
         return RunResult(ExitCode.BLOCKED, "data quality checks of severity 'error' failed; nothing published:\n"
@@ -123,9 +131,11 @@ def _run(opts: RunOptions, key: str, inputs: dict[str, str], manifest: dict[str,
     manifest["process"] = _write_process(day_dir, process, data.process_note)
     mf.write(day_dir, manifest)
     # Every team's slice, also for a --teams run: the all-teams page shows every team of the day.
+    started = time.perf_counter()
     slices = {s.team_id: s for s in prepare_slices(data, process, opts.as_of, staging / "slices", quality=quality,
-                                                    seed=opts.seed, previous=previous,
-                                                    window_days=opts.window_days)}
+                                                    seed=opts.seed, previous=previous, window_days=opts.window_days,
+                                                    figures=figures)}
+    log.info("figures and %d slices in %.1f s", len(slices), time.perf_counter() - started)
     results: dict[str, TeamResult] = {}
     tasks: list[NotebookTask] = []
     for tid in chosen:
@@ -166,17 +176,55 @@ def _run(opts: RunOptions, key: str, inputs: dict[str, str], manifest: dict[str,
 HANDOVER_ROWS = 2_000_000
 
 
-def _validated(data: Dataset, process: Process, as_of: dt.date, pool: Workers) -> DataQualityReport:
-    """The data-quality report of ``data``: made by the run's checker worker (GX imported there
-    while this process loaded), or here where there is none, the tables are large, or it died."""
-    from toolkit.validation import validate_dataset
+@dataclass(frozen=True)
+class _Validation:
+    """A validation under way: ``report()`` waits for it; ``elsewhere``: it runs in the checker
+    worker, so this process is free meanwhile."""
 
-    if pool.checker is not None and data.deals.height + data.stage_events.height <= HANDOVER_ROWS:
+    report: Callable[[], DataQualityReport]
+    elsewhere: bool
+
+
+def _validation(data: Dataset, process: Process, as_of: dt.date, pool: Workers) -> _Validation:
+    """The data-quality report of ``data`` under way: made by the run's checker worker (GX imported
+    there while this process loaded), or here where there is none, the tables are large, or it died."""
+    from toolkit.validation import validate_dataset, validation_started
+
+    def here() -> DataQualityReport:
+        return validate_dataset(data, process, as_of=as_of)
+
+    if pool.checker is None or data.deals.height + data.stage_events.height > HANDOVER_ROWS:
+        return _Validation(here, elsewhere=False)
+    try:
+        started = validation_started(data, process, as_of=as_of, executor=pool.checker)
+    except cf.BrokenExecutor as exc:
+        log.warning("the validation worker stopped (%s): validating in this process", exc)
+        return _Validation(here, elsewhere=False)
+
+    def report() -> DataQualityReport:
         try:
-            return validate_dataset(data, process, as_of=as_of, executor=pool.checker)
+            return started()
         except cf.BrokenExecutor as exc:
             log.warning("the validation worker stopped (%s): validating in this process", exc)
-    return validate_dataset(data, process, as_of=as_of)
+            return here()
+
+    return _Validation(report, elsewhere=True)
+
+
+def _checked(validated: _Validation, figures: Callable[[], Figures]) -> tuple[DataQualityReport, Figures | None]:
+    """The validation's report, and the figures where they could be computed while the checker
+    worker validated (else None: computed once the data is known not blocked). A run the validation
+    blocks throws them away; an error in them is raised only where the report does not block."""
+    if not validated.elsewhere:
+        return validated.report(), None
+    try:
+        made = figures()
+    except Exception:
+        quality = validated.report()
+        if quality.blocking:
+            return quality, None
+        raise
+    return validated.report(), made
 
 
 def _day_facts(opts: RunOptions, data: Any, quality: Any, inputs: dict[str, str], key: str) -> dict[str, Any]:

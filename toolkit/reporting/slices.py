@@ -73,6 +73,18 @@ def _control_table(team: TeamFigures) -> pl.DataFrame:
                                       "signal": pl.String, "judged": pl.Boolean, "chart": pl.String})
 
 
+def slice_figures(data: Dataset, process: Process, as_of: dt.date, *, teams: list[str] | None = None, seed: int = 0,
+                  previous: Dataset | None = None, window_days: int = DEFAULT_WINDOW_DAYS) -> Figures:
+    """The figures the slices hold (see :func:`prepare_slices`): the changes of the window from the
+    export's own history, or from ``previous``."""
+    states, basis = data.deal_states, cast(Basis | None, None)
+    if previous is not None:
+        states = states_from_two_exports(previous, data, change_window(as_of, window_days)[0], as_of)
+        basis = "previous export"
+    return compute_figures(data.deals, data.stage_events, data.reps, process, as_of, states=states,
+                           states_basis=basis, window_days=window_days, seed=seed, teams=teams)
+
+
 def prepare_slices(data: Dataset, process: Process, as_of: dt.date, out_dir: Path, *,
                    quality: DataQualityReport | None = None, teams: list[str] | None = None, seed: int = 0,
                    previous: Dataset | None = None, window_days: int = DEFAULT_WINDOW_DAYS,
@@ -80,14 +92,8 @@ def prepare_slices(data: Dataset, process: Process, as_of: dt.date, out_dir: Pat
     """Compute the figures once (or take ``figures``), then write one slice per team (all teams,
     or ``teams``). ``previous``: an earlier export of the same CRM, compared with this one for the
     changes of the window (``--previous``); otherwise the export's own history is used."""
-    if figures is None:
-        states, basis = data.deal_states, cast(Basis | None, None)
-        if previous is not None:
-            states = states_from_two_exports(previous, data, change_window(as_of, window_days)[0], as_of)
-            basis = "previous export"
-        figures = compute_figures(data.deals, data.stage_events, data.reps, process, as_of, states=states,
-                                  states_basis=basis, window_days=window_days, seed=seed, teams=teams)
-    figs = figures
+    figs = figures if figures is not None else slice_figures(data, process, as_of, teams=teams, seed=seed,
+                                                             previous=previous, window_days=window_days)
     deals = data.deals
     freshness = deals.select(pl.max_horizontal(pl.col(S.CREATED_AT).max(), pl.col(S.LAST_ACTIVITY_AT).max(),
                                                pl.col(S.CLOSED_AT).max())).item()

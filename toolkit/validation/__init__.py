@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from toolkit.process import Process, ValidationSettings
     from toolkit.validation.report import DataQualityReport
 
-__all__ = ["validate_dataset"]
+__all__ = ["validate_dataset", "validation_started"]
 
 
 def validate_dataset(data: Dataset, process: Process, *, as_of: dt.date, settings: ValidationSettings | None = None,
@@ -25,6 +26,16 @@ def validate_dataset(data: Dataset, process: Process, *, as_of: dt.date, setting
     then the expectation suites on its tables. ``settings`` default to the process's ``validation:``.
     ``executor``: where the suites run (a process that has imported Great Expectations already,
     see :func:`toolkit.validation.run.import_gx`); by default, here."""
+    return validation_started(data, process, as_of=as_of, settings=settings, data_docs=data_docs,
+                              executor=executor)()
+
+
+def validation_started(data: Dataset, process: Process, *, as_of: dt.date, settings: ValidationSettings | None = None,
+                       data_docs: Path | None = None,
+                       executor: Executor | None = None) -> Callable[[], DataQualityReport]:
+    """:func:`validate_dataset` started: the suites run (on ``executor``, the caller going on
+    meanwhile; else here, now), and the returned call waits for them and gives the report
+    (``concurrent.futures.BrokenExecutor`` where the worker died)."""
     from toolkit.validation.load_checks import load_checks
     from toolkit.validation.report import DataQualityReport
     from toolkit.validation.run import validate
@@ -32,5 +43,15 @@ def validate_dataset(data: Dataset, process: Process, *, as_of: dt.date, setting
     st = settings or process.validation
     run = functools.partial(validate, data.deals, data.stage_events, process, as_of=as_of, settings=st,
                             roster_owners=data.roster_owners, has_history=data.has_history, data_docs=data_docs)
-    tables = executor.submit(run).result() if executor is not None else run()
-    return DataQualityReport(load_checks(data, st) + tables.outcomes, as_of=as_of)
+    if executor is None:
+        done = run()
+
+        def tables() -> DataQualityReport:
+            return done
+    else:
+        tables = executor.submit(run).result
+
+    def report() -> DataQualityReport:
+        return DataQualityReport(load_checks(data, st) + tables().outcomes, as_of=as_of)
+
+    return report
