@@ -19,9 +19,15 @@ REALDATA = Path(__file__).resolve().parents[2].parent / "shared" / "realdata"
 D = dt.datetime
 
 
+def _by_deal(states: pl.DataFrame) -> pl.DataFrame:
+    """``states`` with each deal's rows together, in the order the table gives them: the table
+    holds the history's states, then the current ones, each deal's rows in order."""
+    return states.sort(S.DEAL_ID, maintain_order=True)
+
+
 def _states(ds: toolkit.Dataset) -> list[tuple]:
-    return ds.deal_states.select(S.DEAL_ID, S.VALID_FROM, S.STAGE, S.AMOUNT, S.CURRENCY, S.CLOSE_DATE,
-                                 S.SOURCE_FILE, S.SOURCE_LINE).rows()
+    return _by_deal(ds.deal_states).select(S.DEAL_ID, S.VALID_FROM, S.STAGE, S.AMOUNT, S.CURRENCY, S.CLOSE_DATE,
+                                           S.SOURCE_FILE, S.SOURCE_LINE).rows()
 
 
 def _salesforce(folder: Path, *, modified: bool = True) -> Path:
@@ -245,11 +251,13 @@ def test_changes_read_the_current_state_after_a_history_row_of_the_same_time(tmp
         encoding="utf-8")
     ds = toolkit.load(tmp_path, source="salesforce_report")
     assert ds.deal_states.select(S.DEAL_ID, S.VALID_FROM, S.AMOUNT, S.SOURCE_FILE).rows() == [
-        ("006A", D(2024, 1, 1), 130.0, "opportunities.csv"), ("006B", D(2024, 1, 5), 40.0, "stage_history.csv"),
-        ("006B", D(2024, 2, 1), 40.0, "stage_history.csv"), ("006B", D(2024, 2, 1), 50.0, "opportunities.csv")]
-    changes = deal_changes(ds.deal_states, ds.deals, toolkit.load_process(), dt.date(2024, 2, 3))
-    assert changes.select(S.DEAL_ID, "amount_from", "amount_to", "amount_up", "stage_changed").rows() == [
-        ("006B", 40.0, 50.0, True, True)]
+        ("006B", D(2024, 1, 5), 40.0, "stage_history.csv"), ("006B", D(2024, 2, 1), 40.0, "stage_history.csv"),
+        ("006A", D(2024, 1, 1), 130.0, "opportunities.csv"), ("006B", D(2024, 2, 1), 50.0, "opportunities.csv")]
+    # the same states with each deal's rows together (the deals file first in the frame) read alike
+    for states in (ds.deal_states, _by_deal(ds.deal_states)):
+        changes = deal_changes(states, ds.deals, toolkit.load_process(), dt.date(2024, 2, 3))
+        assert changes.select(S.DEAL_ID, "amount_from", "amount_to", "amount_up", "stage_changed").rows() == [
+            ("006B", 40.0, 50.0, True, True)]
 
 
 def test_a_history_in_order_and_one_out_of_order_give_the_same_states() -> None:
@@ -271,6 +279,10 @@ def test_a_history_in_order_and_one_out_of_order_give_the_same_states() -> None:
                                                         S.CREATED_AT: S.DATETIME})
     ordered = deal_states(history, deals)
     shuffled = deal_states(history.reverse(), deals)
+    # the history's states by deal and time, then each deal's current state
+    assert ordered[S.SOURCE_FILE].to_list() == ["h.csv"] * 5 + ["o.csv"] * 4
+    assert shuffled[S.SOURCE_FILE].to_list() == ["h.csv"] * 5 + ["o.csv"] * 4
+    ordered, shuffled = _by_deal(ordered), _by_deal(shuffled)
     assert ordered.select(S.DEAL_ID, S.VALID_FROM, S.SOURCE_FILE, S.SOURCE_LINE).rows() == [
         ("a", t[0], "h.csv", 2), ("a", t[1], "h.csv", 3), ("a", t[1], "h.csv", 4), ("a", t[2], "o.csv", 2),
         ("b", t[0], "h.csv", 5), ("b", t[4], "o.csv", 3),

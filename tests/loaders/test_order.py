@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from toolkit.loaders.order import (
     DEAL_AT,
-    append_to_groups,
     deal_positions,
     in_order,
     known_keys,
@@ -42,35 +41,6 @@ def test_sorted_by_returns_the_same_frame_when_in_order() -> None:
     assert sorted_by(f, ["k", "t"]) is f
     out = sorted_by(_frame(["b", "a", "b", "a"], [1, 5, 1, 2]), ["k", "t"])
     assert out["n"].to_list() == [3, 1, 0, 2]  # ties ("b", 1) keep their order
-
-
-def test_append_to_groups_puts_each_tail_after_its_group() -> None:
-    rows = _frame(["a", "a", "c", "d", "d"], [1, 2, 1, 1, 2])
-    tails = pl.DataFrame({"k": ["a", "b", "d", "e"], "t": [T0] * 4, "n": [10, 11, 12, 13]}, schema=rows.schema)
-    out = append_to_groups(rows, tails, "k")
-    assert out is not None
-    assert out["n"].to_list() == [0, 1, 10, 11, 2, 3, 4, 12, 13]
-    assert out["k"].to_list() == ["a", "a", "a", "b", "c", "d", "d", "d", "e"]
-
-
-def test_append_to_groups_declines_what_it_cannot_place() -> None:
-    rows = _frame(["a", "b"], [1, 1])
-    assert append_to_groups(_frame(["b", "a"], [1, 1]), rows, "k") is None  # rows out of order
-    assert append_to_groups(rows, _frame(["b", "a"], [1, 1]), "k") is None  # tails out of order
-    assert append_to_groups(rows, _frame(["a", "a"], [1, 2]), "k") is None  # two tails of one key
-    assert append_to_groups(rows, _frame(["a", None], [1, 2]), "k") is None  # a null key
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from("abcde"), max_size=30), st.sets(st.sampled_from("abcdef")))
-def test_append_to_groups_is_a_stable_sort(keys: list[str], tail_keys: set[str]) -> None:
-    rows = _frame(sorted(keys), list(range(len(keys))))
-    tails = pl.DataFrame({"k": sorted(tail_keys), "t": [T0] * len(tail_keys),
-                          "n": list(range(100, 100 + len(tail_keys)))}, schema=rows.schema)
-    expected = pl.concat([rows, tails]).sort("k", maintain_order=True)
-    out = append_to_groups(rows, tails, "k")
-    assert out is not None
-    assert out.equals(expected)
 
 
 @settings(max_examples=80, deadline=None, derandomize=True)

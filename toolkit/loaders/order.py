@@ -1,9 +1,9 @@
-"""Row order of the large tables: sorting only what is not in order yet, and putting one row per
-deal after that deal's rows without sorting again.
+"""Row order of the large tables: sorting only what is not in order yet, and finding each history
+row's deal once.
 
 History files of millions of rows usually come grouped by deal and in time (CRMs write them in
 order of change); telling that takes one pass over the keys, sorting them takes several over
-every column. Both functions give exactly what a stable sort would. For the same reason a value
+every column, so :func:`sorted_by` gives exactly what a stable sort would. For the same reason a value
 looked up per history row (its deal known, the deal's position) is looked up once per run of rows
 of one deal (:func:`per_run`).
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import numpy as np
 import polars as pl
 
 from toolkit import schema as S
@@ -42,35 +41,6 @@ def sorted_by(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     if in_order(frame, keys):
         return frame
     return frame.sort(list(keys), nulls_last=True, maintain_order=True)
-
-
-def append_to_groups(rows: pl.DataFrame, tails: pl.DataFrame, key: str, *,
-                     rows_in_order: bool = False) -> pl.DataFrame | None:
-    """``rows`` (sorted by ``key``) with each row of ``tails`` (sorted by ``key``, one per value)
-    placed after the last row of its ``key``: what a stable sort of the two by ``key`` gives,
-    found by counting instead of sorting. None when either frame is not sorted by ``key`` or
-    ``tails`` repeats a value (then the caller sorts). ``rows_in_order``: the caller has checked
-    that ``rows`` are sorted by ``key``."""
-    if not ((rows_in_order or in_order(rows, [key])) and in_order(tails, [key])) or tails[key].null_count() \
-            or rows[key].null_count():
-        return None
-    if tails[key].n_unique() != tails.height:
-        return None
-    # Row j of tails goes after every row of ``rows`` whose key is <= its key, and after the j
-    # tails before it.
-    before = rows[key].search_sorted(tails[key], side="right").to_numpy().astype(np.int64)
-    at_tail = before + np.arange(tails.height, dtype=np.int64)
-    n = rows.height + tails.height
-    order = np.empty(n, dtype=np.int64)
-    is_tail = np.zeros(n, dtype=bool)
-    is_tail[at_tail] = True
-    order[at_tail] = np.arange(rows.height, n, dtype=np.int64)
-    order[~is_tail] = np.arange(rows.height, dtype=np.int64)
-    at = pl.Series(order)
-    # A column gathered from many chunks costs several times one gathered from one: each is made
-    # one chunk first, one column at a time (a second copy of one column at most).
-    return pl.DataFrame([pl.concat([rows.get_column(c), tails.get_column(c)], rechunk=True).gather(at)
-                         for c in rows.columns])
 
 
 #: A history row's deal as its position among the loaded deals (sorted by id, one row per id): it
@@ -115,5 +85,4 @@ def known_keys(keys: pl.Series, ids: pl.Series) -> pl.Series:
     return positions(keys, ids.unique()).is_not_null()
 
 
-__all__ = ["DEAL_AT", "append_to_groups", "deal_positions", "in_order", "known_keys", "per_run", "positions",
-           "sorted_by"]
+__all__ = ["DEAL_AT", "deal_positions", "in_order", "known_keys", "per_run", "positions", "sorted_by"]
