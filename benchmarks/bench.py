@@ -8,7 +8,8 @@ the same run, reported as ratios. Not part of the test run.
 
 The load is compared with the bare polars all-strings read and with DuckDB's read_csv filling a
 rejects table, on the same files, and again with one stray quote and one invalid byte in the
-history file.
+history file; each of the five runs ``--rounds`` times (3), the rounds taking turns, and keeps its
+fastest run.
 
 Each measurement runs in its own Python process so its peak memory (max RSS) is its own. The
 data is generated once into benchmarks/data/ (git-ignored) by the toolkit's seeded generator.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import textwrap
@@ -94,17 +96,17 @@ def _load_child(folder: Path) -> dict:
     """)
 
 
-def bench_load(folder: Path) -> dict:
-    """toolkit.load against the bare polars all-strings read and DuckDB's typed read with a
-    rejects table, on the same four files; then toolkit.load with one defect in the history."""
-    load = _load_child(folder)
-    base = child(f"""
+def _bare_child(folder: Path) -> dict:
+    return child(f"""
         import time, polars as pl, pathlib
         files = sorted(pathlib.Path({str(folder)!r}).glob("*.csv"))
         t = time.perf_counter(); frames = [pl.read_csv(f, infer_schema=False) for f in files]
         _out = {{"seconds": time.perf_counter() - t, "rows": sum(f.height for f in frames)}}
     """)
-    duck = child(f"""
+
+
+def _duckdb_child(folder: Path) -> dict:
+    return child(f"""
         import time, duckdb, pathlib
         files = sorted(pathlib.Path({str(folder)!r}).glob("*.csv"))
         con = duckdb.connect()
@@ -116,14 +118,33 @@ def bench_load(folder: Path) -> dict:
             rejects += con.execute(f"SELECT count(*) FROM rej{{i}}").fetchone()[0]
         _out = {{"seconds": time.perf_counter() - t, "rows": rows, "reject_errors": rejects}}
     """)
-    out: dict = {"toolkit_load": load, "polars_read_csv": base, "duckdb_read_csv_rejects": duck,
+
+
+def bench_load(folder: Path, rounds: int = 3) -> dict:
+    """toolkit.load against the bare polars all-strings read and DuckDB's typed read with a
+    rejects table, on the same four files; then toolkit.load with one defect in the history.
+
+    Each is run ``rounds`` times, the rounds taking turns (so a machine that slows down or speeds
+    up meanwhile weighs on all of them alike); each keeps its fastest run, with every run's time."""
+    runs = {"toolkit_load": lambda: _load_child(folder), "polars_read_csv": lambda: _bare_child(folder),
+            "duckdb_read_csv_rejects": lambda: _duckdb_child(folder),
+            "toolkit_load_one_quote": lambda: _load_child(variant(folder, "quote")),
+            "toolkit_load_one_byte": lambda: _load_child(variant(folder, "byte"))}
+    seen: dict[str, list[dict]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            seen[name].append(run())
+    best = {name: min(results, key=lambda r: r["seconds"]) | {
+        "seconds_all": [round(r["seconds"], 2) for r in results],
+        "seconds_median": statistics.median(r["seconds"] for r in results)} for name, results in seen.items()}
+    load, base, duck = best["toolkit_load"], best["polars_read_csv"], best["duckdb_read_csv_rejects"]
+    out: dict = {**best, "rounds": rounds,
                  "time_vs_polars": load["seconds"] / base["seconds"],
                  "rss_vs_polars": load["peak_rss_mb"] / base["peak_rss_mb"],
                  "time_vs_duckdb": load["seconds"] / duck["seconds"],
                  "rss_vs_duckdb": load["peak_rss_mb"] / duck["peak_rss_mb"]}
     for kind in ("quote", "byte"):
-        v = _load_child(variant(folder, kind))
-        out[f"toolkit_load_one_{kind}"] = v
+        v = best[f"toolkit_load_one_{kind}"]
         out[f"one_{kind}_time_vs_clean"] = v["seconds"] / load["seconds"]
         out[f"one_{kind}_rss_vs_clean"] = v["peak_rss_mb"] / load["peak_rss_mb"]
     return out
@@ -267,6 +288,8 @@ def main() -> None:
     ap.add_argument("--only", default="load,metrics,validate",
                     help="comma-separated: load, metrics, validate, noop (a report rerun with nothing to do; its "
                          "first run renders every team's report, which takes long at 1M deals)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="runs of each load measurement, taking turns; each keeps its fastest (default 3)")
     ap.add_argument("--apply-sample", type=int, default=20_000,
                     help="deals for the groupby/apply comparison (it is too slow for all of them)")
     args = ap.parse_args()
@@ -279,7 +302,7 @@ def main() -> None:
             t = time.perf_counter()
             print(f"{name} at {n:,} deals: machine load (1, 5, 15 min) {os.getloadavg()}", file=sys.stderr)
             if name == "load":
-                results["load"] = loads[n] = bench_load(folder)
+                results["load"] = loads[n] = bench_load(folder, args.rounds)
             elif name == "metrics":
                 results["metrics"] = bench_metrics(folder, args.apply_sample)
             elif name == "validate":
