@@ -599,3 +599,13 @@ def test_a_byte_valid_in_no_encoding_keeps_an_ascii_file_utf8(write) -> None:
     assert rejects(t) == [(4, 4, None, "3,n\\x813", "INVALID_ENCODING")]
     assert rows(t, "Id") == [("1", 2, 2), ("2", 3, 3), ("4", 5, 5), ("5", 6, 6)]
     assert careful == 1
+
+
+def test_a_summary_word_is_the_first_non_empty_of_the_first_three_fields(write) -> None:
+    data = (b"Id,Name,Team,Amount\n1,Total Recall,EMEA,5\n,Subtotal,,5\n,,Summe,5\n2,b,Total,6\n"
+            b",,,7\nTotal,,,12\n3,c,NA,1\n")
+    t = read_delimited(write("totals.csv", data))
+    assert [(r[S.LINE], r[S.REASON]) for r in t.rejects] == [(3, "SUMMARY_ROW"), (4, "SUMMARY_ROW"),
+                                                             (7, "SUMMARY_ROW")]
+    assert rows(t, "Id", "Name") == [("1", "Total Recall", 2, 2), ("2", "b", 5, 5), (None, None, 6, 6),
+                                     ("3", "c", 8, 8)]

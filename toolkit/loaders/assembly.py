@@ -175,12 +175,18 @@ def _drop_summary_rows(a: Assembly, frame: pl.DataFrame) -> pl.DataFrame:
     if not cols or frame.is_empty():
         return frame
     # The first non-empty of these fields is the summary word: values are stripped and empty ones
-    # null, so each field is a summary word where the ones before it are null (coalesce would copy
-    # the column's text; these are boolean).
-    word = [pl.col(c).str.contains(rf"(?i)^{_SUMMARY}$").fill_null(False) for c in cols]
-    hit = frame.select(pl.any_horizontal(
-        pl.all_horizontal([pl.col(c).is_null() for c in cols[:k]] + [word[k]]) for k in range(len(cols))
-    )).to_series()
+    # null, so a field is looked at only in the rows where the ones before it are null (the first
+    # column, in a file whose first column is never empty).
+    word = rf"(?i)^{_SUMMARY}$"
+    hit = frame.get_column(cols[0]).str.contains(word).fill_null(False)
+    left = frame.get_column(cols[0]).is_null()
+    for c in cols[1:]:
+        if not left.any():
+            break
+        at = left.arg_true()
+        values = frame.get_column(c).gather(at)
+        hit = hit.scatter(at, values.str.contains(word).fill_null(False))
+        left = left.scatter(at, values.is_null())
     if not hit.any():
         return frame
     for line, end in frame.filter(hit).select(ROW_LINE, ROW_END_LINE).iter_rows():

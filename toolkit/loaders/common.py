@@ -217,8 +217,8 @@ def finish_deals(frame: pl.DataFrame, *, source: str, file_of: str | pl.Expr, pr
     return out.sort(S.DEAL_ID)
 
 
-#: The folded, lower-cased stage label of a history row (see :func:`map_entries`): what tells two
-#: rows of stages the process does not know apart.
+#: The folded, lower-cased stage label of a history row whose label maps to no stage (see
+#: :func:`map_entries`): what tells two rows of stages the process does not know apart.
 LABEL_KEY = "_label_lower"
 
 

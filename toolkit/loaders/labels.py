@@ -64,22 +64,28 @@ def map_stages(frame: pl.DataFrame, process: Process, *, pipeline: str, raw: str
                lower: str | None = None) -> pl.DataFrame:
     """``frame`` with ``out``: the process stage of each row's ``raw`` label in its ``pipeline``
     (a column already there is kept where it is not null), and optionally ``lower``: the folded,
-    lower-cased label. Each distinct label (of each pipeline) is mapped once."""
-    exprs = [stage_of(process, pl.col(raw), pl.col(pipeline)).alias("_mapped"),
-             *([fold_label(pl.col(raw)).str.to_lowercase().alias(lower)] if lower else [])]
+    lower-cased label of the rows whose label maps to no stage (what tells those rows apart; null
+    where a stage is found). Each distinct label (of each pipeline) is mapped once."""
+    mapped = stage_of(process, pl.col(raw), pl.col(pipeline))
+    exprs = [mapped.alias("_mapped"),
+             *([pl.when(mapped.is_null()).then(fold_label(pl.col(raw)).str.to_lowercase()).alias(lower)]
+               if lower else [])]
     pipe = frame[pipeline]
     if frame.height and pipe.null_count() == 0 and bool((pipe == pipe[0]).all()):
-        # One pipeline, the common case: the distinct labels alone, looked up by position.
+        # One pipeline, the common case: the distinct labels alone, looked up by position; a column
+        # the labels leave empty is not gathered row by row.
         names = frame[raw].drop_nulls().unique()
         table = names.to_frame(raw).with_columns(pl.lit(pipe[0], pl.String).alias(pipeline)).with_columns(exprs)
         at = frame[raw].replace_strict(names, pl.int_range(names.len(), eager=True, dtype=pl.UInt32),
                                        default=None, return_dtype=pl.UInt32)
         # (a null label maps to no stage: a null position gathers a null)
-        f = frame.with_columns(table[e].gather(at) for e in table.columns if e not in (raw, pipeline))
+        f = frame.with_columns(table[e].gather(at) if table[e].null_count() < table.height
+                               else pl.lit(None, table[e].dtype).alias(e)
+                               for e in table.columns if e not in (raw, pipeline))
     else:
         f = per_distinct(frame, [raw, pipeline], exprs)
-    mapped = pl.coalesce(out, "_mapped") if out in frame.columns else pl.col("_mapped")
-    return f.with_columns(mapped.alias(out)).drop("_mapped")
+    keep = out in frame.columns and frame[out].null_count() < frame.height
+    return f.with_columns((pl.coalesce(out, "_mapped") if keep else pl.col("_mapped")).alias(out)).drop("_mapped")
 
 
 def won_name(process: Process, pipeline: pl.Expr) -> pl.Expr:
