@@ -229,3 +229,22 @@ def test_a_footer_after_runs_is_found_in_the_scanned_tail(tmp_path: Path, monkey
     assert _outcome(runs) == _outcome(scanned)
     assert runs.chunk_records == 300 - (splitting.TAIL_LINES - 5)
     assert (+runs.skipped, runs.frame.height) == ({"header": 1, "footer": 3, "blank": 2}, 300)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252", "utf-8-sig"])
+def test_runs_of_a_crlf_file_in_another_encoding_read_as_numpy_does(tmp_path: Path, monkeypatch,
+                                                                    encoding: str) -> None:
+    # transcoded runs (cp1252), a file whose newlines are made LF first (CRLF) and one whose BOM
+    # is cut off: the rows, lines and rejects are those of the numpy scan, and quote the file's text
+    lines = ['"Id","Name","Amount","Note"'] + [f'"{i}","Müller {i}","{i}00","ä"' for i in range(1, 300)]
+    lines[120] = '"120","Müller, narrow"'
+    lines[200] = '"200","Müller","1","x","wide"'
+    lines[250] = '"250","Gärtner","1",""'
+    path = tmp_path / "legacy.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    runs, scanned = (_read(path, monkeypatch, mode, 2048) for mode in ("polars", "numpy"))
+    assert _outcome(runs) == _outcome(scanned)
+    assert runs.chunk_records > 150 and runs.encoding == encoding  # (the tail and the wide row's chunk scanned)
+    assert [(r[S.LINE], r[S.REASON], r[S.RAW]) for r in runs.rejects] == [
+        (121, "MISSING_COLUMNS", '"120","Müller, narrow"'), (201, "TOO_MANY_COLUMNS", '"200","Müller","1","x","wide"')]
+    assert runs.frame.filter(pl.col(S.ROW_LINE) == 251).select("Name", "Note").rows() == [("Gärtner", None)]
