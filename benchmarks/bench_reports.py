@@ -2,7 +2,7 @@
 ``papermill`` then ``jupyter nbconvert`` per team on the same data, and the time each extra team
 adds.
 
-    .venv/bin/python benchmarks/bench_reports.py [--teams 20] [--jobs 2]
+    .venv/bin/python benchmarks/bench_reports.py [--teams 20] [--jobs 2] [--rounds 1]
 
 The sample company's 36 reps are spread over N teams by a roster, so the data is the samples'.
 The plain loop renders HTML only: nbconvert's PDF needs LaTeX or a browser download, which this
@@ -73,11 +73,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--teams", type=int, default=20)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="runs of each measurement, taking turns; each keeps its fastest (a machine whose speed "
+                         "drifts: --rounds 3)")
     args = ap.parse_args()
     many, one = make_export(args.teams), make_export(1)
-    t_many = toolkit_run(many, args.jobs, WORK / "out_many")
-    t_one = toolkit_run(one, args.jobs, WORK / "out_one")
-    t_loop = plain_loop(many, WORK / "out_loop")
+    seen: dict[str, list[float]] = {"many": [], "one": [], "loop": []}
+    for _ in range(args.rounds):
+        seen["many"].append(toolkit_run(many, args.jobs, WORK / "out_many"))
+        seen["one"].append(toolkit_run(one, args.jobs, WORK / "out_one"))
+        seen["loop"].append(plain_loop(many, WORK / "out_loop"))
+    if args.rounds > 1:
+        print("every run (s): " + ", ".join(f"{k} {[round(t, 1) for t in v]}" for k, v in seen.items()))
+    t_many, t_one, t_loop = (min(seen[k]) for k in ("many", "one", "loop"))
     print(f"toolkit report, {args.teams} teams (html+pdf, jobs={args.jobs}): {t_many:.1f} s")
     print(f"toolkit report, 1 team: {t_one:.1f} s")
     print(f"added time per extra team: {(t_many - t_one) / (args.teams - 1):.2f} s")
