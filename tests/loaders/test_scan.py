@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from toolkit.loaders.scan import byte_offsets, byte_positions, count_newlines, fast_scan, wider
+from toolkit.loaders.scan import bom_offsets, byte_offsets, byte_positions, count_newlines, fast_scan, tail_start, wider
 
 
 def scan(data: bytes):  # type: ignore[no-untyped-def]
@@ -53,3 +53,17 @@ def test_newlines_and_other_bytes_are_counted_and_found_across_blocks(monkeypatc
     assert byte_positions(data).tolist() == [1, 4, 5, 9]
     assert byte_positions(data, ord("c")).tolist() == [6, 7, 8]
     assert (count_newlines(data[:0]), byte_positions(data[:0]).tolist()) == (0, [])
+
+
+def test_the_tail_starts_at_the_last_lines() -> None:
+    assert tail_start(b"a\nb\nc\n", 1) == 4
+    assert tail_start(b"a\nb\nc\n", 2) == 2
+    assert tail_start(b"a\nb\nc", 1) == 4  # no final newline
+    assert tail_start(b"a\nb\nc\n", 5) == 0
+
+
+def test_byte_order_marks_are_found_by_their_first_byte() -> None:
+    data = "x\ufeffy\u00ef\u00bb\ufeff".encode()
+    at = [i for i in range(len(data)) if data[i:i + 3] == b"\xef\xbb\xbf"]
+    assert bom_offsets(np.frombuffer(data, dtype=np.uint8)) == at == [1, 9]
+    assert bom_offsets(np.frombuffer(data, dtype=np.uint8), 2) == [9]

@@ -207,20 +207,6 @@ def test_a_reject_in_a_run_quotes_its_line_from_the_file(tmp_path: Path, monkeyp
     assert t.line_offsets is not None and t.line_offsets.size == t.lines_in + 1
 
 
-def test_the_tail_starts_at_the_last_lines() -> None:
-    assert splitting.tail_start(b"a\nb\nc\n", 1) == 4
-    assert splitting.tail_start(b"a\nb\nc\n", 2) == 2
-    assert splitting.tail_start(b"a\nb\nc", 1) == 4  # no final newline
-    assert splitting.tail_start(b"a\nb\nc\n", 5) == 0
-
-
-def test_byte_order_marks_are_found_by_their_first_byte() -> None:
-    data = "x\ufeffy\u00ef\u00bb\ufeff".encode()
-    at = [i for i in range(len(data)) if data[i:i + 3] == b"\xef\xbb\xbf"]
-    assert splitting.bom_offsets(np.frombuffer(data, dtype=np.uint8)) == at == [1, 9]
-    assert splitting.bom_offsets(np.frombuffer(data, dtype=np.uint8), 2) == [9]
-
-
 def test_a_footer_after_runs_is_found_in_the_scanned_tail(tmp_path: Path, monkeypatch) -> None:
     footer = b'\n"Total",,"90000",\n\n"Confidential Information - Do Not Distribute"\n"Copyright (c) 2000-2025 salesforce.com"\n'
     path = tmp_path / "report.csv"

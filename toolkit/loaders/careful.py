@@ -12,10 +12,10 @@ import numpy as np
 
 from toolkit import schema as S
 from toolkit.filebytes import Buffer
+from toolkit.loaders.scan import BOM
 
 #: Longer records are rejected (a pasted e-mail thread, a broken quote swallowing the file).
 MAX_RECORD_BYTES = 1 << 20
-BOM = b"\xef\xbb\xbf"
 
 
 def allow_long_fields() -> None:

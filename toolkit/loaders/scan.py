@@ -1,6 +1,8 @@
-"""The numpy scan of a chunk of a delimited file: where its records end, how many fields each
-has, and the first byte that breaks RFC 4180, told from the positions of the special bytes alone
-(quote, newline, delimiter). See :mod:`toolkit.loaders.splitting` for how the chunks are chosen."""
+"""A delimited file's bytes as numpy and memchr see them: the scan of a chunk (where its records
+end, how many fields each has, and the first byte that breaks RFC 4180, told from the positions of
+the special bytes alone: quote, newline, delimiter), and the counts and searches the splitter makes
+over the whole file (newlines, byte-order marks, the start of its last lines). See
+:mod:`toolkit.loaders.splitting` for how the chunks are chosen."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import numpy as np
 from toolkit.filebytes import Buffer
 
 QUOTE, NEWLINE, SPACE = 34, 10, 32
+BOM = b"\xef\xbb\xbf"
 #: ASCII whitespace other than the space that can be in a value (CR is gone: newlines are LF).
 TAB_LIKE = b"\t\x0b\x0c"
 _SPACES = np.frombuffer(TAB_LIKE + b" ", dtype=np.uint8)
@@ -65,6 +68,28 @@ def byte_offsets(data: Buffer, needle: bytes, start: int = 0, stop: int | None =
         out.append(at)
         at = data.find(needle, at + 1, stop)
     return out
+
+
+def bom_offsets(arr: np.ndarray, start: int = 0) -> list[int]:
+    """Offsets of every UTF-8 byte-order mark in the bytes ``arr`` from ``start``: its first byte
+    is found by numpy (a substring search for three bytes takes a second a gigabyte), then the
+    two after it are compared."""
+    if arr[start:].size == 0 or int(arr[start:].max()) < BOM[0]:  # (one pass: no byte that high at all)
+        return []
+    lead = byte_positions(arr[start:], BOM[0]) + start
+    lead = lead[lead + 2 < arr.size]
+    hit = (arr[lead + 1] == BOM[1]) & (arr[lead + 2] == BOM[2])
+    return [int(at) for at in lead[hit]]
+
+
+def tail_start(data: Buffer, lines: int) -> int:
+    """Offset of the first byte of the last ``lines`` lines of ``data`` (0 if it has no more)."""
+    at = len(data) - 1 if data[-1:] == b"\n" else len(data)
+    for _ in range(lines):
+        at = data.rfind(b"\n", 0, at)
+        if at < 0:
+            return 0
+    return at + 1
 
 
 @dataclass

@@ -32,10 +32,19 @@ import numpy as np
 
 from toolkit import schema as S
 from toolkit.filebytes import Buffer, let_go
-from toolkit.loaders.careful import BOM, allow_long_fields, careful_record
+from toolkit.loaders.careful import allow_long_fields, careful_record
 from toolkit.loaders.express import Run, parse_chunk, take_run
 from toolkit.loaders.layout import FOOTER_WINDOW, MAX_PREAMBLE
-from toolkit.loaders.scan import NEWLINE, Spaces, byte_offsets, byte_positions, fast_scan, wider
+from toolkit.loaders.scan import (
+    NEWLINE,
+    Spaces,
+    bom_offsets,
+    byte_offsets,
+    byte_positions,
+    fast_scan,
+    tail_start,
+    wider,
+)
 
 #: Bytes scanned by numpy at a time, and the size of the pieces a refused run is taken again in.
 CHUNK_BYTES = 1 << 23
@@ -164,28 +173,6 @@ class _Parts:
         line_starts = None if self.runs else np.concatenate([np.zeros(1, dtype=np.int64), nl + 1])
         return Records(starts, ends, cat(self.counts, np.int64), cat(self.careful, bool), first, last, self.fields,
                        self.problems, self.spaces, self.runs, self.newline_count, line_starts)
-
-
-def bom_offsets(arr: np.ndarray, start: int = 0) -> list[int]:
-    """Offsets of every UTF-8 byte-order mark in the bytes ``arr`` from ``start``: its first byte
-    is found by numpy (a substring search for three bytes takes a second a gigabyte), then the
-    two after it are compared."""
-    if arr[start:].size == 0 or int(arr[start:].max()) < BOM[0]:  # (one pass: no byte that high at all)
-        return []
-    lead = byte_positions(arr[start:], BOM[0]) + start
-    lead = lead[lead + 2 < arr.size]
-    hit = (arr[lead + 1] == BOM[1]) & (arr[lead + 2] == BOM[2])
-    return [int(at) for at in lead[hit]]
-
-
-def tail_start(data: Buffer, lines: int) -> int:
-    """Offset of the first byte of the last ``lines`` lines of ``data`` (0 if it has no more)."""
-    at = len(data) - 1 if data[-1:] == b"\n" else len(data)
-    for _ in range(lines):
-        at = data.rfind(b"\n", 0, at)
-        if at < 0:
-            return 0
-    return at + 1
 
 
 def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequence[int], *,
