@@ -30,7 +30,7 @@ def _csv_count(line: str, delimiter: str) -> int:
 
 
 @settings(max_examples=400, deadline=None, derandomize=True)
-@given(line=st.text(alphabet='a,;" é\t', max_size=24), delimiter=st.sampled_from([",", ";"]))
+@given(line=st.text(alphabet='a,;|" é\t', max_size=24), delimiter=st.sampled_from([",", ";", "\t", "|"]))
 def test_field_counts_agree_with_csv_on_every_line_polars_accepts(line: str, delimiter: str) -> None:
     try:
         pl.read_csv((line + "\n").encode(), has_header=False, separator=delimiter,
