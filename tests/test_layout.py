@@ -23,7 +23,6 @@ NOT_MIRRORED = {
     "charts/builders.py": "charts/test_charts.py", "charts/render.py": "charts/test_charts.py",
     # loaders: by behaviour, per vendor and per failure (test_vendor_exports, test_robustness, ...)
     "loaders/__init__.py": "loaders/test_source_and_errors.py", "loaders/catalog.py": "test_process_derive.py",
-    "loaders/common.py": "loaders/test_vendor_exports.py",
     "loaders/excel.py": "loaders/test_robustness.py", "loaders/generic.py": "loaders/test_broken_history_and_mappings.py",
     "loaders/headers.py": "loaders/test_vendor_exports.py", "loaders/hubspot.py": "loaders/test_vendor_exports.py",
     "loaders/pipedrive.py": "loaders/test_pipedrive_flow.py", "loaders/salesforce.py": "loaders/test_sample_formats.py",
