@@ -76,8 +76,9 @@ def map_stages(frame: pl.DataFrame, process: Process, *, pipeline: str, raw: str
         # the labels leave empty is not gathered row by row.
         names = frame[raw].drop_nulls().unique()
         table = names.to_frame(raw).with_columns(pl.lit(pipe[0], pl.String).alias(pipeline)).with_columns(exprs)
-        at = frame[raw].replace_strict(names, pl.int_range(names.len(), eager=True, dtype=pl.UInt32),
-                                       default=None, return_dtype=pl.UInt32)
+        # A label's position among them is its code as an enum of them: a cast, a quarter of the cost
+        # of looking ten million labels up among them.
+        at = frame.select(pl.col(raw).cast(pl.Enum(names)).to_physical()).to_series()
         # (a null label maps to no stage: a null position gathers a null)
         f = frame.with_columns(table[e].gather(at) if table[e].null_count() < table.height
                                else pl.lit(None, table[e].dtype).alias(e)
