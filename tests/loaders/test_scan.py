@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from toolkit.loaders.scan import bom_offsets, byte_offsets, byte_positions, count_newlines, fast_scan, tail_start, wider
+from toolkit.loaders.scan import (
+    bom_offsets,
+    byte_offsets,
+    byte_positions,
+    count_newlines,
+    fast_scan,
+    line_starts,
+    tail_start,
+    wider,
+)
 
 
 def scan(data: bytes):  # type: ignore[no-untyped-def]
@@ -53,6 +62,13 @@ def test_newlines_and_other_bytes_are_counted_and_found_across_blocks(monkeypatc
     assert byte_positions(data).tolist() == [1, 4, 5, 9]
     assert byte_positions(data, ord("c")).tolist() == [6, 7, 8]
     assert (count_newlines(data[:0]), byte_positions(data[:0]).tolist()) == (0, [])
+
+
+def test_lines_start_at_zero_and_one_past_each_newline() -> None:
+    data = np.frombuffer(b"a\nbb\n\nccc", dtype=np.uint8)
+    assert line_starts(byte_positions(data)).tolist() == [0, 2, 5, 6]
+    assert line_starts(byte_positions(data[:6])).tolist() == [0, 2, 5, 6]  # after a final newline: the end
+    assert line_starts(byte_positions(data[:0])).tolist() == [0]
 
 
 def test_the_tail_starts_at_the_last_lines() -> None:

@@ -42,10 +42,11 @@ def _collect_errors(data: Buffer, encoding: str) -> list[int]:
     character in them), so no copy of the whole text is ever made."""
     if not data or int(np.frombuffer(data, dtype=np.uint8).max()) < 128:
         return []
-    utf8 = codecs.lookup(encoding).name == "utf-8"
+    codec = codecs.lookup(encoding).name
+    utf8 = codec == "utf-8"
     if utf8 and utf8_valid(data):
         return []
-    if codecs.lookup(encoding).name == "cp1252":
+    if codec == "cp1252":
         # cp1252 leaves five bytes undefined and decodes every other byte alone: its errors are
         # where those bytes are, found without decoding the file, in the blocks that hold a byte
         # as high as the lowest of them at all.

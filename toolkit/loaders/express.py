@@ -19,7 +19,16 @@ import pyarrow as pa
 
 from toolkit.filebytes import Buffer
 from toolkit.loaders.careful import MAX_RECORD_BYTES
-from toolkit.loaders.scan import NEWLINE, QUOTE, SPACE, TAB_LIKE, Spaces, byte_positions, count_newlines
+from toolkit.loaders.scan import (
+    NEWLINE,
+    QUOTE,
+    SPACE,
+    TAB_LIKE,
+    Spaces,
+    byte_positions,
+    count_newlines,
+    line_starts,
+)
 
 #: Unicode whitespace other than ASCII (what polars' strip_chars strips), as UTF-8 bytes: U+0085,
 #: U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
@@ -62,11 +71,7 @@ class Run:
 
 def line_starts_in(data: Buffer, s: int, e: int) -> np.ndarray:
     """Offsets of the first byte of each line of ``data[s:e]`` (whole lines)."""
-    nl = byte_positions(np.frombuffer(data, dtype=np.uint8)[s:e])
-    starts = np.empty(nl.size, dtype=np.int64)
-    starts[:1] = s
-    starts[1:] = nl[:-1] + 1 + s
-    return starts
+    return line_starts(byte_positions(np.frombuffer(data, dtype=np.uint8)[s:e]))[:-1] + s
 
 
 def has_unicode_space(u: np.ndarray) -> bool:
@@ -127,11 +132,9 @@ def parse_chunk(data: Buffer, s: int, e: int, delimiter: str, encoding: str,
 
 def line_texts(chunk: bytes, rows: np.ndarray) -> pl.Series:
     """The text of lines ``rows`` of ``chunk`` (UTF-8, whole lines), without their newlines."""
-    nl = byte_positions(np.frombuffer(chunk, dtype=np.uint8))
-    offsets = np.empty(nl.size + 1, dtype=np.int64)
-    offsets[0] = 0
-    offsets[1:] = nl + 1
-    lines = pa.Array.from_buffers(pa.large_string(), int(nl.size), [None, pa.py_buffer(offsets), pa.py_buffer(chunk)])
+    offsets = line_starts(byte_positions(np.frombuffer(chunk, dtype=np.uint8)))
+    lines = pa.Array.from_buffers(pa.large_string(), offsets.size - 1,
+                                  [None, pa.py_buffer(offsets), pa.py_buffer(chunk)])
     taken = pl.Series(lines.take(pa.array(rows, type=pa.int64())))
     return taken.str.strip_suffix("\n")
 

@@ -13,7 +13,7 @@ import polars as pl
 
 from toolkit import schema as S
 from toolkit.filebytes import Buffer
-from toolkit.loaders.scan import byte_positions
+from toolkit.loaders.scan import byte_positions, line_starts
 
 RAW_LIMIT = 2000
 
@@ -71,8 +71,7 @@ class RawTable:
         if data is None:
             return None
         if self.line_offsets is None:
-            self.line_offsets = np.concatenate([np.zeros(1, dtype=np.int64),
-                                                byte_positions(np.frombuffer(data, dtype=np.uint8)) + 1])
+            self.line_offsets = line_starts(byte_positions(np.frombuffer(data, dtype=np.uint8)))
         start = int(self.line_offsets[line - 1])
         stop = int(self.line_offsets[end_line]) - 1 if end_line < len(self.line_offsets) else len(data)
         return escape_raw(data[start:min(stop, start + RAW_LIMIT)].decode(self.text_encoding, "backslashreplace"))

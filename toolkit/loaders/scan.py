@@ -6,6 +6,7 @@ over the whole file (newlines, byte-order marks, the start of its last lines). S
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,28 +36,34 @@ def wider(a: Spaces, b: Spaces) -> Spaces:
 _BLOCK = 1 << 22
 
 
-def count_newlines(a: np.ndarray) -> int:
-    """How many newlines the bytes ``a`` hold (numpy, block by block into one reused mask)."""
+def _masks(a: np.ndarray, byte: int) -> Iterator[tuple[int, np.ndarray]]:
+    """(offset, where ``byte`` is) for each block of the bytes ``a``, in one reused mask."""
     mask = np.empty(min(a.size, _BLOCK), dtype=bool)
-    n = 0
-    for at in range(0, a.size, _BLOCK):
-        block = a[at:at + _BLOCK]
-        m = mask[:block.size]
-        np.equal(block, NEWLINE, out=m)
-        n += int(np.count_nonzero(m))
-    return n
-
-
-def byte_positions(a: np.ndarray, byte: int = NEWLINE) -> np.ndarray:
-    """Offsets (int64) of every ``byte`` (a newline) in the bytes ``a``, found block by block."""
-    mask = np.empty(min(a.size, _BLOCK), dtype=bool)
-    parts = [np.zeros(0, dtype=np.int64)]
     for at in range(0, a.size, _BLOCK):
         block = a[at:at + _BLOCK]
         m = mask[:block.size]
         np.equal(block, byte, out=m)
-        parts.append(np.flatnonzero(m).astype(np.int64) + at)
-    return np.concatenate(parts)
+        yield at, m
+
+
+def count_newlines(a: np.ndarray) -> int:
+    """How many newlines the bytes ``a`` hold (numpy, block by block into one reused mask)."""
+    return sum(int(np.count_nonzero(m)) for _at, m in _masks(a, NEWLINE))
+
+
+def byte_positions(a: np.ndarray, byte: int = NEWLINE) -> np.ndarray:
+    """Offsets (int64) of every ``byte`` (a newline) in the bytes ``a``, found block by block."""
+    return np.concatenate([np.zeros(0, dtype=np.int64),
+                           *(np.flatnonzero(m).astype(np.int64) + at for at, m in _masks(a, byte))])
+
+
+def line_starts(newlines: np.ndarray) -> np.ndarray:
+    """Offset of each line's first byte, from the offsets of the newlines: 0, then one past each
+    newline (so one more than the newlines: after a final newline, the end of the bytes)."""
+    starts = np.empty(newlines.size + 1, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = newlines + 1
+    return starts
 
 
 def byte_offsets(data: Buffer, needle: bytes, start: int = 0, stop: int | None = None) -> list[int]:

@@ -42,6 +42,7 @@ from toolkit.loaders.scan import (
     byte_offsets,
     byte_positions,
     fast_scan,
+    line_starts,
     tail_start,
     wider,
 )
@@ -170,9 +171,9 @@ class _Parts:
             return found
         first = line_of(starts).astype(np.int64)
         last = np.maximum(line_of(np.maximum(ends - 1, starts)), first).astype(np.int64)
-        line_starts = None if self.runs else np.concatenate([np.zeros(1, dtype=np.int64), nl + 1])
+        starts_of_lines = None if self.runs else line_starts(nl)
         return Records(starts, ends, cat(self.counts, np.int64), cat(self.careful, bool), first, last, self.fields,
-                       self.problems, self.spaces, self.runs, self.newline_count, line_starts)
+                       self.problems, self.spaces, self.runs, self.newline_count, starts_of_lines)
 
 
 def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequence[int], *,

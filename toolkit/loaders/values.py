@@ -364,9 +364,8 @@ def _token_mask(column: str, kind: Kind, tokens: Sequence[str] | None) -> pl.Exp
     return pl.col(column).is_in(case_variants(tokens)) if tokens else None
 
 
-def _null_tokens(column: str, kind: Kind, tokens: Sequence[str] | None) -> pl.Expr:
-    """The column with its null tokens as nulls."""
-    token = _token_mask(column, kind, tokens)
+def _null_tokens(column: str, token: pl.Expr | None) -> pl.Expr:
+    """The column with its null tokens (``token``, from :func:`_token_mask`) as nulls."""
     return pl.col(column) if token is None else pl.when(token).then(None).otherwise(pl.col(column))
 
 
@@ -461,7 +460,8 @@ def cast_columns(table: RawTable, kinds: Mapping[str, Kind], *, date_default: st
     null_tokens = null_tokens or {}
     frame = table.frame
     present = {c: k for c, k in kinds.items() if c in frame.columns}
-    text = {c: _null_tokens(c, k, null_tokens.get(c)) for c, k in present.items()}
+    tokens = {c: _token_mask(c, k, null_tokens.get(c)) for c, k in present.items()}
+    text = {c: _null_tokens(c, tokens[c]) for c in present}
     date_cols = [c for c, k in present.items() if k in ("date", "datetime")]
     amount_cols = [c for c, k in present.items() if k in ("amount", "number")]
 
@@ -500,7 +500,7 @@ def cast_columns(table: RawTable, kinds: Mapping[str, Kind], *, date_default: st
         # A typed column is read from its text as it is: no null token reads as a value of its kind
         # (a mapping's own tokens are masked out of the typed values), so the text need not be
         # copied without them first; they only keep a value from counting as written.
-        token = _token_mask(c, k, null_tokens.get(c))
+        token = tokens[c]
         raw = pl.col(c)
         written = raw.is_not_null() if token is None else raw.is_not_null() & ~token
         if k == "id":
