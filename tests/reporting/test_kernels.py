@@ -1,4 +1,4 @@
-"""Process hygiene of a run's workers: warnings filtered precisely, processes that die with their parent."""
+"""Process hygiene of a run's workers: warnings filtered precisely, processes that die with their parent, kernels reset between teams."""
 
 from __future__ import annotations
 
@@ -7,10 +7,18 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from toolkit.reporting.kernels import LIBRARY_WARNINGS, filter_library_warnings
+from toolkit.reporting.kernels import (
+    LIBRARY_WARNINGS,
+    filter_library_warnings,
+    kill_kernel,
+    reset_namespace,
+    run_code,
+    worker_kernel,
+)
 
 HARFBUZZ = ("HarfBuzz-Subset will be required by future versions of WeasyPrint. "
             "Please install this library with your package manager.")
@@ -50,3 +58,35 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def _value(km: Any, expression: str) -> str:
+    """The repr of ``expression`` evaluated in the kernel."""
+    from jupyter_client.blocking.client import BlockingKernelClient
+
+    kc = BlockingKernelClient(parent=km, **km.get_connection_info(session=True))
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        reply = kc.execute_interactive("", user_expressions={"v": expression}, timeout=60, store_history=False)
+        value = reply["content"]["user_expressions"]["v"]
+        assert value["status"] == "ok", value
+        return str(value["data"]["text/plain"])
+    finally:
+        kc.stop_channels()
+
+
+def test_a_reset_kernel_keeps_nothing_of_the_last_team_and_collects_only_the_new() -> None:
+    km = worker_kernel()
+    try:
+        run_code(km, "import polars as pl\nlast_team = pl.DataFrame({'deal': [1, 2]})\nlast_team", 60)
+        assert _value(km, "'last_team' in globals(), 'pl' in globals(), len(Out)") == "(True, True, 1)"
+        reset_namespace(km, 60)
+        # the names and the output history are gone; the modules stay imported (a warm kernel)
+        assert _value(km, "'last_team' in globals(), 'pl' in globals(), len(Out), 'polars' in __import__('sys').modules"
+                      ) == "(False, False, 0, True)"
+        # what survived the reset is left out of the next collections
+        assert int(_value(km, "__import__('gc').get_freeze_count()")) > 10_000
+        assert _value(km, "'gc' in globals()") == "False"
+    finally:
+        kill_kernel()
