@@ -35,7 +35,7 @@ def test_a_staged_page_is_printed_beside_it(tmp_path: Path) -> None:
     assert (r.status, r.files, r.reason) == ("rendered", ("team_report.pdf",), "")
     pdf = PdfReader(tmp_path / "team_report.pdf")
     assert "Open deals" in pdf.pages[0].extract_text()
-    assert len(pdf.pages[0].images) == 1  # the chart, as a PNG
+    assert len(pdf.pages[0].images) == 1  # the chart, as a JPEG
 
 
 def test_a_page_that_cannot_be_printed_is_a_failed_result(tmp_path: Path) -> None:

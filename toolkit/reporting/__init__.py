@@ -12,7 +12,7 @@ Cut by concern, as papermill cuts its own:
 - ``gate``: the checks a page and a slice pass before publishing
 - ``publish``: the output folder, the day's lock, staging, a team's publication as a transaction
 - ``manifest``: which input every team's published files came from
-- ``render``: HTML pages from Jinja2 templates, the page as printed (charts as PNG), and PDFs
+- ``render``: HTML pages from Jinja2 templates, the page as printed (charts as JPEG pictures), and PDFs
 - ``slices``: the figures model serialised per team, for the notebooks
 - ``team`` (a package: ``data``, ``page_one``, ``appendix``, ``wording``), ``org``: the sections the
   report notebooks show, built from a slice

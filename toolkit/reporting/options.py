@@ -92,7 +92,7 @@ class PrintTask:
 
     team_id: str
     team_name: str
-    #: holds the page (``<stem>.html``) and the executed notebook (``<stem>.ipynb``); gets ``<stem>.pdf``
+    #: holds the page (``<stem>.html``, charts and all); gets ``<stem>.pdf``
     stage_dir: str
     stem: str
     #: where WeasyPrint's stderr goes (the run log); empty: a file in the staging folder

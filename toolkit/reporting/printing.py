@@ -5,8 +5,8 @@ kernels go on with the next teams while the PDFs are printed. Takes a :class:`Pr
 a :class:`TeamResult`, and never raises for the team's own failures (WeasyPrint, a disk): they come
 back as a failed result, and the run fails that team only, as for a failing notebook.
 
-Charts are printed from PNG at print resolution, drawn by vl-convert from the SVG the notebook
-made (see :func:`toolkit.reporting.render.print_page`); the HTML keeps the SVG.
+Charts are printed from JPEG at print resolution, drawn by vl-convert from the page's SVG (see
+:func:`toolkit.reporting.render.print_page`); the HTML keeps the SVG.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ _WARM_BODY = "<section><h2>Warm</h2><p>0123456789 <b>Aa</b></p></section>"
 
 def print_pdf(task: PrintTask) -> TeamResult:
     """Print ``task``'s staged page to ``<stem>.pdf`` beside it."""
-    from toolkit.reporting.render import chart_svgs, print_page, write_pdf
+    from toolkit.reporting.render import print_page, write_pdf
 
     filter_library_warnings()
     start = time.perf_counter()
@@ -33,7 +33,7 @@ def print_pdf(task: PrintTask) -> TeamResult:
     try:
         with stderr_to(Path(task.log_file) if task.log_file else stage / "print.log"):
             document = (stage / f"{task.stem}.html").read_text(encoding="utf-8")
-            printed, images = print_page(document, chart_svgs(stage / f"{task.stem}.ipynb"))
+            printed, images = print_page(document)
             write_pdf(printed, stage / f"{task.stem}.pdf", images)
     except Exception as exc:  # noqa: BLE001  (WeasyPrint, vl-convert, a disk: fails this team only)
         return TeamResult(task.team_id, task.team_name, "failed", since(start), one_line(exc))

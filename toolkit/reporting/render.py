@@ -5,16 +5,15 @@ Every page comes from a Jinja2 template with autoescape on (package data in
 through the template engine. A page body is nbconvert's ``basic`` output (outputs only: no code
 cells, no prompts, nothing from a CDN), whose CRM text the report blocks escaped already. PDF:
 WeasyPrint from that same HTML (HTML+CSS without a browser or LaTeX, never runs scripts), except
-that each chart is printed from a PNG of its SVG at :data:`PRINT_PPI` (vl-convert's renderer, the
-one that drew the SVG): WeasyPrint draws a PNG in a fraction of the time it takes to lay out and
-paint the SVG, and on paper the two look the same. Its URL fetcher serves those PNGs from memory
-and refuses everything else (the network, files).
+that each chart is printed from a picture of its SVG at :data:`PRINT_PPI` (drawn by vl-convert's
+renderer, the one that drew the SVG): WeasyPrint draws a picture in a fraction of the time it takes
+to lay out and paint the SVG, and on paper the two look the same. Its URL fetcher serves those
+pictures from memory and refuses everything else (the network, files).
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Mapping, Sequence
 from importlib import resources
@@ -48,13 +47,37 @@ def first_error(nb: Any) -> tuple[int, str] | None:
 
 
 def notebook_body(nb: Any) -> str:
-    """The outputs of an executed notebook as an HTML fragment (no inputs, no prompts)."""
+    """The outputs of an executed notebook as an HTML fragment (no inputs, no prompts): nbconvert's
+    ``basic`` template output, as the template wrote it.
+
+    This is :class:`nbconvert.HTMLExporter` less its last pass, which parses the page with
+    BeautifulSoup and writes it out again to give ``alt`` text to images without one and a
+    ``tabindex`` to the ``lab`` template's cells. The ``basic`` template has no such cells and the
+    report shows no images; that pass took 0.14 s a team, and it lowercased every chart's
+    ``viewBox`` and ``clipPath``, which an SVG renderer does not forgive (the PDF's charts are drawn
+    from the page's SVG: :func:`print_page`)."""
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    exporter = _exporter()
+    # The filters HTMLExporter.from_notebook_node registers before its template pass.
+    resources = exporter._init_resources(None)
+    exporter.register_filter("highlight_code", Highlight2HTML(parent=exporter))
+    exporter.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=exporter._nb_metadata,
+                                                                       parent=exporter, resources=resources))
+    body, _resources = TemplateExporter.from_notebook_node(exporter, nb, resources)
+    return str(body)
+
+
+@functools.cache
+def _exporter() -> Any:
+    """One exporter a process, as ``jupyter nbconvert`` keeps one for all its notebooks: building it
+    loads and compiles the templates (0.1 s a team)."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _resources = exporter.from_notebook_node(nb)
-    return body
+    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True)
 
 
 def index_page(*, as_of: str, source: str, generated_at: str, quality: Mapping[str, Any],
@@ -77,44 +100,43 @@ def index_page(*, as_of: str, source: str, generated_at: str, quality: Mapping[s
 
 
 #: Charts in the PDF: pixels per inch of paper (a CSS px is 1/96 inch, so a 481 px wide chart is a
-#: 1503 px wide PNG). 300 is print resolution: lines and 8 px labels stay sharp.
+#: 1503 px wide picture). 300 is print resolution: lines and 8 px labels stay sharp.
 PRINT_PPI = 300
 _CSS_PX_PER_INCH = 96
-#: A chart as the figure template writes it: the first ``</svg>`` closes it (vl-convert nests no
-#: ``<svg>``, and CRM text inside it is XML-escaped).
+#: The charts' pictures are JPEG at this quality, every pixel's colour kept (no chroma subsampling):
+#: WeasyPrint puts a JPEG into the PDF as it is, where it decodes a PNG and compresses it twice
+#: more (colour and alpha), which took 0.3 s of a team's 1.3 s print. At 95 no pixel of a chart
+#: moves by more than 17 of 255 in any channel, at the edges of text and lines: on paper, nothing.
+PRINT_JPEG_QUALITY = 95
+#: A chart as the figure template writes it, kept as is in the page (:func:`notebook_body`): the
+#: first ``</svg>`` closes it (vl-convert nests no ``<svg>``, and CRM text inside it is XML-escaped).
 _CHART = re.compile(r'<figure class="tk-chart">(<svg\b.*?</svg>)', re.DOTALL)
 _WIDTH = re.compile(r'<svg\b[^>]*?\swidth="([0-9.]+)"')
 _CHART_URL = "toolkit-chart:{}"
 
 
-def chart_svgs(notebook_path: Path) -> list[str]:
-    """The charts of an executed notebook as vl-convert drew them, in page order.
-
-    The page holds them too, but re-serialised by nbconvert's HTML parser (``viewBox`` becomes
-    ``viewbox``, ``clipPath`` ``clippath``), which a browser forgives and an SVG renderer does not."""
-    nb = json.loads(notebook_path.read_text(encoding="utf-8"))
-    html = ("".join(out.get("data", {}).get("text/html", ""))
-            for cell in nb.get("cells", []) for out in cell.get("outputs", []))
-    return [m.group(1) for chunk in html for m in _CHART.finditer(chunk)]
-
-
-def print_page(document: str, charts: Sequence[str]) -> tuple[str, dict[str, bytes]]:
+def print_page(document: str) -> tuple[str, dict[str, bytes]]:
     """The page as WeasyPrint prints it, and the images it refers to: each chart's inline SVG
-    replaced by an ``<img>`` of ``charts``' PNG at :data:`PRINT_PPI`, at the SVG's size. Where the
-    page's charts are not ``charts`` (a notebook that draws its own), the page is printed as is."""
-    import vl_convert as vlc
+    replaced by an ``<img>`` of its picture (JPEG, see :data:`PRINT_JPEG_QUALITY`) at
+    :data:`PRINT_PPI`, at the SVG's size."""
+    import io
 
-    found = _CHART.findall(document)
-    if len(found) != len(charts):
-        return document, {}
+    import vl_convert as vlc
+    from PIL import Image
+
     images: dict[str, bytes] = {}
 
     def swap(match: re.Match[str]) -> str:
-        svg = charts[len(images)]
+        svg = match.group(1)
         width = _WIDTH.search(svg)
         url = _CHART_URL.format(len(images))
-        # scale × ppi / 72 pixels per CSS px: ppi is also written into the PNG.
-        images[url] = vlc.svg_to_png(svg, scale=72 / _CSS_PX_PER_INCH, ppi=PRINT_PPI)
+        # scale × ppi / 72 pixels per CSS px.
+        png = Image.open(io.BytesIO(vlc.svg_to_png(svg, scale=72 / _CSS_PX_PER_INCH, ppi=PRINT_PPI)))
+        on_paper = Image.new("RGB", png.size, "white")  # JPEG has no alpha: what is see-through shows the paper
+        on_paper.paste(png, mask=png.getchannel("A"))
+        jpeg = io.BytesIO()
+        on_paper.save(jpeg, format="JPEG", quality=PRINT_JPEG_QUALITY, subsampling=0, dpi=(PRINT_PPI, PRINT_PPI))
+        images[url] = jpeg.getvalue()
         style = f' style="width:{width.group(1)}px"' if width else ""
         return f'<figure class="tk-chart"><img src="{url}" alt=""{style}>'
 
@@ -136,7 +158,7 @@ def _fetcher(images: Mapping[str, bytes]) -> Any:
             def fetch(self, url: str, headers: Any = None) -> Any:
                 if url.startswith("data:"):
                     return super().fetch(url, headers)
-                return urls.URLFetcherResponse(url, body=served(url), headers={"Content-Type": "image/png"})
+                return urls.URLFetcherResponse(url, body=served(url), headers={"Content-Type": "image/jpeg"})
 
         return Fetcher(allowed_protocols=("data",))
 
@@ -144,7 +166,7 @@ def _fetcher(images: Mapping[str, bytes]) -> Any:
         if url.startswith("data:"):
             fetched: dict[str, Any] = urls.default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
             return fetched
-        return {"string": served(url), "mime_type": "image/png"}
+        return {"string": served(url), "mime_type": "image/jpeg"}
 
     return fetch
 
