@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from report_runs import NORTH, SOUTH
@@ -40,6 +41,29 @@ def test_the_summary_sums_the_teams_and_links_each_report(small_slices) -> None:
     assert cells[cells.index("South"):] == ["South", "Max", "1", "1",
                                             "Not known (too few weeks with enough stage moves to judge)", "0% (0%)",
                                             "0 new, 0 pushed, 0 won, 0 lost", "0.5", "0.5", "1%", "0"]
+
+
+def test_the_summary_table_fits_the_page_on_screen(small_slices) -> None:
+    """Numbers stay on one line but their headers wrap: a header such as "Compliant, last 13 weeks
+    (all time)" held on one line made the table 1250 px wide in a 718 px page."""
+    from weasyprint import CSS, HTML
+
+    from toolkit.reporting.render import page
+
+    document = HTML(string=page("All teams", open_org(small_slices).summary().html), media_type="screen")
+    laid_out = document.render(stylesheets=[CSS(string="@page { size: 1100px 3000px; margin: 0 }")])
+    boxes = []
+
+    def walk(box: Any) -> None:
+        if getattr(box, "element_tag", "") in ("main", "table"):
+            boxes.append((box.element_tag, box.margin_width()))
+        for child in getattr(box, "children", None) or []:
+            walk(child)
+
+    walk(laid_out.pages[0]._page_box)
+    (main, main_width), *tables = boxes
+    assert main == "main" and [t for t, _w in tables] == ["table", "table"]  # the table and its wrapper
+    assert all(width <= main_width for _t, width in tables), (main_width, tables)
 
 
 def test_no_slices_is_an_error(tmp_path) -> None:
