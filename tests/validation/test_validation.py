@@ -184,3 +184,20 @@ def test_required_fields_are_judged_by_each_deals_pipeline() -> None:
     report = validate(deals, events, process, as_of=AS_OF)
     failed = {o.name: o.source_lines for o in report.failed if o.name.startswith("process.")}
     assert failed == {"process.New Business.B.decision_maker": [2], "process.Renewals.R2.amount": [3]}
+
+
+def test_importing_gx_in_a_worker_that_logs_at_debug_adds_no_gx_lines(tmp_path: Path) -> None:
+    """A run's workers log at DEBUG to the run log; GX's import logged thousands of lines there."""
+    import subprocess
+
+    log = tmp_path / "run.log"
+    code = ("import logging, os\n"
+            "from toolkit.reporting.kernels import worker_init\n"
+            f"worker_init(os.getppid(), {str(log)!r})\n"
+            "logging.getLogger('toolkit').debug('worker ready')\n"
+            "from toolkit.validation.run import import_gx\n"
+            "import_gx()\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300, cwd=Path(__file__).resolve().parents[2])
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert any("worker ready" in line for line in lines)  # the worker's DEBUG lines do reach the log
+    assert [line for line in lines if "great_expectations" in line] == []

@@ -34,10 +34,10 @@ def import_gx() -> None:
 def _gx() -> Any:
     # Analytics must be off before the first import: offline, it retries and stalls (GX #10539).
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
-    import great_expectations as gx
-
-    # GX logs every ephemeral docs folder at INFO: noise in ops' logs.
+    # GX logs every ephemeral docs folder at INFO, and while it imports thousands of DEBUG lines
+    # (its registrations, class dictionaries): noise in ops' run log, whose workers log at DEBUG.
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    import great_expectations as gx
 
     return gx
 
