@@ -62,18 +62,9 @@ def _alive(pid: int) -> bool:
 
 def _value(km: Any, expression: str) -> str:
     """The repr of ``expression`` evaluated in the kernel."""
-    from jupyter_client.blocking.client import BlockingKernelClient
-
-    kc = BlockingKernelClient(parent=km, **km.get_connection_info(session=True))
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=60)
-        reply = kc.execute_interactive("", user_expressions={"v": expression}, timeout=60, store_history=False)
-        value = reply["content"]["user_expressions"]["v"]
-        assert value["status"] == "ok", value
-        return str(value["data"]["text/plain"])
-    finally:
-        kc.stop_channels()
+    value = run_code(km, "", 60, user_expressions={"v": expression})["content"]["user_expressions"]["v"]
+    assert value["status"] == "ok", value
+    return str(value["data"]["text/plain"])
 
 
 def test_a_reset_kernel_keeps_nothing_of_the_last_team_and_collects_only_the_new() -> None:

@@ -152,15 +152,18 @@ def signal_kernel(km: Any) -> None:
         log.debug("kernel kill: %s", exc)
 
 
-def run_code(km: Any, code: str, timeout: float) -> None:
-    """Run ``code`` in the kernel, outside any notebook, and wait for it (its errors are not raised)."""
+def run_code(km: Any, code: str, timeout: float, user_expressions: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``code`` in the kernel, outside any notebook, and wait for it (its errors are not raised);
+    the kernel's reply, which holds the values of ``user_expressions`` evaluated after it."""
     from jupyter_client.blocking.client import BlockingKernelClient
 
     kc = BlockingKernelClient(parent=km, **km.get_connection_info(session=True))
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=timeout)
-        kc.execute_interactive(code, timeout=timeout, store_history=False)
+        reply: dict[str, Any] = kc.execute_interactive(code, timeout=timeout, store_history=False,
+                                                       user_expressions=user_expressions or {})
+        return reply
     finally:
         kc.stop_channels()
 
