@@ -12,6 +12,7 @@ Opportunity History report (``To Stage``/``Stage``, ``Edit Date``/``Last Modifie
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -19,6 +20,7 @@ import polars as pl
 from toolkit import schema as S
 from toolkit.loaders.catalog import catalog_from_rows, concat_catalogs
 from toolkit.loaders.chunks import cut_like
+from toolkit.loaders.columns import read_file_ahead
 from toolkit.loaders.common import (
     ColumnSpec,
     ReadFile,
@@ -192,6 +194,7 @@ def load_salesforce(path: Path, *, process: Process, roster: Roster, date_style:
         from toolkit.errors import InputFileError
         raise InputFileError("Opportunity.csv (or sf_opportunity_data.csv) in the folder",
                              f"files {sorted(p.name for p in folder.iterdir())}", "pass the export folder")
+    history = _read_history(found.get("history"), folder, date_style, HISTORY)
     opp = read_file(found["opportunities"], "deals", OPPORTUNITY, what="Salesforce Opportunity file",
                     base=folder, date_default=date_style)
     require_ids(opp)
@@ -233,8 +236,7 @@ def load_salesforce(path: Path, *, process: Process, roster: Roster, date_style:
     frame = frame.join(people.select(S.OWNER_ID, S.OWNER_NAME, S.TEAM_NAME, S.MANAGER_NAME),
                        on=S.OWNER_ID, how="left") if S.OWNER_ID in frame.columns else frame
     deals = finish_deals(frame, source=SOURCE_EXPORT, file_of=opp.table.file, process=process, roster=roster)
-    events, states, has_history = _history(found.get("history"), folder, process, deals, date_style, others,
-                                           HISTORY, include_deleted)
+    events, states, has_history = _history(history, process, deals, others, include_deleted)
     deals = fill_closed_at(deals, events, process)
     notes = [] if has_history else ["no OpportunityHistory file: checks that need stage history report 'no history'"]
     ds = assemble(SOURCE_EXPORT, [opp], deals, events, others, process, roster,
@@ -278,14 +280,23 @@ def _with_record_types(opp: ReadFile, path: Path | None, folder: Path, date_styl
         "_record_type", "_record_type_id")
 
 
-def _history(path: Path | None, folder: Path, process: Process, deals: pl.DataFrame, date_style: str | None,
-             others: list[ReadFile], specs: tuple[ColumnSpec, ...], include_deleted: bool = False
-             ) -> tuple[pl.DataFrame, pl.DataFrame | None, bool]:
-    """(stage events, the states every history row records, whether there is a history)."""
+def _read_history(path: Path | None, folder: Path, date_style: str | None,
+                  specs: tuple[ColumnSpec, ...]) -> Callable[[], ReadFile] | None:
+    """The history file's read, started before the opportunities are read (see
+    :func:`read_file_ahead`); None without a history file."""
     if path is None:
+        return None
+    return read_file_ahead(path, "stage_events", specs, what="Salesforce history file", base=folder,
+                           date_default=date_style, extras=False)
+
+
+def _history(read: Callable[[], ReadFile] | None, process: Process, deals: pl.DataFrame, others: list[ReadFile],
+             include_deleted: bool = False) -> tuple[pl.DataFrame, pl.DataFrame | None, bool]:
+    """(stage events, the states every history row records, whether there is a history), from the
+    history file's ``read`` (:func:`_read_history`)."""
+    if read is None:
         return S.empty(S.STAGE_EVENTS), None, False
-    hist = read_file(path, "stage_events", specs, what="Salesforce history file", base=folder,
-                     date_default=date_style, extras=False)
+    hist = read()
     require_ids(hist)
     if not include_deleted:
         drop_flagged(hist, "_is_deleted", S.Reason.DELETED_RECORD, "a live history row; IsDeleted is true")
@@ -330,6 +341,7 @@ def load_salesforce_report(path: Path, *, process: Process, roster: Roster, date
     if "opportunities" not in found and path.is_dir():
         csvs = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".csv", ".xlsx"))
         found["opportunities"] = csvs[0]
+    history = _read_history(found.get("history"), folder, date_style, REPORT_HISTORY)
     rep = read_file(found["opportunities"], "deals", REPORT, what="Salesforce opportunity report",
                     base=folder, date_default=date_style)
     if S.DEAL_ID not in rep.frame.columns:
@@ -341,8 +353,7 @@ def load_salesforce_report(path: Path, *, process: Process, roster: Roster, date
     frame = rep.frame.with_columns(_status(rep.frame).alias(S.STATUS), pl.col("_line").alias(S.SOURCE_LINE))
     deals = finish_deals(frame, source=SOURCE_REPORT, file_of=rep.table.file, process=process, roster=roster)
     others: list[ReadFile] = []
-    events, states, has_history = _history(found.get("history"), folder, process, deals, date_style, others,
-                                           REPORT_HISTORY)
+    events, states, has_history = _history(history, process, deals, others)
     deals = fill_closed_at(deals, events, process)
     notes = [] if has_history else ["no opportunity history report: checks that need stage history report 'no history'"]
     return assemble(SOURCE_REPORT, [rep], deals, events, others, process, roster, has_history=has_history, notes=notes,
