@@ -5,13 +5,14 @@ file read ahead, on a thread of its own, is the file read in place."""
 from __future__ import annotations
 
 import threading
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 import toolkit.loaders.columns as columns
 from toolkit.errors import SchemaError
-from toolkit.loaders.columns import ColumnSpec, read_file, read_file_ahead, reads_kept, snake
+from toolkit.loaders.columns import ColumnSpec, read_ahead, read_file, reads_kept, snake
 from toolkit.loaders.raw import ROW_END_LINE, ROW_LINE
 
 SPECS = (ColumnSpec("deal_id", ("OpportunityId",), "id", required=True),
@@ -69,10 +70,10 @@ def test_a_file_read_ahead_is_read_on_its_own_thread_as_read_in_place(tmp_path: 
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(columns, "_read_file", spy)
-    wait = read_file_ahead(path, "stage_events", SPECS, what="history", extras=False)
+    wait = read_ahead(partial(read_file, path, "stage_events", SPECS, what="history", extras=False))
     ahead = wait()
     here = read_file(path, "stage_events", SPECS, what="history", extras=False)
-    assert threads == ["toolkit-read-stage_events", "MainThread"]
+    assert threads == ["toolkit-read-ahead", "MainThread"]
     assert ahead.frame.equals(here.frame) and ahead.frame["amount"].to_list() == [100.5, None]
     assert ahead.columns == here.columns and ahead.table.lines_in == here.table.lines_in == 3
 
@@ -80,7 +81,7 @@ def test_a_file_read_ahead_is_read_on_its_own_thread_as_read_in_place(tmp_path: 
 def test_a_file_read_ahead_raises_its_error_where_it_is_waited_for(tmp_path: Path) -> None:
     path = tmp_path / "OpportunityHistory.csv"
     path.write_text('"Id","CreatedDate"\n"h1","2025-01-02 10:00:00"\n', encoding="utf-8")
-    wait = read_file_ahead(path, "stage_events", SPECS, what="history")  # no OpportunityId column
+    wait = read_ahead(partial(read_file, path, "stage_events", SPECS, what="history"))  # no OpportunityId column
     with pytest.raises(SchemaError, match="OpportunityId"):
         wait()
 
@@ -96,6 +97,6 @@ def test_a_file_read_ahead_in_a_load_is_kept_for_the_load(tmp_path: Path, monkey
 
     monkeypatch.setattr(columns, "_read_file", spy)
     with reads_kept():
-        first = read_file_ahead(path, "stage_events", SPECS, what="history", extras=False)()
+        first = read_ahead(partial(read_file, path, "stage_events", SPECS, what="history", extras=False))()
         again = read_file(path, "stage_events", SPECS, what="history", extras=False)
     assert reads == [path] and again.frame.equals(first.frame)

@@ -188,3 +188,54 @@ def test_a_stray_binary_file_beside_an_export_does_not_hide_it(tmp_path: Path) -
     (tmp_path / "report.csv").write_bytes(REPORT)
     (tmp_path / "screenshot.txt").write_bytes(BINARIES["png"])
     assert load(tmp_path).source == "salesforce_report"
+
+
+def _salesforce_export(folder: Path, opportunities: str, history: str) -> Path:
+    folder.mkdir()
+    (folder / "Opportunity.csv").write_text(opportunities, encoding="utf-8")
+    (folder / "OpportunityHistory.csv").write_text(history, encoding="utf-8")
+    return folder
+
+
+GOOD_OPPORTUNITIES = "Id,Name,StageName,Amount,CloseDate,CreatedDate\n006A,Alpha,Qualify,150,2024-03-20,2024-01-01\n"
+GOOD_HISTORY = "Id,OpportunityId,CreatedDate,StageName\n008a,006A,2024-01-01 09:00:00,Qualify\n"
+# (the history is read on a thread of its own while the opportunities are read: its error is
+# raised where the loader would have read it, after the opportunities' own)
+NO_STAGE_OPPORTUNITIES = "Id,Name,Amount,CloseDate\n006A,Alpha,150,2024-03-20\n"
+NO_TIME_HISTORY = "Id,OpportunityId,StageName\n008a,006A,Qualify\n"
+
+
+def test_a_salesforce_export_with_two_broken_files_names_the_opportunity_file(tmp_path: Path) -> None:
+    folder = _salesforce_export(tmp_path / "sf", NO_STAGE_OPPORTUNITIES, NO_TIME_HISTORY)
+    with pytest.raises(SchemaError, match=r"in the Salesforce Opportunity file; found the header \['Id', 'Name'"):
+        load(folder, source="salesforce")
+
+
+def test_a_salesforce_export_with_a_broken_history_names_the_history_file(tmp_path: Path) -> None:
+    folder = _salesforce_export(tmp_path / "sf", GOOD_OPPORTUNITIES, NO_TIME_HISTORY)
+    with pytest.raises(SchemaError, match=r"entered_at .* in the Salesforce history file; found the header "
+                                          r"\['Id', 'OpportunityId', 'StageName'\]"):
+        load(folder, source="salesforce")
+    assert load(_salesforce_export(tmp_path / "good", GOOD_OPPORTUNITIES, GOOD_HISTORY)).stage_events.height == 1
+
+
+def _mapped_export(folder: Path, deals: str, history: str | None) -> Path:
+    folder.mkdir()
+    (folder / "deals.csv").write_text(deals, encoding="utf-8")
+    if history is not None:
+        (folder / "history.csv").write_text(history, encoding="utf-8")
+    (folder / "mapping.yaml").write_text(
+        "files: {deals: deals.csv, stage_events: history.csv}\ncolumns:\n"
+        "  deals: {deal_id: Ref, stage_raw: Stage}\n  stage_events: {deal_id: Ref, stage_raw: Stage, entered_at: At}\n",
+        encoding="utf-8")
+    return folder
+
+
+def test_a_mapped_export_reports_the_deals_files_error_before_the_historys(tmp_path: Path) -> None:
+    no_ref = "Stage\nQualify\n"
+    with pytest.raises(SchemaError, match=r"a column for deal_id \('Ref'\) in the deals file"):
+        load(_mapped_export(tmp_path / "both", no_ref, "Ref,Stage\nA,Qualify\n"))
+    with pytest.raises(SchemaError, match=r"a column for deal_id \('Ref'\) in the deals file"):
+        load(_mapped_export(tmp_path / "missing", no_ref, None))
+    with pytest.raises(ConfigError, match=r"the stage_events file 'history.csv' named in .*mapping.yaml"):
+        load(_mapped_export(tmp_path / "history", "Ref,Stage\nA,Qualify\n", None))

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -202,9 +202,9 @@ def read_file(path: Path, role: str, specs: Sequence[ColumnSpec], *, what: str, 
 
 
 class _ReadAhead:
-    """A :func:`read_file` going on on a thread of its own; calling it waits for the file."""
+    """A read going on on a thread of its own; calling it waits for the file."""
 
-    def __init__(self, path: Path, role: str, specs: Sequence[ColumnSpec], options: dict[str, Any]) -> None:
+    def __init__(self, read: Callable[[], ReadFile]) -> None:
         self._read: ReadFile | None = None
         self._error: BaseException | None = None
         # The caller's context goes along: a read inside a :func:`reads_kept` block stays kept.
@@ -212,12 +212,12 @@ class _ReadAhead:
 
         def run() -> None:
             try:
-                self._read = context.run(read_file, path, role, specs, **options)
+                self._read = context.run(read)
             except BaseException as exc:  # raised where the read is waited for, as if read there
                 self._error = exc
 
         # A daemon: a load that stops on another file's error (or Ctrl-C) does not wait for it.
-        self._thread = threading.Thread(target=run, name=f"toolkit-read-{role}", daemon=True)
+        self._thread = threading.Thread(target=run, name="toolkit-read-ahead", daemon=True)
         self._thread.start()
 
     def __call__(self) -> ReadFile:
@@ -228,13 +228,15 @@ class _ReadAhead:
         return self._read
 
 
-def read_file_ahead(path: Path, role: str, specs: Sequence[ColumnSpec], **options: Any) -> Callable[[], ReadFile]:
-    """:func:`read_file` started now on a thread of its own; the function returned waits for the
-    :class:`ReadFile` (or raises the read's error). A loader starts its largest file, a history of
-    millions of rows that needs nothing else to be read, before it reads and finishes the deals:
-    a read keeps the two cores busy only part of the time (starting and ending runs, the passes of
-    one core), and polars and numpy let go of the GIL, so the other file's work fills the gaps."""
-    return _ReadAhead(path, role, specs, options)
+def read_ahead(read: Callable[[], ReadFile]) -> Callable[[], ReadFile]:
+    """``read`` (a :func:`read_file` with its arguments) started now on a thread of its own; the
+    function returned waits for the :class:`ReadFile`, or raises
+    the read's error, so errors keep the order of a load that reads its files one by one. A
+    loader starts its largest file, a history of millions of rows that needs nothing else to be
+    read, before it reads and finishes the deals: a read keeps the two cores busy only part of the
+    time (runs starting and ending, one-core passes), and polars and numpy let go of the GIL, so
+    the other file's work fills the gaps."""
+    return _ReadAhead(read)
 
 
 def _read_file(path: Path, role: str, specs: Sequence[ColumnSpec], *, what: str, base: Path | None,

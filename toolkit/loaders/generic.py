@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 
 from toolkit import schema as S
 from toolkit.errors import ConfigError
+from toolkit.loaders.columns import read_ahead
 from toolkit.loaders.common import (
     ColumnSpec,
     ReadFile,
@@ -199,6 +201,10 @@ def load_generic(path: Path, mapping: Mapping, *, process: Process, roster: Rost
     base = path if path.is_dir() else path.parent
     if "deals" in mapping.files and not path.is_dir() and path.suffix.lower() not in (".yaml", ".yml"):
         mapping = Mapping(**{**mapping.__dict__, "files": {**mapping.files, "deals": str(path.resolve())}})
+    # The history, the largest file by far, is read while the deals and the roster are (see read_ahead).
+    history = read_ahead(partial(_read, mapping, "stage_events", _specs(
+        mapping.columns.get("stage_events", {}), EVENT_KINDS, (S.DEAL_ID, S.STAGE_RAW, S.ENTERED_AT)), base)
+    ) if "stage_events" in mapping.files else None
     deals_rf = _read(mapping, "deals", _specs(mapping.columns["deals"], DEAL_KINDS, (S.DEAL_ID,)), base)
     require_ids(deals_rf)
     others: list[ReadFile] = []
@@ -254,9 +260,8 @@ def load_generic(path: Path, mapping: Mapping, *, process: Process, roster: Rost
         deals = deals.with_columns(pl.col("_raw_label").alias(S.STAGE_RAW)).drop("_raw_label")
     events = S.empty(S.STAGE_EVENTS)
     states = None
-    if "stage_events" in mapping.files:
-        ev = _read(mapping, "stage_events", _specs(mapping.columns.get("stage_events", {}), EVENT_KINDS,
-                                                  (S.DEAL_ID, S.STAGE_RAW, S.ENTERED_AT)), base)
+    if history is not None:
+        ev = history()
         require_ids(ev)
         drop_rows(ev.table, ev.frame[S.ENTERED_AT].is_null(), mapping.columns["stage_events"].get(S.ENTERED_AT),
                   S.Reason.INVALID_DATE, "the time the deal entered the stage; found an empty cell",

@@ -13,6 +13,7 @@ Opportunity History report (``To Stage``/``Stage``, ``Edit Date``/``Last Modifie
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -20,7 +21,7 @@ import polars as pl
 from toolkit import schema as S
 from toolkit.loaders.catalog import catalog_from_rows, concat_catalogs
 from toolkit.loaders.chunks import cut_like
-from toolkit.loaders.columns import read_file_ahead
+from toolkit.loaders.columns import read_ahead
 from toolkit.loaders.common import (
     ColumnSpec,
     ReadFile,
@@ -282,12 +283,12 @@ def _with_record_types(opp: ReadFile, path: Path | None, folder: Path, date_styl
 
 def _read_history(path: Path | None, folder: Path, date_style: str | None,
                   specs: tuple[ColumnSpec, ...]) -> Callable[[], ReadFile] | None:
-    """The history file's read, started before the opportunities are read (see
-    :func:`read_file_ahead`); None without a history file."""
+    """The history file's read, started before the opportunities are read (see :func:`read_ahead`);
+    None without a history file."""
     if path is None:
         return None
-    return read_file_ahead(path, "stage_events", specs, what="Salesforce history file", base=folder,
-                           date_default=date_style, extras=False)
+    return read_ahead(partial(read_file, path, "stage_events", specs, what="Salesforce history file", base=folder,
+                              date_default=date_style, extras=False))
 
 
 def _history(read: Callable[[], ReadFile] | None, process: Process, deals: pl.DataFrame, others: list[ReadFile],
