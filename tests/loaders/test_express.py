@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import toolkit.loaders.express as express
 from toolkit.loaders.express import Run, blank_lines, field_counts, has_unicode_space, line_texts
 
 
@@ -23,6 +24,29 @@ def test_unicode_spaces_are_found_in_utf8_bytes(text: str, found: bool) -> None:
     # the same answer as polars' own: a character beyond ASCII that strip_chars strips away
     stripped = pl.Series([c for c in text if ord(c) >= 0x80], dtype=pl.String).str.strip_chars()
     assert bool((stripped == "").any()) is found
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(text=st.text(alphabet='ab," \n\t\u00a0', max_size=40), delimiter=st.sampled_from([",", ";"]),
+       probe=st.integers(0, 8))
+def test_a_space_at_an_edge_found_in_a_runs_head_is_what_the_whole_scan_finds(text: str, delimiter: str,
+                                                                              probe: int) -> None:
+    chunk = text.encode()
+    ascii_only = chunk.isascii()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(express, "_EDGE_PROBE_BYTES", 0)  # no head search: every space is found and looked at
+        whole = express._spaces_in(chunk, delimiter, ascii_only)
+        mp.setattr(express, "_EDGE_PROBE_BYTES", probe)
+        assert express._spaces_in(chunk, delimiter, ascii_only) == whole
+
+
+def test_which_whitespace_a_run_may_hold_at_its_values_edges() -> None:
+    spaces = express._spaces_in
+    assert spaces(b'"Closed Won","x"\n', ",", True) == "none"  # a space inside a value only
+    assert spaces(b'"Closed Won"," x"\n', ",", True) == "ascii"  # after a quote
+    assert spaces(b"a, b\n", ",", True) == "ascii" and spaces(b"a ;b\n", ";", True) == "ascii"
+    assert spaces(b"a,b\tc\n", ",", True) == "any"  # a tab anywhere
+    assert spaces("a,b\u00a0c\n".encode(), ",", False) == "any"  # a Unicode space anywhere
 
 
 def _csv_count(line: str, delimiter: str) -> int:
