@@ -230,12 +230,12 @@ class _ReadAhead:
 
 def read_ahead(read: Callable[[], ReadFile]) -> Callable[[], ReadFile]:
     """``read`` (a :func:`read_file` with its arguments) started now on a thread of its own; the
-    function returned waits for the :class:`ReadFile`, or raises
-    the read's error, so errors keep the order of a load that reads its files one by one. A
-    loader starts its largest file, a history of millions of rows that needs nothing else to be
-    read, before it reads and finishes the deals: a read keeps the two cores busy only part of the
-    time (runs starting and ending, one-core passes), and polars and numpy let go of the GIL, so
-    the other file's work fills the gaps."""
+    function returned waits for the :class:`ReadFile`, or raises the read's error, so errors keep
+    the order of a load that reads its files one by one. A loader starts its largest file, a
+    history of millions of rows that needs nothing else to be read, before it reads and finishes
+    the deals: a read keeps the two cores busy only part of the time (runs starting and ending,
+    one-core passes), and polars and numpy let go of the GIL, so the other file's work fills the
+    gaps."""
     return _ReadAhead(read)
 
 
