@@ -61,9 +61,11 @@ def notebook_body(nb: Any) -> str:
     from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
     exporter = _exporter()
-    # The filters HTMLExporter.from_notebook_node registers before its template pass.
+    # The filters HTMLExporter.from_notebook_node registers before its template pass, as it makes them.
+    langinfo = nb.metadata.get("language_info", {})
+    lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
     resources = exporter._init_resources(None)
-    exporter.register_filter("highlight_code", Highlight2HTML(parent=exporter))
+    exporter.register_filter("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=exporter))
     exporter.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=exporter._nb_metadata,
                                                                        parent=exporter, resources=resources))
     body, _resources = TemplateExporter.from_notebook_node(exporter, nb, resources)
