@@ -202,9 +202,11 @@ def load_generic(path: Path, mapping: Mapping, *, process: Process, roster: Rost
     if "deals" in mapping.files and not path.is_dir() and path.suffix.lower() not in (".yaml", ".yml"):
         mapping = Mapping(**{**mapping.__dict__, "files": {**mapping.files, "deals": str(path.resolve())}})
     # The history, the largest file by far, is read while the deals and the roster are (see read_ahead).
-    history = read_ahead(partial(_read, mapping, "stage_events", _specs(
-        mapping.columns.get("stage_events", {}), EVENT_KINDS, (S.DEAL_ID, S.STAGE_RAW, S.ENTERED_AT)), base)
-    ) if "stage_events" in mapping.files else None
+    history = None
+    if "stage_events" in mapping.files:
+        event_specs = _specs(mapping.columns.get("stage_events", {}), EVENT_KINDS,
+                             (S.DEAL_ID, S.STAGE_RAW, S.ENTERED_AT))
+        history = read_ahead(partial(_read, mapping, "stage_events", event_specs, base))
     deals_rf = _read(mapping, "deals", _specs(mapping.columns["deals"], DEAL_KINDS, (S.DEAL_ID,)), base)
     require_ids(deals_rf)
     others: list[ReadFile] = []
