@@ -169,6 +169,15 @@ def test_case_04_utf16be_with_bom_and_a_stray_quote(write) -> None:
     assert check_ledger(t) == (2, 0, 1)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_case_04_utf16_without_bom_read_with_its_configured_byte_order(write, read_via, encoding) -> None:
+    text = 'Id,Name\n1,Müller\n2,"24"" monitor"\n'
+    t = read_via(write("no_bom.csv", text.encode(encoding)), encoding=encoding)
+    assert (t.encoding, t.delimiter) == (encoding, ",")
+    assert rows(t, "Id", "Name") == [("1", "Müller", 2, 2), ("2", '24" monitor', 3, 3)]
+    assert check_ledger(t) == (2, 0, 1)
+
+
 def test_case_04_broken_utf16_is_rejected_as_a_file(write) -> None:
     data = codecs.BOM_UTF16_LE + "Id\tName\n1\ta\n".encode("utf-16-le") + b"\x00\xd8"  # lone surrogate
     with pytest.raises(InputFileError, match="UTF-16"):

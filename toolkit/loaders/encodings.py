@@ -141,6 +141,12 @@ def decide_encoding(data: Buffer, encoding: str | None) -> tuple[str, Buffer, li
     return "cp1252", data, cp_bad, "not UTF-8; read as cp1252 (Windows-1252)"
 
 
+def bytes_encoding(encoding: str) -> str:
+    """The encoding of the bytes :func:`decide_encoding` hands on for ``encoding``: UTF-16 (with
+    or without a byte order) comes transcoded to UTF-8, UTF-8 without its BOM."""
+    return "utf-8" if encoding in ("utf-16", "utf-16-le", "utf-16-be", "utf-8-sig") else encoding
+
+
 def normalise_newlines(data: Buffer) -> Buffer:
     """CRLF and lone CR become LF, so values never keep a stray \\r and lines are counted alike."""
     if data.find(b"\r") < 0:

@@ -25,7 +25,7 @@ import polars as pl
 from toolkit.errors import InputFileError
 from toolkit.filebytes import Buffer, mapped_file, sha256_of
 from toolkit.loaders.assembly import assemble
-from toolkit.loaders.encodings import _BOMS, _collect_errors, decide_encoding, normalise_newlines
+from toolkit.loaders.encodings import _BOMS, _collect_errors, bytes_encoding, decide_encoding, normalise_newlines
 from toolkit.loaders.layout import detect_delimiter
 from toolkit.loaders.raw import RawTable
 from toolkit.loaders.splitting import split_records
@@ -68,9 +68,8 @@ def _read_bytes(path: Path, name: str, original: Buffer, encoding: str | None, d
     if data.find(b"\r") >= 0:  # (memchr; "in" on a map is a byte-by-byte loop)
         data = normalise_newlines(data)
         if bad:  # offsets moved with the removed \r
-            bad = _collect_errors(data, "utf-8" if enc == "utf-8-sig" else enc)
-    # UTF-16 was transcoded and the UTF-8 BOM removed: what is left reads as UTF-8 or as ``enc``.
-    text_enc = "utf-8" if enc in ("utf-16", "utf-8-sig") else enc
+            bad = _collect_errors(data, bytes_encoding(enc))
+    text_enc = bytes_encoding(enc)
     sample = data[:65536].decode(text_enc, "replace")
     delim = delimiter or detect_delimiter(sample, expected)
     records = split_records(data, delim, text_enc, bad, fast=FAST_SPLIT, express=EXPRESS)
