@@ -562,6 +562,16 @@ def test_values_are_stripped_whatever_the_space_next_to_a_delimiter(write, read_
     assert rows(t, "Id", "Name", "Note") == [("1", "a", "x", 2, 2), ("2", "b", None, 3, 3)]
 
 
+def test_utf16_bytes_below_0x80_are_looked_at_again_once_transcoded(write, read_via) -> None:
+    # U+2000 and U+0141 are written in UTF-16-LE with bytes below 0x80 only: the file's bytes are
+    # "ASCII", its text is not, and the space at a value's edge is still found and stripped
+    text = "Id,Name,Note\n1,\u2000a,\u0141\n2,b\u2000,c\n"
+    data = text.encode("utf-16-le")
+    assert max(data) < 0x80
+    t = read_via(write("utf16.csv", data), encoding="utf-16-le")
+    assert rows(t, "Id", "Name", "Note") == [("1", "a", "\u0141", 2, 2), ("2", "b", "c", 3, 3)]
+
+
 def test_a_file_without_space_at_any_field_edge_is_not_stripped_again(write, monkeypatch) -> None:
     data = b'"Id","Name"\n"1","a b"\n"2","c"\n'
     recs = reading.split_records(data, ",", "utf-8", [])

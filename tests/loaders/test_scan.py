@@ -11,6 +11,7 @@ from toolkit.loaders.scan import (
     byte_positions,
     count_newlines,
     fast_scan,
+    is_ascii,
     line_starts,
     tail_start,
     wider,
@@ -83,3 +84,8 @@ def test_byte_order_marks_are_found_by_their_first_byte() -> None:
     at = [i for i in range(len(data)) if data[i:i + 3] == b"\xef\xbb\xbf"]
     assert bom_offsets(np.frombuffer(data, dtype=np.uint8)) == at == [1, 9]
     assert bom_offsets(np.frombuffer(data, dtype=np.uint8), 2) == [9]
+
+
+def test_ascii_is_every_byte_below_0x80() -> None:
+    assert is_ascii(b"") and is_ascii(b"Id,Name\n1,a\x7f\n")
+    assert not is_ascii("Zoë".encode()) and not is_ascii(b"a\x80")

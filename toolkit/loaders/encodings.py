@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from toolkit.errors import InputFileError
 from toolkit.filebytes import BLOCK, Buffer
-from toolkit.loaders.scan import byte_offsets
+from toolkit.loaders.scan import byte_offsets, is_ascii
 from toolkit.loaders.splitting import CHUNK_BYTES
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
@@ -33,14 +33,14 @@ def utf8_valid(data: Buffer, start: int = 0, stop: int | None = None) -> bool:
     return True
 
 
-def _collect_errors(data: Buffer, encoding: str) -> list[int]:
+def _collect_errors(data: Buffer, encoding: str, ascii_only: bool | None = None) -> list[int]:
     """Byte offsets that do not decode; empty when the whole buffer decodes.
 
-    Pure ASCII (checked by numpy) decodes in every encoding offered here; UTF-8 is validated in
-    place (:func:`utf8_valid`); other buffers, and the blocks of a UTF-8 file that do not
-    validate, are decoded in chunks cut at newlines (a newline byte is never part of a multi-byte
-    character in them), so no copy of the whole text is ever made."""
-    if not data or int(np.frombuffer(data, dtype=np.uint8).max()) < 128:
+    Pure ASCII (checked by numpy, unless ``ascii_only`` says) decodes in every encoding offered
+    here; UTF-8 is validated in place (:func:`utf8_valid`); other buffers, and the blocks of a
+    UTF-8 file that do not validate, are decoded in chunks cut at newlines (a newline byte is
+    never part of a multi-byte character in them), so no copy of the whole text is ever made."""
+    if is_ascii(data) if ascii_only is None else ascii_only:
         return []
     codec = codecs.lookup(encoding).name
     utf8 = codec == "utf-8"
@@ -103,8 +103,10 @@ def _has_valid_multibyte_utf8(data: Buffer) -> bool:
     return False
 
 
-def decide_encoding(data: Buffer, encoding: str | None) -> tuple[str, Buffer, list[int], str]:
-    """(encoding name, bytes in an ASCII-compatible encoding without BOM, bad offsets, note).
+def decide_encoding(data: Buffer, encoding: str | None,
+                    ascii_only: bool | None = None) -> tuple[str, Buffer, list[int], str]:
+    """(encoding name, bytes in an ASCII-compatible encoding without BOM, bad offsets, note);
+    ``ascii_only``: whether every byte is ASCII, where the caller knows.
 
     UTF-16 is transcoded to UTF-8 so the rest can scan bytes. ``cp1252`` is chosen only where the
     bytes are not UTF-8 and show no UTF-8 text at all; a UTF-8 file with a few bad bytes keeps
@@ -129,8 +131,8 @@ def decide_encoding(data: Buffer, encoding: str | None) -> tuple[str, Buffer, li
             except UnicodeDecodeError as exc:
                 raise InputFileError(f"a file in {encoding}", f"a bad byte at offset {exc.start}",
                                      "check the encoding in the mapping") from exc
-        return enc, data, _collect_errors(data, enc), f"encoding {enc} as configured"
-    bad = _collect_errors(data, "utf-8")
+        return enc, data, _collect_errors(data, enc, ascii_only), f"encoding {enc} as configured"
+    bad = _collect_errors(data, "utf-8", ascii_only)
     if not bad:
         return "utf-8", data, [], ""
     if _has_valid_multibyte_utf8(data):

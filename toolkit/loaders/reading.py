@@ -28,6 +28,7 @@ from toolkit.loaders.assembly import assemble
 from toolkit.loaders.encodings import _BOMS, _collect_errors, bytes_encoding, decide_encoding, normalise_newlines
 from toolkit.loaders.layout import detect_delimiter
 from toolkit.loaders.raw import RawTable
+from toolkit.loaders.scan import is_ascii
 from toolkit.loaders.splitting import split_records
 
 #: Tests set this to False to send every record through the careful splitter.
@@ -64,7 +65,11 @@ def read_delimited(path: Path, *, display_name: str | None = None, encoding: str
 
 def _read_bytes(path: Path, name: str, original: Buffer, encoding: str | None, delimiter: str | None,
                 expected: Sequence[str], required_any: int) -> RawTable:
-    enc, data, bad, enc_note = decide_encoding(original, encoding)
+    # (told once: the encoding and the splitter both ask, and each pass maps the whole file in)
+    ascii_only = is_ascii(original)
+    enc, data, bad, enc_note = decide_encoding(original, encoding, ascii_only)
+    # The bytes as read stay ASCII with \r removed; transcoded ones (UTF-16) are looked at again.
+    known_ascii = True if ascii_only and data is original else None
     if data.find(b"\r") >= 0:  # (memchr; "in" on a map is a byte-by-byte loop)
         data = normalise_newlines(data)
         if bad:  # offsets moved with the removed \r
@@ -72,7 +77,7 @@ def _read_bytes(path: Path, name: str, original: Buffer, encoding: str | None, d
     text_enc = bytes_encoding(enc)
     sample = data[:65536].decode(text_enc, "replace")
     delim = delimiter or detect_delimiter(sample, expected)
-    records = split_records(data, delim, text_enc, bad, fast=FAST_SPLIT, express=EXPRESS)
+    records = split_records(data, delim, text_enc, bad, fast=FAST_SPLIT, express=EXPRESS, ascii_only=known_ascii)
     lines_in = records.newlines + (0 if data[-1:] == b"\n" else 1)
     table = RawTable(file=name, sha256="", frame=pl.DataFrame(), header=[],
                      lines_in=lines_in, encoding=enc, delimiter=delim, header_line=0, source_bytes=data,

@@ -66,6 +66,11 @@ def line_starts(newlines: np.ndarray) -> np.ndarray:
     return starts
 
 
+def is_ascii(data: Buffer) -> bool:
+    """Whether every byte of ``data`` is ASCII (one numpy pass; an empty buffer is)."""
+    return not data or int(np.frombuffer(data, dtype=np.uint8).max()) < 0x80
+
+
 def byte_offsets(data: Buffer, needle: bytes, start: int = 0, stop: int | None = None) -> list[int]:
     """Every offset of ``needle`` in ``data[start:stop]`` (found by memchr-speed search)."""
     stop = len(data) if stop is None else stop

@@ -42,6 +42,7 @@ from toolkit.loaders.scan import (
     byte_offsets,
     byte_positions,
     fast_scan,
+    is_ascii,
     line_starts,
     tail_start,
     wider,
@@ -188,7 +189,7 @@ def split_records(data: Buffer, delimiter: str, encoding: str, bad_offsets: Sequ
     delim = ord(delimiter)
     # Bytes the fast splitter must not take: undecodable, NUL, byte-order marks past the start.
     if ascii_only is None:
-        ascii_only = not n or int(arr.max()) < 0x80
+        ascii_only = is_ascii(data)
     nul = byte_offsets(data, b"\x00")
     boms = [] if ascii_only else bom_offsets(arr, 1)
     special = sorted(set(bad_offsets) | set(nul) | set(boms))
