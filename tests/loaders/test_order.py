@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from toolkit.loaders.order import (
     DEAL_AT,
+    all_distinct,
     deal_positions,
     in_order,
     known_keys,
@@ -74,3 +75,20 @@ def test_deal_positions_are_the_rows_deals_among_deals_in_id_order() -> None:
     # deals out of id order, or an id twice: nothing can be found by position
     assert deal_positions(pl.Series(["a"]), pl.DataFrame({"deal_id": ["b", "a"]})) is None
     assert deal_positions(pl.Series(["a"]), pl.DataFrame({"deal_id": ["a", "a"]})) is None
+
+
+def test_all_distinct_on_sorted_and_unsorted_values_nulls_counting_as_one() -> None:
+    assert all_distinct(pl.Series(["a", "b", "c"])) and all_distinct(pl.Series(["c", "a", "b"]))
+    assert not all_distinct(pl.Series(["a", "b", "b", "c"]))  # sorted: neighbours
+    assert not all_distinct(pl.Series(["b", "a", "b"]))  # unsorted: counted
+    assert all_distinct(pl.Series(["a", None])) and not all_distinct(pl.Series([None, "a", None]))
+    assert all_distinct(pl.Series([], dtype=pl.String)) and all_distinct(pl.Series(["x"]))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(values=st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "d", "e"])), max_size=8),
+       sort=st.booleans())
+def test_all_distinct_is_whether_python_finds_no_repeat(values: list[str | None], sort: bool) -> None:
+    if sort:
+        values = sorted(values, key=lambda v: (v is not None, v or ""))
+    assert all_distinct(pl.Series(values, dtype=pl.String)) is (len(set(values)) == len(values))

@@ -23,7 +23,7 @@ from toolkit.loaders.columns import (
     snake,
     user_header,
 )
-from toolkit.loaders.order import DEAL_AT, sorted_by
+from toolkit.loaders.order import DEAL_AT, all_distinct, sorted_by
 from toolkit.loaders.raw import ROW_END_LINE, ROW_LINE, RawTable, escape_raw, ledger_counts
 from toolkit.loaders.sniff import first_line_fields
 from toolkit.model import Dataset, team_id
@@ -148,7 +148,7 @@ def drop_rows(table: RawTable, mask: pl.Series, column: str | None, reason: S.Re
 def drop_duplicate_ids(table: RawTable, order_by: Sequence[str] = ()) -> int:
     """Keep one row per deal_id: the latest by ``order_by`` (e.g. last modified), else the last
     in the file, which is how CRMs append updates. The others become DUPLICATE_ID rejects."""
-    if table.frame[S.DEAL_ID].n_unique() == table.frame.height:
+    if all_distinct(table.frame[S.DEAL_ID]):
         return 0  # one row per id already: nothing to order
     f = table.frame.with_row_index("_pos")
     keys = [c for c in order_by if c in f.columns] + ["_pos"]

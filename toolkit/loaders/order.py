@@ -35,6 +35,18 @@ def in_order(frame: pl.DataFrame, keys: Sequence[str]) -> bool:
     return bool(frame.select(ok.slice(1).all()).item())
 
 
+def all_distinct(values: pl.Series) -> bool:
+    """Whether no value of ``values`` repeats (a null is a value). Sorted values (deals come
+    sorted by id) repeat only next to each other: one comparison of neighbours tells, where
+    counting the distinct values hashes every one (0.17 s for a million ids)."""
+    n = values.len()
+    if n < 2:
+        return True
+    if values.null_count() == 0 and values.is_sorted():
+        return not values.slice(1).eq(values.slice(0, n - 1)).any()
+    return values.n_unique() == n
+
+
 def sorted_by(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     """``frame`` sorted by ``keys`` (ascending, nulls last, ties in their order): as it is when
     it is already in that order."""
@@ -75,7 +87,7 @@ def deal_positions(keys: pl.Series, deals: pl.DataFrame) -> pl.Series | None:
     """Each key's position in ``deals`` (see :data:`DEAL_AT`), or None where the deals are not one
     row per id in id order (then nothing can be found by position)."""
     ids = deals.get_column(S.DEAL_ID)
-    if ids.null_count() or not ids.is_sorted() or ids.n_unique() != ids.len():
+    if ids.null_count() or not ids.is_sorted() or not all_distinct(ids):
         return None
     return positions(keys, ids).alias(DEAL_AT)
 
@@ -85,4 +97,4 @@ def known_keys(keys: pl.Series, ids: pl.Series) -> pl.Series:
     return positions(keys, ids.unique()).is_not_null()
 
 
-__all__ = ["DEAL_AT", "deal_positions", "in_order", "known_keys", "per_run", "positions", "sorted_by"]
+__all__ = ["DEAL_AT", "all_distinct", "deal_positions", "in_order", "known_keys", "per_run", "positions", "sorted_by"]

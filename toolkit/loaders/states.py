@@ -45,7 +45,7 @@ from toolkit.errors import ConfigError
 from toolkit.loaders import labels
 from toolkit.loaders.chunks import aligned
 from toolkit.loaders.common import MODIFIED, conformed
-from toolkit.loaders.order import DEAL_AT, in_order, positions, sorted_by
+from toolkit.loaders.order import DEAL_AT, all_distinct, in_order, positions, sorted_by
 from toolkit.model import Dataset
 from toolkit.process import Process
 
@@ -70,7 +70,7 @@ def history_states(rows: pl.DataFrame, deals: pl.DataFrame, process: Process | N
                            *[pl.col(c).alias(f"_now_{c}") for c in STATE_FIELDS
                              if c not in rows.columns and not (c == S.STAGE and maps)])
     ids = current[S.DEAL_ID]
-    if ids.null_count() == 0 and ids.n_unique() == ids.len():  # one deal per id, as loaders make them
+    if ids.null_count() == 0 and all_distinct(ids):  # one deal per id, as loaders make them
         # Each row's deal is found by its position among the deals (where the loader found it
         # against these deals, as it is), and the deals' values are set beside the rows: a join
         # would copy every column (ids included) of millions of rows.
