@@ -20,6 +20,9 @@ import pyarrow as pa
 from toolkit.filebytes import Buffer
 from toolkit.loaders.careful import MAX_RECORD_BYTES
 from toolkit.loaders.scan import (
+    NEWLINE,
+    QUOTE,
+    SPACE,
     TAB_LIKE,
     Spaces,
     byte_positions,
@@ -50,8 +53,6 @@ class Run:
     #: Rows that are blank lines (nothing but spaces, quotes and delimiters).
     blank: list[int] = field(default_factory=list)
     spaces: Spaces = "any"
-    #: The columns with a value that starts or ends with a space, where ``spaces`` is ``ascii``.
-    edged: tuple[str, ...] = ()
     #: Scanned records before the run (set by the splitter) and the line of its first row.
     after: int = 0
     line: int = 0
@@ -95,25 +96,33 @@ def has_unicode_space(chunk: bytes) -> bool:
     return bool(np.isin(code, _SPACE_CODES[3]).any() or np.isin(code >> 8, _SPACE_CODES[2]).any())
 
 
-def edge_spaced(column: str) -> pl.Expr:
-    """Whether a value of ``column`` starts or ends with an ASCII space."""
-    return pl.col(column).str.starts_with(" ") | pl.col(column).str.ends_with(" ")
+#: Bytes at the head of a run searched for a space at a value's edge before every space is found.
+_EDGE_PROBE_BYTES = 1 << 16
 
 
-def _spaces_in(chunk: bytes, frame: pl.DataFrame, ascii_only: bool) -> tuple[Spaces, tuple[str, ...]]:
-    """Which whitespace the values of ``chunk`` (UTF-8 lines, parsed into ``frame``;
-    ``ascii_only``: the file has no byte past ASCII) may have at an edge, and the columns where
-    one does: ``any`` where it holds a tab-like byte or a Unicode space anywhere (which values have
-    it is told later), ``ascii`` where values start or end with a space (those columns), else
-    ``none``. memchr tells the bytes; a prefix and suffix test of the parsed values, the edges, at
-    a fraction of the cost of finding every space in the bytes (a timestamp has one)."""
-    if any(chunk.find(bytes((ch,))) >= 0 for ch in TAB_LIKE) or (not ascii_only and has_unicode_space(chunk)):
-        return "any", ()
-    if chunk.find(b" ") < 0:
-        return "none", ()
-    hits = frame.select(edge_spaced(c).any() for c in frame.columns).row(0)
-    edged = tuple(c for c, hit in zip(frame.columns, hits, strict=True) if hit)
-    return ("ascii" if edged else "none"), edged
+def _spaces_in(chunk: bytes, delimiter: str, ascii_only: bool) -> Spaces:
+    """Which whitespace the values of ``chunk`` (UTF-8 lines; ``ascii_only``: the file has no byte
+    past ASCII) may have at an edge: ``any`` where it holds a tab-like byte or a Unicode space
+    anywhere, ``ascii`` where a space touches a delimiter, a quote or a line's edge (a value's edge
+    is next to one of those), else ``none``. Told by memchr and numpy over the bytes; which values
+    have it is told later, from the parsed values."""
+    if any(chunk.find(bytes((ch,))) >= 0 for ch in TAB_LIKE):
+        return "any"
+    u = np.frombuffer(chunk, dtype=np.uint8)
+    if not ascii_only and has_unicode_space(chunk):
+        return "any"
+    edges = np.array([NEWLINE, QUOTE, ord(delimiter)], dtype=np.uint8)
+    # Text with spaces beside quotes or delimiters ("Closed Won", "a, b") shows one early: its
+    # head tells at memchr speed, where finding every space (one every few words) takes a pass.
+    head = chunk[:_EDGE_PROBE_BYTES]
+    if any(pair in head for e in edges.tobytes() for pair in (bytes((SPACE, e)), bytes((e, SPACE)))):
+        return "ascii"
+    at = byte_positions(u, SPACE)
+    if not at.size:
+        return "none"
+    edge = (np.isin(u[np.maximum(at - 1, 0)], edges) | np.isin(u[np.minimum(at + 1, u.size - 1)], edges)
+            | (at == 0) | (at == u.size - 1))
+    return "ascii" if edge.any() else "none"
 
 
 def parse_chunk(data: Buffer, s: int, e: int, delimiter: str, encoding: str,
@@ -180,8 +189,7 @@ def take_run(arr: np.ndarray, s: int, e: int, delimiter: str, parsed: tuple[byte
     last = pl.col(f"c{width - 1}")
     blankish = rf'^[ \t"{re.escape(delimiter)}]*$'
     unsure = np.flatnonzero(frame.select(last.is_null() | last.str.contains(blankish)).to_series().to_numpy())
-    spaces, edged = _spaces_in(chunk, frame, ascii_only)
-    run = Run(s, e, frame, spaces=spaces, edged=edged)
+    run = Run(s, e, frame, spaces=_spaces_in(chunk, delimiter, ascii_only))
     if unsure.size:
         lines = line_texts(chunk, unsure)
         counts = field_counts(lines, delimiter).to_numpy()
@@ -192,5 +200,5 @@ def take_run(arr: np.ndarray, s: int, e: int, delimiter: str, parsed: tuple[byte
     return run
 
 
-__all__ = ["Run", "blank_lines", "edge_spaced", "field_counts", "has_unicode_space", "line_starts_in", "line_texts",
-           "parse_chunk", "take_run"]
+__all__ = ["Run", "blank_lines", "field_counts", "has_unicode_space", "line_starts_in", "line_texts", "parse_chunk",
+           "take_run"]

@@ -3,7 +3,6 @@ polars from their bytes, and the careful splitter's rows as it split them."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,7 +10,7 @@ import polars as pl
 
 from toolkit import schema as S
 from toolkit.loaders.chunks import aligned, cut_like
-from toolkit.loaders.express import Run, edge_spaced
+from toolkit.loaders.express import Run
 from toolkit.loaders.raw import ROW_END_LINE, ROW_LINE
 from toolkit.loaders.scan import Spaces
 
@@ -24,23 +23,20 @@ def _needs_strip(column: str, spaces: Spaces) -> pl.Expr:
     only ASCII spaces (and fast records hold no empty text), a prefix and suffix test tells, a few
     times faster than the regular expression."""
     if spaces == "ascii":
-        return edge_spaced(column)
+        return pl.col(column).str.starts_with(" ") | pl.col(column).str.ends_with(" ")
     return pl.col(column).str.contains(r"^\s|\s$|^$")
 
 
-def _stripped(frame: pl.DataFrame, spaces: Spaces, edged: Collection[str] | None = None) -> pl.DataFrame:
+def _stripped(frame: pl.DataFrame, spaces: Spaces) -> pl.DataFrame:
     """``frame`` (text columns c0.., and lines) with its values stripped and empty ones null, where
     ``spaces`` says its splitter saw whitespace that may sit at a value's edge; a column costs a
-    copy only where it has such values, which one pass over all columns tells (or ``edged``, the
-    columns a run found with ASCII spaces at an edge: stripping one whose values have none is a
-    no-op)."""
+    copy only where it has such values, which one pass over all columns tells."""
     text = [c for c in frame.columns if c not in (ROW_LINE, ROW_END_LINE)]
     if not frame.height or spaces == "none":
         return frame
-    if spaces == "any" or edged is None:
-        probe = frame.select(_needs_strip(c, spaces).any().alias(c) for c in text).row(0)
-        edged = [c for c, need in zip(text, probe, strict=True) if need]
-    return frame.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in text if c in edged)
+    probe = frame.select(_needs_strip(c, spaces).any().alias(c) for c in text).row(0)
+    return frame.with_columns(pl.col(c).str.strip_chars().replace("", None)
+                              for c, need in zip(text, probe, strict=True) if need)
 
 
 def _finish_frame(frame: pl.DataFrame, header: list[str]) -> pl.DataFrame:
@@ -69,7 +65,7 @@ def frame_of(a: Assembly, good: np.ndarray, ncols: int, width_msg: str) -> pl.Da
     for k, scanned in enumerate(between):
         pieces += _scanned_rows(a, scanned, ncols, width_msg)
         if k < len(r.runs):
-            pieces.append(_stripped(_run_rows(a, r.runs[k], ncols, width_msg), r.runs[k].spaces, r.runs[k].edged))
+            pieces.append(_stripped(_run_rows(a, r.runs[k], ncols, width_msg), r.runs[k].spaces))
             r.runs[k].frame = pl.DataFrame()  # the piece holds it now: the joined frame must be its only holder
     if not pieces:
         pieces = [pl.DataFrame(schema={**{f"c{i}": pl.String for i in range(ncols)}, ROW_LINE: pl.Int64,
