@@ -70,11 +70,11 @@ def _read_bytes(path: Path, name: str, original: Buffer, encoding: str | None, d
     enc, data, bad, enc_note = decide_encoding(original, encoding, ascii_only)
     # The bytes as read stay ASCII with \r removed; transcoded ones (UTF-16) are looked at again.
     known_ascii = True if ascii_only and data is original else None
+    text_enc = bytes_encoding(enc)
     if data.find(b"\r") >= 0:  # (memchr; "in" on a map is a byte-by-byte loop)
         data = normalise_newlines(data)
         if bad:  # offsets moved with the removed \r
-            bad = _collect_errors(data, bytes_encoding(enc))
-    text_enc = bytes_encoding(enc)
+            bad = _collect_errors(data, text_enc)
     sample = data[:65536].decode(text_enc, "replace")
     delim = delimiter or detect_delimiter(sample, expected)
     records = split_records(data, delim, text_enc, bad, fast=FAST_SPLIT, express=EXPRESS, ascii_only=known_ascii)
