@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from toolkit.errors import InputFileError
-from toolkit.loaders.encodings import decide_encoding, normalise_newlines
+from toolkit.loaders.encodings import decide_encoding, head_text, normalise_newlines
 
 
 def test_utf8_without_a_bom_is_utf8_with_nothing_to_say() -> None:
@@ -91,3 +91,9 @@ def test_bad_utf8_bytes_are_found_in_the_blocks_that_do_not_validate(monkeypatch
     monkeypatch.setattr(encodings, "CHUNK_BYTES", 8)
     data = "1,Zoë\n2,ok\n3,x".encode() + b"\xff\n4,\xc3(\n" + "5,é\n".encode() * 4
     assert encodings._collect_errors(data, "utf-8") == [15, 19]  # the \xff, and the \xc3 before "("
+
+
+def test_head_text_is_the_text_the_reader_would_see() -> None:
+    assert head_text(codecs.BOM_UTF16_LE + "Id;Name\r\n1;Zoë\r\n".encode("utf-16-le")) == "Id;Name\n1;Zoë\n"
+    assert head_text(codecs.BOM_UTF8 + b"Id,Name\r2,b") == "Id,Name\n2,b"
+    assert head_text("Id,Name\n1,Café\n".encode("cp1252")) == "Id,Name\n1,Café\n"

@@ -52,7 +52,7 @@ class Detection:
 def _peek_header_names(path: Path, lines: int = 30) -> set[str]:
     """snake_case names of every field in the first lines of a file (header may follow a preamble)."""
     from toolkit.loaders.common import snake
-    from toolkit.loaders.encodings import bytes_encoding, decide_encoding, normalise_newlines
+    from toolkit.loaders.encodings import head_text
     from toolkit.loaders.layout import detect_delimiter
 
     if path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -73,8 +73,7 @@ def _peek_header_names(path: Path, lines: int = 30) -> set[str]:
     if kind is not None:
         raise InputFileError("CSV or Excel export files", f"{path.name} is {kind}",
                              "export the data again as CSV or .xlsx, or remove the file from the folder")
-    enc, data, _bad, _note = decide_encoding(head, None)
-    text = bytes(normalise_newlines(data)).decode(bytes_encoding(enc), "replace")
+    text = head_text(head)
     sample = "\n".join(text.split("\n")[:lines])
     reader = csv.reader(sample.split("\n"), delimiter=detect_delimiter(sample))
     return {snake(f) for row in reader for f in row if f.strip()}

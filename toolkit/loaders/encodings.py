@@ -14,6 +14,8 @@ from toolkit.loaders.splitting import CHUNK_BYTES
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
+#: UTF-16 with a BOM, or in a configured byte order: transcoded to UTF-8 before anything scans it.
+_UTF16 = ("utf-16", "utf-16-le", "utf-16-be")
 
 
 #: The bytes cp1252 does not define (Python's codec refuses them).
@@ -125,7 +127,7 @@ def decide_encoding(data: Buffer, encoding: str | None,
             return "utf-8-sig", body, _collect_errors(body, "utf-8"), "UTF-8 BOM removed"
     if encoding:
         enc = codecs.lookup(encoding).name
-        if enc in ("utf-16", "utf-16-le", "utf-16-be"):
+        if enc in _UTF16:
             try:
                 return enc, data[:].decode(enc).encode("utf-8"), [], ""
             except UnicodeDecodeError as exc:
@@ -146,7 +148,14 @@ def decide_encoding(data: Buffer, encoding: str | None,
 def bytes_encoding(encoding: str) -> str:
     """The encoding of the bytes :func:`decide_encoding` hands on for ``encoding``: UTF-16 (with
     or without a byte order) comes transcoded to UTF-8, UTF-8 without its BOM."""
-    return "utf-8" if encoding in ("utf-16", "utf-16-le", "utf-16-be", "utf-8-sig") else encoding
+    return "utf-8" if encoding in (*_UTF16, "utf-8-sig") else encoding
+
+
+def head_text(head: bytes) -> str:
+    """The text of a file's first bytes as the reader decodes them: the encoding decided from
+    them, newlines made LF, a byte that does not decode replaced (a header sniffer's view)."""
+    enc, data, _bad, _note = decide_encoding(head, None)
+    return bytes(normalise_newlines(data)).decode(bytes_encoding(enc), "replace")
 
 
 def normalise_newlines(data: Buffer) -> Buffer:

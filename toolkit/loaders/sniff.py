@@ -54,7 +54,7 @@ def binary_file_kind(path: Path) -> str | None:
 
 def first_line_fields(path: Path) -> list[str]:
     """The fields of a file's first non-blank line (its header, as the user wrote it)."""
-    from toolkit.loaders.encodings import bytes_encoding, decide_encoding, normalise_newlines
+    from toolkit.loaders.encodings import head_text
     from toolkit.loaders.layout import detect_delimiter
 
     if path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -72,7 +72,6 @@ def first_line_fields(path: Path) -> list[str]:
             wb.close()
     with path.open("rb") as fh:
         head = fh.read(65536)
-    enc, data, _bad, _note = decide_encoding(head, None)
-    text = bytes(normalise_newlines(data)).decode(bytes_encoding(enc), "replace")
+    text = head_text(head)
     line = next((ln for ln in text.split("\n") if ln.strip()), "")
     return next(csv.reader([line], delimiter=detect_delimiter(text)), [])
